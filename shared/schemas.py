@@ -1,0 +1,336 @@
+"""Versioned event schemas shared by every service (the public wire contract).
+
+Every message carries ``schema_version``. Fields holding personal data are marked with
+``pii=True`` in their JSON schema extra so other services can mask them generically
+(see :func:`pii_paths`). Times are timezone-aware and normalised to UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from ulid import ULID
+
+SCHEMA_VERSION = 1
+
+
+def new_id() -> str:
+    """A sortable unique id (ULID) for reports, alerts, deliveries and acks."""
+    return str(ULID())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("datetime must carry a timezone (WIB/WITA/WIT or an offset)")
+    return value.astimezone(UTC)
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
+
+
+def Pii(default: Any = None, **kwargs: Any) -> Any:  # noqa: N802 - reads like Field
+    """A field that holds personal data: masked on SMS/chat, never logged in clear."""
+    return Field(default, json_schema_extra={"pii": True}, **kwargs)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, use_enum_values=False)
+
+
+class Category(StrEnum):
+    presence = "presence"
+    overstay = "overstay"
+    permit_misuse = "permit_misuse"
+    illegal_work = "illegal_work"
+    illegal_entry = "illegal_entry"
+    human_trafficking = "human_trafficking"
+    narcotics = "narcotics"
+    suspicious_activity = "suspicious_activity"
+    other = "other"
+
+
+class Severity(StrEnum):
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class PermitType(StrEnum):
+    itk = "ITK"  # izin tinggal kunjungan (visit stay)
+    itas = "ITAS"  # izin tinggal terbatas (limited stay)
+    itap = "ITAP"  # izin tinggal tetap (permanent stay)
+    visa_free = "visa_free"
+    voa = "VOA"
+    none = "none"
+    unknown = "unknown"
+
+
+class SourceFormat(StrEnum):
+    canonical = "canonical"
+    lodging = "lodging"  # APOA-style lodging guest report (JSON)
+    lodging_csv = "lodging_csv"
+    cap = "cap"  # OASIS CAP 1.2 XML
+    kannel_mo = "kannel_mo"  # SMS via Kannel MO callback
+    telegram = "telegram"
+    whatsapp = "whatsapp"
+
+
+class Level(StrEnum):
+    desa = "desa"
+    kecamatan = "kecamatan"
+    kabupaten = "kabupaten"
+    provinsi = "provinsi"
+
+    @property
+    def parent(self) -> Level | None:
+        order = [Level.desa, Level.kecamatan, Level.kabupaten, Level.provinsi]
+        i = order.index(self)
+        return order[i + 1] if i + 1 < len(order) else None
+
+
+class Channel(StrEnum):
+    sms = "sms"
+    email = "email"
+    telegram = "telegram"
+    whatsapp = "whatsapp"
+    webhook = "webhook"
+
+
+class QuietHours(Model):
+    """Local quiet hours (may wrap midnight); critical alerts bypass them."""
+
+    start: time = Field(examples=["22:00"])
+    end: time = Field(examples=["06:00"])
+    tz: str = Field("Asia/Makassar", description="IANA zone; South Kalimantan is WITA")
+
+
+class Member(Model):
+    """A team member as the directory describes them (contacts are PII)."""
+
+    member_id: str
+    name: str = Pii(max_length=200)
+    role: str | None = Field(None, examples=["Camat", "Kapolsek", "Kasi Inteldakim"])
+    phone: str | None = Pii(None, description="E.164, used for SMS")
+    email: str | None = Pii()
+    telegram_chat_id: str | None = None
+    whatsapp: str | None = Pii(None, description="E.164 WhatsApp number")
+    webhook_url: str | None = None
+    channels: list[Channel] = Field(default_factory=lambda: [Channel.sms, Channel.email])
+    quiet_hours: QuietHours | None = None
+    on_duty: bool = True
+    language: Literal["id", "en"] = "id"
+
+
+class Team(Model):
+    team_id: str = Field(examples=["timpora-63.10.04"])
+    name: str = Field(examples=["Timpora Kecamatan Satui"])
+    level: Level
+    jurisdiction_code: str
+    members: list[Member] = Field(default_factory=list)
+
+
+def team_id_for(code: str) -> str:
+    """Default team id for the Timpora team of a jurisdiction."""
+    return f"timpora-{code}"
+
+
+class Location(Model):
+    """Where the report happened, at whatever depth is known. Codes are dotted Kemendagri."""
+
+    provinsi_code: str | None = Field(None, examples=["63"])
+    kabupaten_code: str | None = Field(None, examples=["63.10"])
+    kecamatan_code: str | None = Field(None, examples=["63.10.06"])
+    desa_code: str | None = Field(None, examples=["63.10.06.2001"])
+    provinsi_name: str | None = None
+    kabupaten_name: str | None = Field(None, examples=["Tanah Bumbu"])
+    kecamatan_name: str | None = Field(None, examples=["Simpang Empat"])
+    desa_name: str | None = None
+    place_name: str | None = Field(None, description="Lodging, mine, port... as given")
+    address: str | None = Field(None, description="Free-text address as written")
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+    def most_precise_code(self) -> str | None:
+        return self.desa_code or self.kecamatan_code or self.kabupaten_code or self.provinsi_code
+
+
+class Subject(Model):
+    """A foreign national the report is about."""
+
+    full_name: str | None = Pii(max_length=200)
+    nationality: str | None = Field(
+        None, pattern=r"^[A-Z]{3}$", description="ISO 3166-1 alpha-3", examples=["CHN"]
+    )
+    passport_number: str | None = Pii(max_length=20)
+    date_of_birth: date | None = Pii()
+    sex: Literal["M", "F", "X"] | None = None
+    permit_type: PermitType | None = None
+    permit_number: str | None = Pii(max_length=40)
+    permit_expiry: date | None = None
+    employer: str | None = Field(None, max_length=200, description="Employer or sponsor")
+
+
+class Reporter(Model):
+    name: str | None = Pii(max_length=200)
+    phone: str | None = Pii(max_length=20, description="E.164")
+    email: str | None = Pii(max_length=200)
+    organisation: str | None = Field(None, max_length=200)
+
+
+class Lodging(Model):
+    name: str | None = Field(None, max_length=200)
+    check_in: AwareDatetime | None = None
+    check_out: AwareDatetime | None = None
+
+
+class Attachment(Model):
+    url: str = Field(max_length=2000)
+    media_type: str | None = None
+    name: str | None = None
+
+
+class Report(Model):
+    """The canonical report: what every upstream format is normalised into."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    report_id: str = Field(default_factory=new_id, description="ULID assigned at ingest")
+    source: str = Field(description="Source system id (bound to the API key or gateway)")
+    source_format: SourceFormat = SourceFormat.canonical
+    upstream_ref: str | None = Field(None, max_length=200, description="Id in the upstream system")
+    home_area: list[str] = Field(
+        default_factory=list, description="Kemendagri codes of the source office's home area"
+    )
+    received_at: AwareDatetime = Field(default_factory=utcnow)
+    occurred_at: AwareDatetime | None = None
+    category: Category = Category.presence
+    severity: Severity = Severity.info
+    location: Location = Field(default_factory=Location)
+    subjects: list[Subject] = Field(default_factory=list, max_length=500)
+    subject_count: int | None = Field(None, ge=0, description="Head count when no list is given")
+    reporter: Reporter | None = None
+    lodging: Lodging | None = None
+    text: str | None = Field(None, max_length=5000)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=20)
+
+    def partition_key(self) -> str:
+        """Normalised reports are keyed by kecamatan code (kabupaten when none)."""
+        loc = self.location
+        return loc.kecamatan_code or loc.kabupaten_code or loc.provinsi_code or "unresolved"
+
+
+class Reason(Model):
+    """Why an input was rejected; ``index`` points into a batch."""
+
+    code: str = Field(examples=["invalid_field"])
+    message: str
+    path: str | None = Field(None, examples=["subjects.0.nationality"])
+    index: int | None = None
+
+
+class ReportRejected(Model):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    rejection_id: str = Field(default_factory=new_id)
+    source: str
+    source_format: SourceFormat | None = None
+    received_at: AwareDatetime = Field(default_factory=utcnow)
+    reasons: list[Reason]
+    original_b64: str | None = Field(None, description="Original bytes, base64")
+    original_size: int = 0
+    original_sha256: str | None = None
+    original_topic: str | None = Field(None, description="Topic to replay into after a fix")
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class AlertReason(StrEnum):
+    new = "new"
+    update = "update"
+    escalation = "escalation"
+    digest = "digest"
+
+
+class AlertRouted(Model):
+    """A routed alert for one team. Keyed on Kafka by ``team_id``."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    alert_id: str
+    version: int = Field(1, ge=1, description="Bumped on every update of the same alert")
+    report_id: str
+    report_ids: list[str] = Field(default_factory=list, description="All reports grouped here")
+    team_id: str
+    team_name: str | None = None
+    level: Level
+    jurisdiction_code: str
+    jurisdiction_name: str | None = None
+    matched_rules: list[str]
+    reason: AlertReason
+    category: Category
+    severity: Severity
+    occurrence_count: int = 1
+    escalation_step: int = 0
+    ack_code: str = Field(description="Short code a member replies with to acknowledge")
+    routed_at: AwareDatetime = Field(default_factory=utcnow)
+    resolution_confidence: float = Field(1.0, ge=0, le=1)
+    report: Report
+
+
+class DeliveryStatus(StrEnum):
+    sent = "sent"
+    failed = "failed"  # transient failure, will be retried
+    gave_up = "gave_up"  # retries exhausted on this channel
+    fallback = "fallback"  # moving on to the member's next channel
+    skipped = "skipped"  # quiet hours, off duty, no address
+    duplicate = "duplicate"
+
+
+class DeliveryAttempted(Model):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    delivery_id: str
+    alert_id: str
+    alert_version: int
+    team_id: str
+    member_id: str
+    channel: str
+    status: DeliveryStatus
+    attempt: int = 1
+    provider_message_id: str | None = None
+    error: str | None = None
+    at: AwareDatetime = Field(default_factory=utcnow)
+
+
+class AlertAcknowledged(Model):
+    schema_version: Literal[1] = SCHEMA_VERSION
+    ack_id: str = Field(default_factory=new_id)
+    alert_id: str
+    ack_code: str | None = None
+    member_id: str | None = None
+    channel: Literal["sms", "email", "telegram", "whatsapp", "link", "api", "webhook"]
+    acknowledged_at: AwareDatetime = Field(default_factory=utcnow)
+
+
+def pii_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Dotted paths of PII fields in ``model`` (lists marked with ``[]``)."""
+    out: list[str] = []
+    for name, field in model.model_fields.items():
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and extra.get("pii"):
+            out.append(prefix + name)
+            continue
+        ann = field.annotation
+        for inner in getattr(ann, "__args__", ()) or (ann,):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                is_list = getattr(ann, "__origin__", None) is list
+                out += pii_paths(inner, f"{prefix}{name}{'[]' if is_list else ''}.")
+    return out
