@@ -35,7 +35,7 @@ def _aware_utc(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
 
 
-def Pii(default: Any = None, **kwargs: Any) -> Any:  # noqa: N802 - reads like Field
+def Pii(default: Any = None, **kwargs: Any) -> Any:
     """A field that holds personal data: masked on SMS/chat, never logged in clear."""
     return Field(default, json_schema_extra={"pii": True}, **kwargs)
 

@@ -1,0 +1,268 @@
+"""HTTP entry points, versioned under /v1: one endpoint per upstream format.
+
+A caller gets 202 with its report ids only after Kafka acknowledged every write; 4xx with
+machine-readable reasons otherwise. Bodies are read as bytes (the parsers own validation),
+size-limited before parsing. ``Idempotency-Key`` makes a retried request return the
+first response instead of creating second reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ingest_service.auth import SourceKey, verify_hub_signature
+from ingest_service.deps import IngestDeps
+from ingest_service.formats import SourceContext
+from ingest_service.intake import count_outcomes, intake
+from ingest_service.models import IdempotencyRecord
+from shared.kafka import publish_all
+from shared.schemas import Reason, Report, SourceFormat
+
+log = logging.getLogger(__name__)
+
+
+class Rejected(BaseModel):
+    index: int | None = Field(None, description="Position in a batch (0-based), or row number")
+    reasons: list[Reason]
+
+
+class Accepted(BaseModel):
+    """202: the listed reports are durably on ``reports.normalized``."""
+
+    report_ids: list[str]
+    rejected: list[Rejected] = Field(default_factory=list)
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(examples=["unauthorized"])
+    message: str
+    reasons: list[Reason] = Field(default_factory=list)
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody}
+    for code in (400, 401, 403, 409, 413, 415, 422, 429, 503)
+}
+
+
+def _error(status: int, error: str, message: str, **extra: Any) -> HTTPException:
+    return HTTPException(status, detail={"error": error, "message": message, **extra})
+
+
+def _body_schema(media_type: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
+
+
+def build_router(deps: IngestDeps) -> APIRouter:
+    router = APIRouter(prefix="/v1", responses=ERRORS)
+    settings = deps.settings
+
+    def source_key(
+        x_api_key: Annotated[str | None, Header(description="API key of the source")] = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> SourceKey:
+        presented = x_api_key or (
+            authorization.removeprefix("Bearer ").strip()
+            if authorization and authorization.startswith("Bearer ")
+            else None
+        )
+        if not presented:
+            raise _error(401, "unauthorized", "missing API key (X-API-Key or Bearer)")
+        key = deps.keys.authenticate(presented)
+        if key is None:
+            raise _error(401, "unauthorized", "unknown API key")
+        return key
+
+    Source = Annotated[SourceKey, Depends(source_key)]
+
+    async def read_body(request: Request) -> bytes:
+        limit = settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise _error(413, "too_large", f"body over {limit} bytes")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _error(413, "too_large", f"body over {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def accept(
+        request: Request, source: SourceKey, fmt: SourceFormat, raw: bytes | None = None
+    ) -> JSONResponse:
+        if fmt not in source.formats:
+            raise _error(403, "format_not_allowed", f"source {source.source} may not send {fmt}")
+        per_minute = source.rate_limit_per_minute or settings.rate_limit_per_minute
+        if not deps.bucket(source.source, per_minute).try_acquire():
+            raise HTTPException(
+                429,
+                detail={"error": "rate_limited", "message": f"over {per_minute} requests/min"},
+                headers={"Retry-After": "1"},
+            )
+        raw = await read_body(request) if raw is None else raw
+        key = request.headers.get("idempotency-key")
+        digest = hashlib.sha256(fmt.value.encode() + b"\0" + raw).hexdigest()
+        if key:
+            previous = await _previous_response(deps, source.source, key[:200])
+            if previous is not None:
+                if previous.request_sha256 != digest:
+                    raise _error(409, "idempotency_conflict", "key reused with another body")
+                return JSONResponse(previous.response["body"], previous.response["status"])
+        ctx = SourceContext(
+            source=source.source, home_area=source.home_area, received_at=datetime.now(UTC)
+        )
+        result = intake(fmt, raw, ctx, headers={"content-type": request.headers.get("content-type", "")})
+        try:
+            await publish_all(deps.broker, settings, result.records())
+        except Exception as exc:
+            log.warning("kafka write failed for source %s: %s", source.source, type(exc).__name__)
+            raise _error(503, "kafka_unavailable", "could not store the report; retry") from exc
+        count_outcomes([result])
+        body = Accepted(
+            report_ids=[r.report_id for r in result.reports],
+            rejected=_group_reasons(result.reasons),
+        ).model_dump(mode="json")
+        status = 202 if result.reports else 422
+        if key:
+            await _remember(deps, source.source, key[:200], digest, {"status": status, "body": body})
+        return JSONResponse(body, status)
+
+    @router.post(
+        "/reports",
+        status_code=202,
+        response_model=Accepted,
+        summary="Canonical JSON report(s): one object, an array, or {'reports': [...]}",
+        openapi_extra=_body_schema("application/json", {"type": "object"}),
+    )
+    async def post_reports(request: Request, source: Source) -> JSONResponse:
+        return await accept(request, source, SourceFormat.canonical)
+
+    @router.post(
+        "/lodging",
+        status_code=202,
+        response_model=Accepted,
+        summary="Lodging guest report(s), APOA style (JSON)",
+        openapi_extra=_body_schema("application/json", {"type": "object"}),
+    )
+    async def post_lodging(request: Request, source: Source) -> JSONResponse:
+        return await accept(request, source, SourceFormat.lodging)
+
+    @router.post(
+        "/lodging/csv",
+        status_code=202,
+        response_model=Accepted,
+        summary="Bulk lodging reports as CSV (header row; ',' or ';')",
+        openapi_extra=_body_schema("text/csv", {"type": "string"}),
+    )
+    async def post_lodging_csv(request: Request, source: Source) -> JSONResponse:
+        return await accept(request, source, SourceFormat.lodging_csv)
+
+    @router.post(
+        "/cap",
+        status_code=202,
+        response_model=Accepted,
+        summary="OASIS CAP 1.2 alert (XML)",
+        openapi_extra=_body_schema("application/cap+xml", {"type": "string"}),
+    )
+    async def post_cap(request: Request, source: Source) -> JSONResponse:
+        return await accept(request, source, SourceFormat.cap)
+
+    @router.api_route(
+        "/webhooks/kannel",
+        methods=["GET", "POST"],
+        summary="Kannel MO callback (SMS). Configure get-url with ?key=...&from=%p&text=%a...",
+        response_class=PlainTextResponse,
+    )
+    async def kannel_mo(request: Request, key: Annotated[str, Query()] = "") -> Response:
+        source = deps.keys.authenticate(key)
+        if source is None:
+            raise _error(401, "unauthorized", "unknown gateway key")
+        raw = request.url.query.encode() if request.method == "GET" else await read_body(request)
+        response = await accept(request, source, SourceFormat.kannel_mo, raw)
+        ids = Accepted.model_validate_json(response.body).report_ids
+        # Kannel sends the body back to the reporter as the reply SMS.
+        text = f"Laporan diterima, no. {ids[0][-6:]}. Terima kasih." if ids else (
+            "Format: LAPOR <kecamatan> <isi laporan>"
+        )
+        return PlainTextResponse(text, response.status_code)
+
+    @router.post("/webhooks/telegram", summary="Telegram Bot API webhook (update JSON)")
+    async def telegram_update(
+        request: Request,
+        token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+    ) -> JSONResponse:
+        source = deps.keys.authenticate(token)
+        if source is None:
+            raise _error(401, "unauthorized", "bad secret token")
+        response = await accept(request, source, SourceFormat.telegram)
+        # Telegram retries anything but 2xx: a message we cannot use is still "handled".
+        return JSONResponse(Accepted.model_validate_json(response.body).model_dump(), 200)
+
+    @router.get("/webhooks/whatsapp", summary="WhatsApp webhook verification challenge")
+    async def whatsapp_verify(
+        mode: Annotated[str, Query(alias="hub.mode")] = "",
+        verify: Annotated[str, Query(alias="hub.verify_token")] = "",
+        challenge: Annotated[str, Query(alias="hub.challenge")] = "",
+    ) -> PlainTextResponse:
+        expected = settings.whatsapp_verify_token
+        if mode != "subscribe" or expected is None or verify != expected.get_secret_value():
+            raise _error(403, "forbidden", "verification failed")
+        return PlainTextResponse(challenge[:100])
+
+    @router.post("/webhooks/whatsapp", summary="WhatsApp Cloud API webhook (signed JSON)")
+    async def whatsapp_messages(
+        request: Request,
+        signature: Annotated[str | None, Header(alias="X-Hub-Signature-256")] = None,
+    ) -> JSONResponse:
+        secret = settings.whatsapp_app_secret
+        source = deps.keys.source(settings.whatsapp_source)
+        raw = await read_body(request)
+        if secret is None or source is None:
+            raise _error(403, "forbidden", "WhatsApp is not configured")
+        if not verify_hub_signature(secret.get_secret_value(), raw, signature):
+            raise _error(401, "unauthorized", "bad X-Hub-Signature-256")
+        response = await accept(request, source, SourceFormat.whatsapp, raw)
+        return JSONResponse(Accepted.model_validate_json(response.body).model_dump(), 200)
+
+    return router
+
+
+def _group_reasons(reasons: list[Reason]) -> list[Rejected]:
+    by_index: dict[int | None, list[Reason]] = {}
+    for reason in reasons:
+        by_index.setdefault(reason.index, []).append(reason)
+    return [Rejected(index=i, reasons=r) for i, r in by_index.items()]
+
+
+async def _previous_response(deps: IngestDeps, source: str, key: str) -> IdempotencyRecord | None:
+    async with deps.runtime.sessions() as session:
+        return await session.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.source == source, IdempotencyRecord.key == key
+            )
+        )
+
+
+async def _remember(
+    deps: IngestDeps, source: str, key: str, digest: str, response: dict[str, Any]
+) -> None:
+    """Store the response; if a concurrent twin stored one first, keep theirs."""
+    insert = pg_insert if deps.runtime.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(IdempotencyRecord)
+        .values(source=source, key=key, request_sha256=digest, response=response)
+        .on_conflict_do_nothing()
+    )
+    async with deps.runtime.sessions() as session, session.begin():
+        await session.execute(statement)

@@ -1,0 +1,57 @@
+"""The ingest service: HTTP API + ``reports.raw`` consumer → normalised reports.
+
+Run: ``python -m ingest_service`` (or ``uvicorn --factory ingest_service.app:create_app``).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ingest_service import api, handlers
+from ingest_service.auth import KeyRegistry
+from ingest_service.deps import IngestDeps
+from shared.observability import health_router
+from shared.runtime import Runtime
+from shared.settings import IngestSettings
+
+
+def create_app(settings: IngestSettings | None = None) -> FastAPI:
+    settings = settings or IngestSettings()
+    runtime = Runtime.build(settings, client_id="timpora-ingest")
+    deps = IngestDeps(runtime, settings, KeyRegistry.from_file(settings.api_keys_file), {})
+    handlers.register(deps)
+    app = FastAPI(
+        title="Timpora ingest API",
+        version="1",
+        description="Accepts reports about foreign nationals from upstream systems.",
+        lifespan=runtime.lifespan,
+    )
+    app.state.deps = deps
+    app.include_router(api.build_router(deps))
+    app.include_router(health_router(runtime.ready))
+    install_error_handlers(app)
+    return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error body has the same shape: {"error", "message", "reasons"}."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, dict) else {
+            "error": "http_error", "message": str(exc.detail)
+        }
+        return JSONResponse({"reasons": [], **detail}, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        reasons = [
+            {"code": "invalid_request", "message": e["msg"], "path": ".".join(map(str, e["loc"]))}
+            for e in exc.errors()
+        ]
+        return JSONResponse(
+            {"error": "invalid_request", "message": "invalid request", "reasons": reasons}, 422
+        )

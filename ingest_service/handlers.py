@@ -1,0 +1,58 @@
+"""Kafka entry point: upstream systems publishing straight to ``reports.raw``.
+
+Each record names its format and source in headers (``format``, ``source``). Whatever
+happens to one record, it ends as normalised reports or one rejection; the batch's offsets
+are committed only after every output record was acknowledged by Kafka.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiokafka import ConsumerRecord
+
+from ingest_service.deps import IngestDeps
+from ingest_service.formats import SourceContext
+from ingest_service.intake import Intake, count_outcomes, intake
+from shared import topics
+from shared.kafka import Records, batch_subscriber, header, publish_all
+from shared.schemas import Reason, SourceFormat
+
+
+def intake_record(deps: IngestDeps, record: ConsumerRecord) -> Intake:
+    raw = record.value or b""
+    received = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+    source_name = header(record, "source") or "unknown"
+    fmt_name = header(record, "format") or SourceFormat.canonical.value
+    headers = {k: (v or b"").decode("utf-8", "replace") for k, v in record.headers}
+    source = deps.keys.source(source_name)
+    fmt = SourceFormat(fmt_name) if fmt_name in SourceFormat.__members__.values() else None
+    reasons: list[Reason] = []
+    if source is None:
+        reasons.append(Reason(code="unknown_source", message=f"unknown source {source_name!r}"))
+    elif fmt is None:
+        reasons.append(Reason(code="unknown_format", message=f"unknown format {fmt_name!r}"))
+    elif fmt not in source.formats:
+        reasons.append(Reason(code="format_not_allowed", message=f"{source_name} may not send {fmt}"))
+    ctx = SourceContext(
+        source=source_name,
+        home_area=source.home_area if source else (),
+        received_at=received,
+    )
+    return intake(
+        fmt,
+        raw,
+        ctx,
+        id_seed=f"{record.topic}/{record.partition}/{record.offset}",
+        original_topic=topics.REPORTS_RAW,
+        headers=headers,
+        reasons=reasons,
+    )
+
+
+def register(deps: IngestDeps) -> None:
+    @batch_subscriber(deps.broker, deps.settings, topics.REPORTS_RAW, group="ingest")
+    async def on_reports_raw(records: Records) -> None:
+        outputs = [intake_record(deps, r) for r in records]
+        await publish_all(deps.broker, deps.settings, (o for i in outputs for o in i.records()))
+        count_outcomes(outputs)

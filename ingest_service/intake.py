@@ -1,0 +1,113 @@
+"""From raw input to the records to publish: normalised reports and one rejection.
+
+Shared by the HTTP API and the ``reports.raw`` consumer; no I/O here.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ulid import ULID
+
+from ingest_service.formats import Parsed, SourceContext, parse
+from shared import topics
+from shared.kafka import Outgoing, dumps
+from shared.observability import REPORTS
+from shared.schemas import Reason, Report, ReportRejected, SourceFormat
+
+MAX_INLINE_ORIGINAL = 256 * 1024  # larger originals are referenced by hash only
+
+
+@dataclass
+class Intake:
+    reports: list[Report] = field(default_factory=list)
+    rejected: list[Parsed] = field(default_factory=list)
+    rejection: ReportRejected | None = None
+
+    def records(self) -> list[Outgoing]:
+        out = [
+            Outgoing(
+                topics.REPORTS_NORMALIZED,
+                r.partition_key(),
+                dumps(r),
+                {"report_id": r.report_id, "source": r.source},
+            )
+            for r in self.reports
+        ]
+        if self.rejection:
+            out.append(
+                Outgoing(
+                    topics.REPORTS_REJECTED,
+                    self.rejection.source,
+                    dumps(self.rejection),
+                    {"source": self.rejection.source},
+                )
+            )
+        return out
+
+    @property
+    def reasons(self) -> list[Reason]:
+        return self.rejection.reasons if self.rejection else []
+
+
+def stable_id(seed: str, index: int, at: datetime) -> str:
+    """A ULID that is the same every time the same input is processed (redelivery-safe)."""
+    digest = hashlib.sha256(f"{seed}#{index}".encode()).digest()
+    ms = int(at.timestamp() * 1000).to_bytes(6, "big")
+    return str(ULID.from_bytes(ms + digest[:10]))
+
+
+def intake(
+    fmt: SourceFormat | None,
+    raw: bytes,
+    ctx: SourceContext,
+    *,
+    id_seed: str | None = None,
+    original_topic: str | None = None,
+    headers: dict[str, str] | None = None,
+    reasons: list[Reason] | None = None,
+) -> Intake:
+    """Parse ``raw``; give reports stable ids when ``id_seed`` names the input uniquely.
+
+    ``reasons`` given by the caller (e.g. an unknown format header) reject the whole input.
+    """
+    result = Intake()
+    parsed = parse(fmt, raw, ctx) if fmt is not None and not reasons else []
+    for item in parsed:
+        if item.report is not None:
+            if id_seed is not None:
+                item.report.report_id = stable_id(id_seed, item.index, ctx.received_at)
+            result.reports.append(item.report)
+        else:
+            result.rejected.append(item)
+    all_reasons = list(reasons or []) + [
+        reason.model_copy(update={"index": item.index} if reason.index is None else {})
+        for item in result.rejected
+        for reason in item.reasons
+    ]
+    if not parsed and not all_reasons:
+        all_reasons.append(Reason(code="empty", message="the input holds no report"))
+    if all_reasons:
+        result.rejection = ReportRejected(
+            source=ctx.source,
+            source_format=fmt,
+            received_at=ctx.received_at,
+            reasons=all_reasons,
+            original_b64=base64.b64encode(raw).decode() if len(raw) <= MAX_INLINE_ORIGINAL else None,
+            original_size=len(raw),
+            original_sha256=hashlib.sha256(raw).hexdigest(),
+            original_topic=original_topic,
+            headers=headers or {},
+        )
+    return result
+
+
+def count_outcomes(intakes: list[Intake]) -> None:
+    for item in intakes:
+        for report in item.reports:
+            REPORTS.labels(report.source, "accepted").inc()
+        if item.rejection:
+            REPORTS.labels(item.rejection.source, "rejected").inc()

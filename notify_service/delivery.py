@@ -1,0 +1,276 @@
+"""The delivery engine: claim a delivery, send it, record the outcome, retry, fall back.
+
+Idempotency: a delivery row (unique per alert version, member and channel) is inserted
+and committed *before* the send. A redelivered alert, a second notify instance or a
+restart finds the row and does not send again. A row left in ``sending`` by a crash is
+marked ``uncertain`` for an operator, never re-sent: one missed SMS is visible in the log,
+a duplicate SMS to a field officer is not undoable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
+from notify_service.deps import NotifyDeps
+from notify_service.models import DeliveryRow
+from notify_service.plan import plan_deliveries
+from notify_service.render import render
+from notify_service.signing import make_token
+from shared import topics
+from shared.db import insert_ignore, transaction
+from shared.kafka import Outgoing, dumps, publish_all
+from shared.observability import DELIVERIES
+from shared.schemas import (
+    AlertRouted,
+    Channel,
+    DeliveryAttempted,
+    DeliveryStatus,
+    Member,
+    new_id,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+SEND_TIMEOUT_S = 15.0
+STALE_SENDING = timedelta(minutes=5)
+TOKEN_TTL = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: DeliveryStatus
+    provider_message_id: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+def next_step(
+    outcome: Outcome, attempts: int, max_attempts: int, base_s: float, now: datetime
+) -> tuple[str, datetime | None]:
+    """Row status and next attempt time after one attempt (exponential backoff, jitter)."""
+    if outcome.status is DeliveryStatus.sent:
+        return "sent", None
+    if outcome.status is DeliveryStatus.failed and attempts < max_attempts:
+        delay = outcome.retry_after or base_s * 2 ** (attempts - 1)
+        return "retrying", now + timedelta(seconds=delay * random.uniform(1.0, 1.25))
+    return "gave_up", None
+
+
+def address(member: Member, channel: str) -> str | None:
+    return {
+        Channel.sms: member.phone,
+        Channel.email: member.email,
+        Channel.telegram: member.telegram_chat_id,
+        Channel.whatsapp: member.whatsapp,
+        Channel.webhook: member.webhook_url,
+    }.get(Channel(channel))
+
+
+async def send(deps: NotifyDeps, alert: AlertRouted, member: Member, row: DeliveryRow) -> Outcome:
+    """One attempt on one channel; every failure becomes an Outcome, never an exception."""
+    channel = deps.channels.get(row.channel)
+    to = address(member, row.channel)
+    if channel is None or not to:
+        return Outcome(DeliveryStatus.gave_up, error=f"channel {row.channel} unavailable")
+    token = make_token(
+        deps.settings.secret_key.get_secret_value(), alert.alert_id, member.member_id, TOKEN_TTL
+    )
+    message = render(
+        alert,
+        member,
+        row.channel,
+        link=f"{deps.settings.public_base_url}/a/{token}",
+        language=member.language,
+        max_sms_segments=deps.settings.max_sms_segments,
+    )
+    limit = deps.limits.get(row.channel)
+    try:
+        if limit is not None:
+            await limit.acquire()
+        result = await asyncio.wait_for(
+            channel.send(
+                OutgoingMessage(
+                    to_address=to,
+                    subject=message.subject,
+                    text=message.text,
+                    delivery_key=row.delivery_id,
+                )
+            ),
+            SEND_TIMEOUT_S,
+        )
+    except TransientError as exc:
+        return Outcome(DeliveryStatus.failed, error=str(exc)[:500], retry_after=exc.retry_after)
+    except PermanentError as exc:
+        return Outcome(DeliveryStatus.gave_up, error=str(exc)[:500])
+    except Exception as exc:  # timeouts, connection resets, provider surprises
+        return Outcome(DeliveryStatus.failed, error=f"{type(exc).__name__}: {exc}"[:500])
+    return Outcome(DeliveryStatus.sent, provider_message_id=result.provider_message_id)
+
+
+def _event(row: DeliveryRow, status: DeliveryStatus, error: str | None = None) -> Outgoing:
+    event = DeliveryAttempted(
+        delivery_id=row.delivery_id,
+        alert_id=row.alert_id,
+        alert_version=row.alert_version,
+        team_id=row.team_id,
+        member_id=row.member_id,
+        channel=row.channel,
+        status=status,
+        attempt=row.attempts,
+        provider_message_id=row.provider_message_id,
+        error=error,
+    )
+    DELIVERIES.labels(row.channel, status.value).inc()
+    return Outgoing(topics.DELIVERIES_EVENTS, row.alert_id, dumps(event))
+
+
+def _row(alert: AlertRouted, member_id: str, channel: str, **values: object) -> dict[str, object]:
+    return {
+        "delivery_id": new_id(),
+        "alert_id": alert.alert_id,
+        "alert_version": alert.version,
+        "report_id": alert.report_id,
+        "team_id": alert.team_id,
+        "member_id": member_id,
+        "channel": channel,
+        "ack_code": alert.ack_code,
+        "alert": alert.model_dump(mode="json"),
+        **values,
+    }
+
+
+async def claim_alerts(
+    deps: NotifyDeps, alerts: list[AlertRouted], now: datetime
+) -> tuple[list[tuple[AlertRouted, Member, DeliveryRow]], list[Outgoing]]:
+    """Plan and claim every delivery of ``alerts`` in one transaction."""
+    claimed: list[tuple[AlertRouted, Member, DeliveryRow]] = []
+    events: list[Outgoing] = []
+    async with transaction(deps.runtime.sessions) as session:
+        for alert in alerts:
+            team = await deps.team(alert.team_id)
+            if team is None:
+                log.warning("alert %s: unknown team %s", alert.alert_id, alert.team_id)
+                continue
+            members = {m.member_id: m for m in team.members}
+            for planned in plan_deliveries(alert, team, now):
+                if not planned.channels:  # off duty or no usable channel: logged, not sent
+                    values = _row(alert, planned.member_id, "none", status="skipped",
+                                  error=planned.skip_reason)
+                    if await insert_ignore(session, DeliveryRow, values):
+                        events.append(_event(DeliveryRow(**values, attempts=0), DeliveryStatus.skipped,
+                                             planned.skip_reason))
+                    continue
+                first, *rest = planned.channels
+                deferred = planned.not_before is not None and planned.not_before > now
+                values = _row(
+                    alert,
+                    planned.member_id,
+                    first,
+                    status="retrying" if deferred else "sending",
+                    attempts=0 if deferred else 1,
+                    next_attempt_at=planned.not_before if deferred else None,
+                    fallback_channels=list(rest),
+                )
+                if await insert_ignore(session, DeliveryRow, values) and not deferred:
+                    claimed.append((alert, members[planned.member_id], DeliveryRow(**values)))
+    return claimed, events
+
+
+async def send_and_record(
+    deps: NotifyDeps, claimed: list[tuple[AlertRouted, Member, DeliveryRow]]
+) -> list[Outgoing]:
+    """Send claimed deliveries concurrently, then record outcomes and schedule what's next."""
+    outcomes = await asyncio.gather(*(send(deps, a, m, row) for a, m, row in claimed))
+    now = utcnow()
+    events: list[Outgoing] = []
+    settings = deps.settings
+    async with transaction(deps.runtime.sessions) as session:
+        for (alert, _member, row), outcome in zip(claimed, outcomes, strict=True):
+            status, next_at = next_step(
+                outcome, row.attempts, settings.max_attempts, settings.retry_base_seconds, now
+            )
+            row.provider_message_id = outcome.provider_message_id
+            await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.delivery_id == row.delivery_id)
+                .values(
+                    status=status,
+                    next_attempt_at=next_at,
+                    provider_message_id=outcome.provider_message_id,
+                    error=outcome.error,
+                    updated_at=now,
+                )
+            )
+            events.append(_event(row, outcome.status, outcome.error))
+            if status == "gave_up" and row.fallback_channels:
+                nxt, *rest = row.fallback_channels
+                values = _row(alert, row.member_id, nxt, status="retrying", attempts=0,
+                              next_attempt_at=now, fallback_channels=rest)
+                if await insert_ignore(session, DeliveryRow, values):
+                    events.append(_event(DeliveryRow(**values), DeliveryStatus.fallback))
+    return events
+
+
+async def deliver(deps: NotifyDeps, alerts: list[AlertRouted]) -> None:
+    claimed, events = await claim_alerts(deps, alerts, utcnow())
+    events += await send_and_record(deps, claimed)
+    await publish_all(deps.broker, deps.settings, events)
+
+
+async def run_due(deps: NotifyDeps, limit: int = 200) -> int:
+    """Claim retries (and deferred/fallback deliveries) that are due, and send them."""
+    now = utcnow()
+    claimed: list[tuple[AlertRouted, Member, DeliveryRow]] = []
+    async with transaction(deps.runtime.sessions) as session:
+        rows = (
+            await session.scalars(
+                select(DeliveryRow)
+                .where(DeliveryRow.status == "retrying", DeliveryRow.next_attempt_at <= now)
+                .order_by(DeliveryRow.next_attempt_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for row in rows:
+            row.status, row.attempts, row.updated_at = "sending", row.attempts + 1, now
+            alert = AlertRouted.model_validate(row.alert)
+            team = await deps.team(alert.team_id)
+            member = next((m for m in team.members if m.member_id == row.member_id), None) if team else None
+            if member is None:
+                row.status, row.error = "gave_up", "member no longer in the directory"
+                continue
+            claimed.append((alert, member, row))
+    if not claimed:
+        return 0
+    events = await send_and_record(deps, claimed)
+    await publish_all(deps.broker, deps.settings, events)
+    return len(claimed)
+
+
+async def mark_stale(deps: NotifyDeps) -> int:
+    """Rows stuck in ``sending`` (a crash mid-send) become ``uncertain``, never re-sent."""
+    async with transaction(deps.runtime.sessions) as session:
+        result = await session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.status == "sending", DeliveryRow.updated_at < utcnow() - STALE_SENDING)
+            .values(status="uncertain", error="process stopped during the send")
+        )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def retry_loop(deps: NotifyDeps, poll_s: float = 0.5) -> None:
+    ticks = 0
+    while True:
+        if await run_due(deps) == 0:
+            await asyncio.sleep(poll_s)
+        ticks += 1
+        if ticks % 120 == 0:
+            await mark_stale(deps)

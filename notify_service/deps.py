@@ -1,0 +1,39 @@
+"""Everything the notify handlers need, built once by ``create_app``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from notify_service.channels.base import Channel
+from shared.directory import get_team
+from shared.ratelimit import TokenBucket
+from shared.runtime import Runtime
+from shared.schemas import Team
+from shared.settings import NotifySettings
+
+TEAM_CACHE_SECONDS = 30.0
+
+
+@dataclass
+class NotifyDeps:
+    runtime: Runtime
+    settings: NotifySettings
+    channels: Mapping[str, Channel]
+    limits: Mapping[str, TokenBucket]
+    _teams: dict[str, tuple[float, Team | None]] = field(default_factory=dict)
+
+    @property
+    def broker(self):  # type: ignore[no-untyped-def]
+        return self.runtime.broker
+
+    async def team(self, team_id: str) -> Team | None:
+        """The team with its members, cached briefly (the directory changes rarely)."""
+        hit = self._teams.get(team_id)
+        if hit and time.monotonic() - hit[0] < TEAM_CACHE_SECONDS:
+            return hit[1]
+        async with self.runtime.sessions() as session:
+            team = await get_team(session, team_id)
+        self._teams[team_id] = (time.monotonic(), team)
+        return team

@@ -1,0 +1,78 @@
+"""Routing tables: processed reports (idempotency + replay), alerts, timers, silences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, UtcDateTime
+from shared.schemas import utcnow
+
+
+class ProcessedReport(Base):
+    """A report already routed, with the alerts it produced.
+
+    On redelivery the stored alerts are published again (same ids and versions), so a
+    crash between commit and publish loses nothing and duplicates nothing downstream.
+    """
+
+    __tablename__ = "routing_processed_reports"
+
+    report_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    outputs: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class AlertRow(Base):
+    """The current state of an alert (one per team and group key within its window)."""
+
+    __tablename__ = "routing_alerts"
+    __table_args__ = (Index("ix_routing_alerts_group", "team_id", "group_key", "window_ends_at"),)
+
+    alert_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    group_key: Mapped[str] = mapped_column(String(400))
+    level: Mapped[str] = mapped_column(String(16))
+    jurisdiction_code: Mapped[str] = mapped_column(String(20))
+    ack_code: Mapped[str] = mapped_column(String(12), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    occurrence_count: Mapped[int] = mapped_column(default=1)
+    report_ids: Mapped[list[str]] = mapped_column(JSON)
+    matched_rules: Mapped[list[str]] = mapped_column(JSON)
+    severity: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|acked|digest|muted
+    escalation_step: Mapped[int] = mapped_column(default=0)
+    window_ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    acked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class EscalationTimer(Base):
+    """A durable timer: fires once (claimed with a row lock) unless the alert is acked."""
+
+    __tablename__ = "routing_escalation_timers"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(String(32), index=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    step: Mapped[int] = mapped_column(default=1)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|fired|cancelled
+    fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Silence(Base):
+    __tablename__ = "routing_silences"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    matchers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    comment: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,126 @@
+"""The teams directory: Timpora teams per jurisdiction and their members.
+
+Routing asks it which jurisdictions have a team; notify reads a team's members. It lives
+in the database (Alembic-managed) and is imported/exported as YAML by the operator CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+from sqlalchemy import JSON, Boolean, ForeignKey, String, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+
+from shared.db import Base, UtcDateTime
+from shared.schemas import Member, Team, utcnow
+
+
+class TeamRow(Base):
+    __tablename__ = "teams"
+
+    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    jurisdiction_code: Mapped[str] = mapped_column(String(20), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    members: Mapped[list[MemberRow]] = relationship(
+        back_populates="team", cascade="all, delete-orphan", order_by="MemberRow.position"
+    )
+
+
+class MemberRow(Base):
+    __tablename__ = "team_members"
+
+    member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.team_id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Everything else (contacts, channel order, quiet hours) as validated JSON: the
+    # pydantic Member model is the single definition of a member's shape.
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    team: Mapped[TeamRow] = relationship(back_populates="members")
+
+
+class Directory(BaseModel):
+    """The YAML file's shape: a list of teams with their members."""
+
+    model_config = ConfigDict(extra="forbid")
+    teams: list[Team]
+
+
+def _to_team(row: TeamRow) -> Team:
+    return Team(
+        team_id=row.team_id,
+        name=row.name,
+        level=row.level,  # type: ignore[arg-type]
+        jurisdiction_code=row.jurisdiction_code,
+        members=[
+            Member.model_validate({**m.profile, "member_id": m.member_id, "on_duty": m.on_duty})
+            for m in row.members
+        ],
+    )
+
+
+async def get_team(session: AsyncSession, team_id: str) -> Team | None:
+    row = await session.get(TeamRow, team_id, options=[selectinload(TeamRow.members)])
+    return _to_team(row) if row else None
+
+
+async def all_teams(session: AsyncSession) -> list[Team]:
+    rows = await session.scalars(
+        select(TeamRow).options(selectinload(TeamRow.members)).order_by(TeamRow.jurisdiction_code)
+    )
+    return [_to_team(r) for r in rows]
+
+
+async def teams_by_jurisdiction(session: AsyncSession) -> dict[str, list[str]]:
+    """jurisdiction code → team ids (a jurisdiction may have several teams)."""
+    out: dict[str, list[str]] = {}
+    for team_id, code in await session.execute(select(TeamRow.team_id, TeamRow.jurisdiction_code)):
+        out.setdefault(code, []).append(team_id)
+    return out
+
+
+async def replace_directory(session: AsyncSession, teams: Iterable[Team]) -> int:
+    """Make the directory exactly ``teams`` (import is a full, transactional replace)."""
+    await session.execute(delete(MemberRow))
+    await session.execute(delete(TeamRow))
+    count = 0
+    for team in teams:
+        session.add(
+            TeamRow(
+                team_id=team.team_id,
+                name=team.name,
+                level=team.level.value,
+                jurisdiction_code=team.jurisdiction_code,
+                members=[
+                    MemberRow(
+                        member_id=m.member_id,
+                        position=i,
+                        on_duty=m.on_duty,
+                        profile=m.model_dump(mode="json", exclude={"member_id", "on_duty"}),
+                    )
+                    for i, m in enumerate(team.members)
+                ],
+            )
+        )
+        count += 1
+    await session.flush()
+    return count
+
+
+def load_directory(path: Path) -> list[Team]:
+    """Read and validate a directory YAML file (raises pydantic.ValidationError)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return Directory.model_validate(data).teams
+
+
+def dump_directory(teams: list[Team]) -> str:
+    data = TypeAdapter(list[Team]).dump_python(teams, mode="json", exclude_none=True)
+    return yaml.safe_dump({"teams": data}, allow_unicode=True, sort_keys=False)

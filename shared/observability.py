@@ -1,0 +1,80 @@
+"""Logging and the endpoints every service exposes: /health, /ready, /metrics."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+
+import orjson
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from shared.pii import PiiLogFilter
+from shared.settings import Settings
+
+REPORTS = Counter("timpora_reports_total", "Reports by source and outcome", ["source", "outcome"])
+ALERTS = Counter("timpora_alerts_total", "Routed alerts by level and reason", ["level", "reason"])
+DELIVERIES = Counter(
+    "timpora_deliveries_total", "Delivery attempts by channel and status", ["channel", "status"]
+)
+ESCALATIONS = Counter("timpora_escalations_total", "Escalations fired", ["to_level"])
+ACKS = Counter("timpora_acks_total", "Acknowledgements by channel", ["channel"])
+TIME_TO_ACK = Histogram(
+    "timpora_time_to_ack_seconds",
+    "From first routing to acknowledgement",
+    buckets=(30, 60, 300, 900, 1800, 3600, 7200, 21600, 86400),
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; ``extra={"report_id": ...}`` fields are kept."""
+
+    STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        data |= {k: v for k, v in record.__dict__.items() if k not in self.STANDARD}
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return orjson.dumps(data, default=str).decode()
+
+
+def setup_logging(settings: Settings, service: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(PiiLogFilter())
+    if settings.log_json:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)
+    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+
+
+def health_router(ready: Callable[[], Awaitable[dict[str, bool]]]) -> APIRouter:
+    """Liveness, readiness (every check true) and Prometheus metrics."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/ready")
+    async def is_ready(response: Response) -> dict[str, object]:
+        checks = await ready()
+        ok = all(checks.values())
+        response.status_code = 200 if ok else 503
+        return {"ready": ok, "checks": checks}
+
+    @router.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,96 @@
+"""What every service process holds: settings, broker, database; started and stopped once.
+
+``create_app`` of each service builds a :class:`Runtime`, registers its handlers on the
+broker, and hands :func:`lifespan` to FastAPI, so HTTP, Kafka consumers and background
+loops start and stop together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.db import make_engine, make_sessionmaker, migrate
+from shared.kafka import make_broker
+from shared.settings import Settings
+from shared.topics import ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    broker: KafkaBroker
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: Settings, *, client_id: str) -> Runtime:
+        engine = make_engine(settings.database_url)
+        return cls(settings, make_broker(settings, client_id=client_id), engine, make_sessionmaker(engine))
+
+    async def start(self) -> None:
+        await migrate(self.settings.database_url)
+        await ensure_topics(
+            self.settings.kafka_bootstrap_servers,
+            prefix=self.settings.topic_prefix,
+            partitions=self.settings.topic_partitions,
+        )
+        await self.broker.start()
+        self._tasks = [asyncio.create_task(_forever(loop)) for loop in self.background]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.broker.stop()
+        await self.engine.dispose()
+
+    async def ready(self) -> dict[str, bool]:
+        """Broker reachable, database reachable, every consumer has partitions."""
+        checks = {"kafka": await self.broker.ping(timeout=2.0)}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        subscribers: list[Any] = list(self.broker.subscribers)
+        checks["consumers_assigned"] = all(
+            s.consumer is not None and bool(s.consumer.assignment()) for s in subscribers
+        )
+        return checks
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+
+async def _forever(loop: Callable[[], Awaitable[None]]) -> None:
+    """Run a background loop; log and restart it after a crash instead of dying silently."""
+    while True:
+        try:
+            await loop()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background loop %s crashed; restarting in 1s", loop.__name__)
+            await asyncio.sleep(1)

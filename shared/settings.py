@@ -1,0 +1,140 @@
+"""Validated settings, read from the environment (and a ``.env`` file) at start-up.
+
+Common settings use their public names (``KAFKA_BOOTSTRAP_SERVERS``, ``DATABASE_URL``,
+``TIMPORA_*``); each service adds its own with a prefix (``INGEST_``, ``ROUTING_``,
+``NOTIFY_``). Nothing here connects anywhere: settings are plain values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused outside development
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Settings every service shares."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, validate_default=True
+    )
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092",
+        validation_alias="KAFKA_BOOTSTRAP_SERVERS",
+        description="Comma-separated host:port list of Kafka brokers",
+    )
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./timpora.db",
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy async URL: SQLite embedded by default, PostgreSQL in production",
+    )
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="TIMPORA_ENV"
+    )
+    topic_prefix: str = Field(
+        "",
+        validation_alias="TIMPORA_TOPIC_PREFIX",
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="Prefix for every topic name (isolates tests and environments)",
+    )
+    topic_partitions: int = Field(6, ge=1, le=1000, validation_alias="TIMPORA_TOPIC_PARTITIONS")
+    secret_key: SecretStr = Field(
+        SecretStr(DEV_SECRET),
+        validation_alias="TIMPORA_SECRET_KEY",
+        description="Signs ack links; must be set outside development",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias="TIMPORA_LOG_LEVEL"
+    )
+    log_json: bool = Field(False, validation_alias="TIMPORA_LOG_JSON")
+    instance_id: str | None = Field(
+        None,
+        validation_alias="TIMPORA_INSTANCE_ID",
+        description="Static group membership id; avoids a rebalance on every restart",
+    )
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _check_bootstrap(cls, value: str) -> str:
+        for server in value.split(","):
+            host, sep, port = server.strip().rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"expected host:port[,host:port], got {server!r}")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key.get_secret_value() == DEV_SECRET:
+            raise ValueError("TIMPORA_SECRET_KEY must be set in production")
+        return self
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def group(self, name: str) -> str:
+        """Consumer group ids share the topic prefix so isolated runs never collide."""
+        return f"{self.topic_prefix}{name}"
+
+
+class IngestSettings(Settings):
+    model_config = SettingsConfigDict(env_prefix="INGEST_")
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8081, ge=0, le=65535)
+    api_keys_file: Path = PROJECT_ROOT / "config" / "api_keys.yaml"
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    rate_limit_per_minute: int = Field(600, ge=1)
+    kannel_secret: SecretStr | None = None
+    telegram_secret_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_source: str = "whatsapp-batulicin"
+    whatsapp_verify_token: SecretStr | None = None
+
+
+class RoutingSettings(Settings):
+    model_config = SettingsConfigDict(env_prefix="ROUTING_")
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8082, ge=0, le=65535)
+    policy_file: Path = PROJECT_ROOT / "routing_service" / "config" / "policy.yaml"
+    escalation_poll_seconds: float = Field(1.0, gt=0)
+
+
+class NotifySettings(Settings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFY_")
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8083, ge=0, le=65535)
+    public_base_url: str = "http://127.0.0.1:8083"
+    kannel_url: str | None = Field(None, examples=["http://127.0.0.1:13013/cgi-bin/sendsms"])
+    kannel_username: str = "timpora"
+    kannel_password: SecretStr = SecretStr("")
+    kannel_from: str = "TIMPORA"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "timpora-alert@example.org"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    telegram_base_url: str | None = None
+    telegram_bot_token: SecretStr | None = None
+    whatsapp_base_url: str | None = None
+    whatsapp_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    webhook_secret: SecretStr | None = None
+    max_sms_segments: int = Field(2, ge=1, le=10)
+    max_attempts: int = Field(4, ge=1, le=20)
+    retry_base_seconds: float = Field(2.0, gt=0)
+    provider_rate_per_second: float = Field(50.0, gt=0)

@@ -1,0 +1,72 @@
+"""The topic registry: every topic the system uses, with its partitions and retention.
+
+Broker auto-creation is off; topics are created explicitly by ``timpora topics create``
+(or :func:`ensure_topics` at service start-up), so partitions are always what we chose.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 24 * 3600 * 1000
+
+REPORTS_RAW = "reports.raw"
+REPORTS_NORMALIZED = "reports.normalized"
+REPORTS_REJECTED = "reports.rejected"
+ALERTS_ROUTED = "alerts.routed"
+ALERTS_ACKS = "alerts.acks"
+DELIVERIES_EVENTS = "deliveries.events"
+DELIVERIES_RETRY = "deliveries.retry"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    description: str
+    retention_ms: int = 7 * DAY_MS
+    partitions: int | None = None  # None: the configured default
+
+
+TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec(REPORTS_RAW, "Raw upstream input; format named by the 'format' header"),
+    TopicSpec(REPORTS_NORMALIZED, "Canonical reports, keyed by kecamatan (else kabupaten) code"),
+    TopicSpec(REPORTS_REJECTED, "Dead letters: original bytes and the reasons", 30 * DAY_MS),
+    TopicSpec(ALERTS_ROUTED, "Alerts for one team each, keyed by team id"),
+    TopicSpec(ALERTS_ACKS, "Acknowledgements from any channel, keyed by alert id"),
+    TopicSpec(DELIVERIES_EVENTS, "Every delivery attempt and its outcome"),
+    TopicSpec(DELIVERIES_RETRY, "Deliveries waiting for a retry, keyed by member"),
+)
+
+
+async def ensure_topics(
+    bootstrap_servers: str, *, prefix: str = "", partitions: int = 6
+) -> list[str]:
+    """Create the registry's topics that do not exist yet; return the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="timpora-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=prefix + spec.name,
+                num_partitions=spec.partitions or partitions,
+                replication_factor=1,
+                topic_configs={"retention.ms": str(spec.retention_ms)},
+            )
+            for spec in TOPICS
+            if prefix + spec.name not in existing
+        ]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another instance won
+                await admin.create_topics(wanted)
+            log.info("created topics: %s", ", ".join(t.name for t in wanted))
+        return [t.name for t in wanted]
+    finally:
+        await admin.close()

@@ -1,0 +1,67 @@
+"""Configuration contracts: settings validation and docker-compose's environment."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from shared.settings import IngestSettings, NotifySettings, RoutingSettings, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _known_env_names() -> set[str]:
+    names: set[str] = set()
+    for cls in (Settings, IngestSettings, NotifySettings, RoutingSettings):
+        prefix = cls.model_config.get("env_prefix", "")
+        for name, field in cls.model_fields.items():
+            alias = field.validation_alias
+            names.add(alias.upper() if isinstance(alias, str) else f"{prefix}{name}".upper())
+    return names
+
+
+def test_compose_sets_only_known_settings() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    known = _known_env_names()
+    for name, service in compose["services"].items():
+        if name in {"kafka", "postgres"}:
+            continue
+        unknown = set(service.get("environment", {})) - known
+        assert not unknown, f"{name} sets unknown settings {unknown}"
+
+
+def test_compose_services_wait_for_healthy_dependencies() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name in ("ingest", "routing", "notify"):
+        deps = compose["services"][name]["depends_on"]
+        assert all(d["condition"] == "service_healthy" for d in deps.values())
+
+
+@pytest.mark.parametrize(
+    ("env", "value"),
+    [
+        ("KAFKA_BOOTSTRAP_SERVERS", "no-port"),
+        ("DATABASE_URL", "mysql://x"),
+        ("TIMPORA_TOPIC_PREFIX", "bad prefix!"),
+    ],
+)
+def test_invalid_settings_fail_fast(monkeypatch: pytest.MonkeyPatch, env: str, value: str) -> None:
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIMPORA_ENV", "production")
+    monkeypatch.delenv("TIMPORA_SECRET_KEY", raising=False)
+    with pytest.raises(ValidationError, match="TIMPORA_SECRET_KEY"):
+        Settings()
+
+
+def test_service_prefix_and_shared_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092")
+    monkeypatch.setenv("INGEST_HTTP_PORT", "9999")
+    settings = IngestSettings()
+    assert settings.kafka_bootstrap_servers == "k1:9092,k2:9092"
+    assert settings.http_port == 9999
