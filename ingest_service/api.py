@@ -26,7 +26,7 @@ from ingest_service.formats import SourceContext
 from ingest_service.intake import count_outcomes, intake
 from ingest_service.models import IdempotencyRecord
 from shared.kafka import publish_all
-from shared.schemas import Reason, Report, SourceFormat
+from shared.schemas import Reason, SourceFormat
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,7 @@ class ErrorBody(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody}
-    for code in (400, 401, 403, 409, 413, 415, 422, 429, 503)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 409, 413, 415, 422, 429, 503)
 }
 
 
@@ -122,7 +121,9 @@ def build_router(deps: IngestDeps) -> APIRouter:
         ctx = SourceContext(
             source=source.source, home_area=source.home_area, received_at=datetime.now(UTC)
         )
-        result = intake(fmt, raw, ctx, headers={"content-type": request.headers.get("content-type", "")})
+        result = intake(
+            fmt, raw, ctx, headers={"content-type": request.headers.get("content-type", "")}
+        )
         try:
             await publish_all(deps.broker, settings, result.records())
         except Exception as exc:
@@ -135,7 +136,9 @@ def build_router(deps: IngestDeps) -> APIRouter:
         ).model_dump(mode="json")
         status = 202 if result.reports else 422
         if key:
-            await _remember(deps, source.source, key[:200], digest, {"status": status, "body": body})
+            await _remember(
+                deps, source.source, key[:200], digest, {"status": status, "body": body}
+            )
         return JSONResponse(body, status)
 
     @router.post(
@@ -192,8 +195,10 @@ def build_router(deps: IngestDeps) -> APIRouter:
         response = await accept(request, source, SourceFormat.kannel_mo, raw)
         ids = Accepted.model_validate_json(response.body).report_ids
         # Kannel sends the body back to the reporter as the reply SMS.
-        text = f"Laporan diterima, no. {ids[0][-6:]}. Terima kasih." if ids else (
-            "Format: LAPOR <kecamatan> <isi laporan>"
+        text = (
+            f"Laporan diterima, no. {ids[0][-6:]}. Terima kasih."
+            if ids
+            else ("Format: LAPOR <kecamatan> <isi laporan>")
         )
         return PlainTextResponse(text, response.status_code)
 

@@ -5,15 +5,12 @@ Run: ``python -m ingest_service`` (or ``uvicorn --factory ingest_service.app:cre
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import FastAPI
 
 from ingest_service import api, handlers
 from ingest_service.auth import KeyRegistry
 from ingest_service.deps import IngestDeps
-from shared.observability import health_router
+from shared.observability import health_router, install_error_handlers
 from shared.runtime import Runtime
 from shared.settings import IngestSettings
 
@@ -34,24 +31,3 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     app.include_router(health_router(runtime.ready))
     install_error_handlers(app)
     return app
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """Every error body has the same shape: {"error", "message", "reasons"}."""
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, dict) else {
-            "error": "http_error", "message": str(exc.detail)
-        }
-        return JSONResponse({"reasons": [], **detail}, exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        reasons = [
-            {"code": "invalid_request", "message": e["msg"], "path": ".".join(map(str, e["loc"]))}
-            for e in exc.errors()
-        ]
-        return JSONResponse(
-            {"error": "invalid_request", "message": "invalid request", "reasons": reasons}, 422
-        )

@@ -33,7 +33,9 @@ def intake_record(deps: IngestDeps, record: ConsumerRecord) -> Intake:
     elif fmt is None:
         reasons.append(Reason(code="unknown_format", message=f"unknown format {fmt_name!r}"))
     elif fmt not in source.formats:
-        reasons.append(Reason(code="format_not_allowed", message=f"{source_name} may not send {fmt}"))
+        reasons.append(
+            Reason(code="format_not_allowed", message=f"{source_name} may not send {fmt}")
+        )
     ctx = SourceContext(
         source=source_name,
         home_area=source.home_area if source else (),

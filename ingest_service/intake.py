@@ -96,7 +96,9 @@ def intake(
             source_format=fmt,
             received_at=ctx.received_at,
             reasons=all_reasons,
-            original_b64=base64.b64encode(raw).decode() if len(raw) <= MAX_INLINE_ORIGINAL else None,
+            original_b64=base64.b64encode(raw).decode()
+            if len(raw) <= MAX_INLINE_ORIGINAL
+            else None,
             original_size=len(raw),
             original_sha256=hashlib.sha256(raw).hexdigest(),
             original_topic=original_topic,

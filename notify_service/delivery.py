@@ -162,11 +162,21 @@ async def claim_alerts(
             members = {m.member_id: m for m in team.members}
             for planned in plan_deliveries(alert, team, now):
                 if not planned.channels:  # off duty or no usable channel: logged, not sent
-                    values = _row(alert, planned.member_id, "none", status="skipped",
-                                  error=planned.skip_reason)
+                    values = _row(
+                        alert,
+                        planned.member_id,
+                        "none",
+                        status="skipped",
+                        error=planned.skip_reason,
+                    )
                     if await insert_ignore(session, DeliveryRow, values):
-                        events.append(_event(DeliveryRow(**values, attempts=0), DeliveryStatus.skipped,
-                                             planned.skip_reason))
+                        events.append(
+                            _event(
+                                DeliveryRow(**values, attempts=0),
+                                DeliveryStatus.skipped,
+                                planned.skip_reason,
+                            )
+                        )
                     continue
                 first, *rest = planned.channels
                 deferred = planned.not_before is not None and planned.not_before > now
@@ -212,8 +222,15 @@ async def send_and_record(
             events.append(_event(row, outcome.status, outcome.error))
             if status == "gave_up" and row.fallback_channels:
                 nxt, *rest = row.fallback_channels
-                values = _row(alert, row.member_id, nxt, status="retrying", attempts=0,
-                              next_attempt_at=now, fallback_channels=rest)
+                values = _row(
+                    alert,
+                    row.member_id,
+                    nxt,
+                    status="retrying",
+                    attempts=0,
+                    next_attempt_at=now,
+                    fallback_channels=rest,
+                )
                 if await insert_ignore(session, DeliveryRow, values):
                     events.append(_event(DeliveryRow(**values), DeliveryStatus.fallback))
     return events
@@ -243,7 +260,11 @@ async def run_due(deps: NotifyDeps, limit: int = 200) -> int:
             row.status, row.attempts, row.updated_at = "sending", row.attempts + 1, now
             alert = AlertRouted.model_validate(row.alert)
             team = await deps.team(alert.team_id)
-            member = next((m for m in team.members if m.member_id == row.member_id), None) if team else None
+            member = (
+                next((m for m in team.members if m.member_id == row.member_id), None)
+                if team
+                else None
+            )
             if member is None:
                 row.status, row.error = "gave_up", "member no longer in the directory"
                 continue
@@ -260,7 +281,9 @@ async def mark_stale(deps: NotifyDeps) -> int:
     async with transaction(deps.runtime.sessions) as session:
         result = await session.execute(
             update(DeliveryRow)
-            .where(DeliveryRow.status == "sending", DeliveryRow.updated_at < utcnow() - STALE_SENDING)
+            .where(
+                DeliveryRow.status == "sending", DeliveryRow.updated_at < utcnow() - STALE_SENDING
+            )
             .values(status="uncertain", error="process stopped during the send")
         )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -46,6 +46,7 @@ class AlertRow(Base):
     category: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="open")  # open|acked|digest|muted
     escalation_step: Mapped[int] = mapped_column(default=0)
+    escalate_after_s: Mapped[int | None] = mapped_column(nullable=True)
     window_ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

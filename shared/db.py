@@ -103,7 +103,9 @@ async def migrate(url: str, revision: str = "head") -> None:
     await asyncio.to_thread(migrate_sync, url, revision)
 
 
-async def insert_ignore(session: AsyncSession, model: type[Base], values: dict[str, object]) -> bool:
+async def insert_ignore(
+    session: AsyncSession, model: type[Base], values: dict[str, object]
+) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row.
 
     The unique constraint decides who wins, so two processes (or a redelivered message)

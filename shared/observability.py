@@ -7,8 +7,11 @@ import sys
 from collections.abc import Awaitable, Callable
 
 import orjson
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.pii import PiiLogFilter
 from shared.settings import Settings
@@ -51,7 +54,9 @@ def setup_logging(settings: Settings, service: str) -> None:
     if settings.log_json:
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
@@ -78,3 +83,26 @@ def health_router(ready: Callable[[], Awaitable[dict[str, bool]]]) -> APIRouter:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error body has the same shape: {"error", "message", "reasons"}."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, dict)
+            else {"error": "http_error", "message": str(exc.detail)}
+        )
+        return JSONResponse({"reasons": [], **detail}, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        reasons = [
+            {"code": "invalid_request", "message": e["msg"], "path": ".".join(map(str, e["loc"]))}
+            for e in exc.errors()
+        ]
+        return JSONResponse(
+            {"error": "invalid_request", "message": "invalid request", "reasons": reasons}, 422
+        )

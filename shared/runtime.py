@@ -33,12 +33,15 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings, *, client_id: str) -> Runtime:
         engine = make_engine(settings.database_url)
-        return cls(settings, make_broker(settings, client_id=client_id), engine, make_sessionmaker(engine))
+        return cls(
+            settings, make_broker(settings, client_id=client_id), engine, make_sessionmaker(engine)
+        )
 
     async def start(self) -> None:
         await migrate(self.settings.database_url)
@@ -57,6 +60,8 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.broker.stop()
+        for close in self.on_stop:
+            await close()
         await self.engine.dispose()
 
     async def ready(self) -> dict[str, bool]:

@@ -7,6 +7,8 @@ Every message carries ``schema_version``. Fields holding personal data are marke
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -20,6 +22,19 @@ SCHEMA_VERSION = 1
 def new_id() -> str:
     """A sortable unique id (ULID) for reports, alerts, deliveries and acks."""
     return str(ULID())
+
+
+ACK_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed on phones
+
+
+def ack_code_for(alert_id: str, length: int = 5) -> str:
+    """The short code a member replies with (``OK 7KQ2M``), derived from the alert id."""
+    number = int.from_bytes(hashlib.sha256(alert_id.encode()).digest()[:8], "big")
+    chars = []
+    for _ in range(length):
+        number, index = divmod(number, len(ACK_ALPHABET))
+        chars.append(ACK_ALPHABET[index])
+    return "".join(chars)
 
 
 def utcnow() -> datetime:

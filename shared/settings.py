@@ -134,6 +134,9 @@ class NotifySettings(Settings):
     whatsapp_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
     webhook_secret: SecretStr | None = None
+    inbound_key: SecretStr | None = Field(
+        None, description="Shared secret of the Kannel MO URL (?key=) and Telegram webhook"
+    )
     max_sms_segments: int = Field(2, ge=1, le=10)
     max_attempts: int = Field(4, ge=1, le=20)
     retry_base_seconds: float = Field(2.0, gt=0)

@@ -70,3 +70,16 @@ async def ensure_topics(
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+async def partition_counts(bootstrap_servers: str, names: list[str]) -> dict[str, int]:
+    """Partitions per existing topic (missing topics are left out)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="timpora-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [n for n in names if n in existing]
+        described = await admin.describe_topics(wanted) if wanted else []
+        return {d["topic"]: len(d["partitions"]) for d in described if d["error_code"] == 0}
+    finally:
+        await admin.close()

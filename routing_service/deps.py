@@ -1,0 +1,55 @@
+"""Everything the routing handlers need, built once by ``create_app``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from routing_service.models import Silence
+from routing_service.policy import Policy, load_policy
+from routing_service.silences import SilenceMatcher
+from shared.directory import teams_by_jurisdiction
+from shared.runtime import Runtime
+from shared.schemas import utcnow
+from shared.settings import RoutingSettings
+
+DIRECTORY_REFRESH_S = 30.0
+
+
+@dataclass
+class RoutingDeps:
+    runtime: Runtime
+    settings: RoutingSettings
+    directory: dict[str, list[str]] = field(default_factory=dict)  # code → team ids
+    _policy: Policy | None = None
+    _policy_mtime: float = 0.0
+    _directory_at: float = 0.0
+
+    @property
+    def broker(self):  # type: ignore[no-untyped-def]
+        return self.runtime.broker
+
+    def policy(self) -> Policy:
+        """The routing policy, reloaded when its file changes (hot reload)."""
+        path = Path(self.settings.policy_file)
+        mtime = path.stat().st_mtime
+        if self._policy is None or mtime != self._policy_mtime:
+            self._policy, self._policy_mtime = load_policy(path), mtime
+        return self._policy
+
+    async def refresh_directory(self, force: bool = False) -> None:
+        if force or time.monotonic() - self._directory_at > DIRECTORY_REFRESH_S:
+            async with self.runtime.sessions() as session:
+                self.directory = await teams_by_jurisdiction(session)
+            self._directory_at = time.monotonic()
+
+    async def active_silences(
+        self, session: AsyncSession
+    ) -> list[tuple[SilenceMatcher, datetime, datetime]]:
+        rows = await session.scalars(select(Silence).where(Silence.ends_at > utcnow()))
+        return [(SilenceMatcher.model_validate(r.matchers), r.starts_at, r.ends_at) for r in rows]

@@ -1,0 +1,279 @@
+"""Routing with state: idempotency, grouping, silences, escalation timers, acks.
+
+Decisions (jurisdiction, policy, grouping keys, the ladder) are pure functions in other
+modules; this module applies them inside one database transaction per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from routing_service.deps import RoutingDeps
+from routing_service.escalation import next_level
+from routing_service.models import AlertRow, EscalationTimer, ProcessedReport
+from routing_service.policy import RouteDecision, evaluate
+from routing_service.silences import is_muted
+from shared import topics
+from shared.db import transaction
+from shared.kafka import Outgoing, dumps, publish_all
+from shared.observability import ALERTS, ESCALATIONS, TIME_TO_ACK
+from shared.regions import fill_location, regions, resolve_location
+from shared.schemas import (
+    AlertAcknowledged,
+    AlertReason,
+    AlertRouted,
+    Level,
+    Report,
+    ack_code_for,
+    new_id,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    team_id: str
+    level: Level
+    code: str
+
+
+def alert_record(alert: AlertRouted) -> Outgoing:
+    """Routed alerts are keyed by team, so each team's alerts stay in order."""
+    ALERTS.labels(alert.level.value, alert.reason.value).inc()
+    return Outgoing(
+        topics.ALERTS_ROUTED,
+        alert.team_id,
+        dumps(alert),
+        {"alert_id": alert.alert_id, "report_id": alert.report_id},
+    )
+
+
+def find_target(deps: RoutingDeps, level: Level, code: str) -> Target | None:
+    """The team for ``code``, else the nearest ancestor that has one."""
+    for candidate in [code, *(r.code for r in regions().ancestors(code))]:
+        team_ids = deps.directory.get(candidate)
+        if team_ids:
+            region = regions().get(candidate)
+            return Target(team_ids[0], region.level if region else level, candidate)
+    return None
+
+
+async def route_batch(deps: RoutingDeps, reports: list[Report]) -> list[Outgoing]:
+    """Route every report once; a redelivered report re-emits exactly what it emitted."""
+    now = utcnow()
+    out: list[Outgoing] = []
+    async with transaction(deps.runtime.sessions) as session:
+        silences = await deps.active_silences(session)
+        for report in reports:
+            done = await session.get(ProcessedReport, report.report_id)
+            if done is not None:
+                out += [alert_record(AlertRouted.model_validate(a)) for a in done.outputs]
+                continue
+            alerts = await route_report(deps, session, report, now, silences)
+            session.add(
+                ProcessedReport(
+                    report_id=report.report_id, outputs=[a.model_dump(mode="json") for a in alerts]
+                )
+            )
+            out += [alert_record(a) for a in alerts]
+    return out
+
+
+async def route_report(
+    deps: RoutingDeps, session: AsyncSession, report: Report, now: datetime, silences: list
+) -> list[AlertRouted]:
+    resolution = resolve_location(report.location, report.home_area)
+    report = report.model_copy(update={"location": fill_location(report.location, resolution)})
+    alerts: list[AlertRouted] = []
+    seen: set[str] = set()
+    for decision in evaluate(deps.policy(), report, resolution, now):
+        target = find_target(deps, decision.level, decision.jurisdiction_code)
+        if target is None or target.team_id in seen:
+            continue  # no team anywhere up the ladder, or this team already gets it
+        seen.add(target.team_id)
+        alert, row = await _group(session, report, decision, target, resolution.confidence, now)
+        if is_muted(silences, report, target.team_id, target.code, now):
+            row.status = "muted"
+        elif decision.digest:
+            row.status = "digest"
+        else:
+            alerts.append(alert)
+        row.last_payload = alert.model_dump(mode="json")
+    return alerts
+
+
+async def _group(
+    session: AsyncSession,
+    report: Report,
+    decision: RouteDecision,
+    target: Target,
+    confidence: float,
+    now: datetime,
+) -> tuple[AlertRouted, AlertRow]:
+    """Update the team's open alert with the same group key, or open a new one."""
+    row = await session.scalar(
+        select(AlertRow)
+        .where(
+            AlertRow.team_id == target.team_id,
+            AlertRow.group_key == decision.group_key,
+            AlertRow.window_ends_at > now,
+        )
+        .order_by(AlertRow.created_at.desc())
+        .limit(1)
+    )
+    if row is None:
+        alert_id = new_id()
+        row = AlertRow(
+            alert_id=alert_id,
+            team_id=target.team_id,
+            group_key=decision.group_key,
+            level=target.level.value,
+            jurisdiction_code=target.code,
+            ack_code=ack_code_for(alert_id),
+            version=1,
+            occurrence_count=1,
+            report_ids=[report.report_id],
+            matched_rules=decision.rules,
+            severity=decision.severity.value,
+            category=report.category.value,
+            window_ends_at=now + decision.group_window,
+            escalate_after_s=_seconds(decision.escalate_after),
+            created_at=now,
+            updated_at=now,
+            last_payload={},
+        )
+        session.add(row)
+        if decision.escalate_after and not decision.digest:
+            session.add(EscalationTimer(alert_id=alert_id, due_at=now + decision.escalate_after))
+        reason = AlertReason.new
+    else:
+        row.version += 1
+        row.occurrence_count += 1
+        row.report_ids = [*row.report_ids, report.report_id][-100:]
+        row.updated_at = now
+        reason = AlertReason.update
+    region = regions().get(target.code)
+    alert = AlertRouted(
+        alert_id=row.alert_id,
+        version=row.version,
+        report_id=report.report_id,
+        report_ids=row.report_ids,
+        team_id=target.team_id,
+        level=target.level,
+        jurisdiction_code=target.code,
+        jurisdiction_name=region.name if region else None,
+        matched_rules=decision.rules,
+        reason=AlertReason.digest if decision.digest else reason,
+        category=report.category,
+        severity=decision.severity,
+        occurrence_count=row.occurrence_count,
+        escalation_step=row.escalation_step,
+        ack_code=row.ack_code,
+        routed_at=now,
+        resolution_confidence=confidence,
+        report=report,
+    )
+    return alert, row
+
+
+def _seconds(delta: timedelta | None) -> int | None:
+    return int(delta.total_seconds()) if delta else None
+
+
+async def fire_due_escalations(deps: RoutingDeps, limit: int = 100) -> list[Outgoing]:
+    """Escalate unacknowledged alerts whose timer is due, one level up.
+
+    Timers are claimed with ``FOR UPDATE SKIP LOCKED`` so two routing instances never
+    fire the same one. The escalated alert is published *before* the commit: a crash in
+    between re-fires the same alert version, which notify's delivery key absorbs.
+    """
+    now = utcnow()
+    out: list[Outgoing] = []
+    async with transaction(deps.runtime.sessions) as session:
+        timers = (
+            await session.scalars(
+                select(EscalationTimer)
+                .where(EscalationTimer.state == "pending", EscalationTimer.due_at <= now)
+                .order_by(EscalationTimer.due_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for timer in timers:
+            row = await session.get(AlertRow, timer.alert_id)
+            timer.fired_at = now
+            if row is None or row.status == "acked":
+                timer.state = "cancelled"
+                continue
+            timer.state = "fired"
+            alert = _escalate(deps, session, row, now)
+            if alert is not None:
+                out.append(alert_record(alert))
+                ESCALATIONS.labels(alert.level.value).inc()
+        if out:
+            await publish_all(deps.broker, deps.settings, out)
+    return out
+
+
+def _escalate(deps: RoutingDeps, session: AsyncSession, row: AlertRow, now: datetime) -> AlertRouted | None:
+    """Move the alert to the next level's team; schedule the next timer if any."""
+    step = next_level(Level(row.level), row.jurisdiction_code)
+    target = None
+    while step is not None and target is None:
+        level, code = step
+        team_ids = deps.directory.get(code)
+        target = Target(team_ids[0], level, code) if team_ids else None
+        step = next_level(level, code) if target is None else step
+    if target is None:
+        return None  # already at the top of the ladder
+    previous = AlertRouted.model_validate(row.last_payload)
+    row.version += 1
+    row.escalation_step += 1
+    row.team_id, row.level, row.jurisdiction_code = target.team_id, target.level.value, target.code
+    row.updated_at = now
+    if row.escalate_after_s and next_level(target.level, target.code) is not None:
+        session.add(
+            EscalationTimer(
+                alert_id=row.alert_id,
+                due_at=now + timedelta(seconds=row.escalate_after_s),
+                step=row.escalation_step + 1,
+            )
+        )
+    region = regions().get(target.code)
+    alert = previous.model_copy(
+        update={
+            "version": row.version,
+            "team_id": target.team_id,
+            "level": target.level,
+            "jurisdiction_code": target.code,
+            "jurisdiction_name": region.name if region else None,
+            "reason": AlertReason.escalation,
+            "escalation_step": row.escalation_step,
+            "routed_at": now,
+        }
+    )
+    row.last_payload = alert.model_dump(mode="json")
+    return alert
+
+
+async def apply_acks(deps: RoutingDeps, acks: list[AlertAcknowledged]) -> None:
+    """Mark alerts acknowledged and cancel their pending timers (idempotent)."""
+    async with transaction(deps.runtime.sessions) as session:
+        for ack in acks:
+            row = await session.get(AlertRow, ack.alert_id)
+            if row is None or row.status == "acked":
+                continue
+            row.status, row.acked_at, row.acked_by = "acked", ack.acknowledged_at, ack.member_id
+            TIME_TO_ACK.observe(max(0.0, (ack.acknowledged_at - row.created_at).total_seconds()))
+            await session.execute(
+                update(EscalationTimer)
+                .where(EscalationTimer.alert_id == ack.alert_id, EscalationTimer.state == "pending")
+                .values(state="cancelled")
+            )

@@ -1,0 +1,36 @@
+"""Kafka entry points of routing: normalised reports in, routed alerts out; acks in."""
+
+from __future__ import annotations
+
+import asyncio
+
+from routing_service.deps import RoutingDeps
+from routing_service.engine import apply_acks, fire_due_escalations, route_batch
+from shared import topics
+from shared.deadletter import read_records
+from shared.kafka import Records, batch_subscriber, publish_all
+from shared.schemas import AlertAcknowledged, Report
+
+
+def register(deps: RoutingDeps) -> None:
+    @batch_subscriber(deps.broker, deps.settings, topics.REPORTS_NORMALIZED, group="routing")
+    async def on_reports_normalized(records: Records) -> None:
+        reports, dead = read_records(records, Report, topics.REPORTS_NORMALIZED, "routing")
+        await deps.refresh_directory()
+        alerts = await route_batch(deps, reports)
+        await publish_all(deps.broker, deps.settings, [*dead, *alerts])
+
+    @batch_subscriber(deps.broker, deps.settings, topics.ALERTS_ACKS, group="routing-acks")
+    async def on_alerts_acks(records: Records) -> None:
+        acks, dead = read_records(records, AlertAcknowledged, topics.ALERTS_ACKS, "routing")
+        await apply_acks(deps, acks)
+        await publish_all(deps.broker, deps.settings, dead)
+
+
+async def escalation_loop(deps: RoutingDeps) -> None:
+    """Poll the durable timers; several instances may run this, each timer fires once."""
+    while True:
+        await deps.refresh_directory()
+        fired = await fire_due_escalations(deps)
+        if not fired:
+            await asyncio.sleep(deps.settings.escalation_poll_seconds)

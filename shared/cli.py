@@ -1,0 +1,311 @@
+"""``timpora``: the operator's command line (topics, lag, dead letters, teams, routing...).
+
+Every command reads the same settings as the services (``KAFKA_BOOTSTRAP_SERVERS``,
+``DATABASE_URL``, ``TIMPORA_*``) and takes ``--json`` for scripts. Output never shows an
+unmasked passport number or name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shared.settings import Settings
+
+app = typer.Typer(
+    help="Operate the Timpora Alert Router: topics, consumer lag, dead letters, deliveries, "
+    "teams, routing policy and silences.",
+    no_args_is_help=True,
+)
+topics_app = typer.Typer(help="Kafka topics of the system.", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead letters on reports.rejected: list, show, replay.", no_args_is_help=True)
+teams_app = typer.Typer(help="The teams directory (YAML import/export).", no_args_is_help=True)
+route_app = typer.Typer(help="Routing policy tools.", no_args_is_help=True)
+silences_app = typer.Typer(help="Mute matching alerts until an expiry.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
+for sub, name in (
+    (topics_app, "topics"),
+    (dlq_app, "deadletters"),
+    (teams_app, "teams"),
+    (route_app, "route"),
+    (silences_app, "silences"),
+    (db_app, "db"),
+):
+    app.add_typer(sub, name=name)
+
+console = Console()
+T = TypeVar("T")
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def run(coro: Awaitable[T]) -> T:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def settings() -> Settings:
+    return Settings()
+
+
+def emit(rows: list[dict[str, Any]], as_json: bool, title: str = "") -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not rows:
+        console.print(f"[dim]{title}: nothing[/dim]")
+        return
+    table = Table(title=title or None)
+    for column in rows[0]:
+        table.add_column(str(column))
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    console.print(table)
+
+
+async def _with_sessions(work: Callable[[Any], Awaitable[T]]) -> T:
+    from shared.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings().database_url)
+    try:
+        return await work(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+# --- topics, lag, tail -------------------------------------------------------------
+
+
+@topics_app.command("create")
+def topics_create() -> None:
+    """Create the registry's topics that are missing (broker auto-creation is off)."""
+    from shared.topics import ensure_topics
+
+    s = settings()
+    created = run(
+        ensure_topics(s.kafka_bootstrap_servers, prefix=s.topic_prefix, partitions=s.topic_partitions)
+    )
+    console.print(f"created: {', '.join(created) or 'none (all exist)'}")
+
+
+@topics_app.command("list")
+def topics_list(as_json: JsonOpt = False) -> None:
+    """Topics with partitions, message counts (end - start offsets) and retention."""
+    from shared.ops import describe_topics
+
+    emit(run(describe_topics(settings())), as_json, "topics")
+
+
+@app.command()
+def lag(
+    group: Annotated[str | None, typer.Option(help="Only this consumer group.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Consumer lag per group and partition (end offset - committed offset)."""
+    from shared.ops import consumer_lag
+
+    emit(run(consumer_lag(settings(), group)), as_json, "consumer lag")
+
+
+@app.command()
+def tail(
+    topic: Annotated[str, typer.Argument(help="Topic name, e.g. alerts.routed")],
+    count: Annotated[int, typer.Option("-n", help="How many of the latest records.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the latest records of a topic, personal data masked."""
+    from shared.ops import tail_topic
+
+    emit(run(tail_topic(settings(), topic, count)), as_json, topic)
+
+
+# --- dead letters --------------------------------------------------------------------
+
+
+@dlq_app.command("list")
+def dlq_list(
+    count: Annotated[int, typer.Option("-n", help="How many of the latest.")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Latest rejections: id, source, first reason, original topic."""
+    from shared.ops import read_rejections
+
+    rows = [
+        {
+            "rejection_id": r.rejection_id,
+            "received_at": r.received_at.isoformat(timespec="seconds"),
+            "source": r.source,
+            "format": r.source_format or "",
+            "reason": f"{r.reasons[0].code}: {r.reasons[0].message}"[:80] if r.reasons else "",
+            "replay_to": r.original_topic or "",
+        }
+        for r in run(read_rejections(settings(), count))
+    ]
+    emit(rows, as_json, "dead letters")
+
+
+@dlq_app.command("show")
+def dlq_show(rejection_id: str) -> None:
+    """One rejection in full: every reason and the original bytes (as text when UTF-8)."""
+    from shared.ops import find_rejection
+
+    rejection = run(find_rejection(settings(), rejection_id))
+    if rejection is None:
+        raise typer.Exit(f"no rejection {rejection_id}")  # type: ignore[arg-type]
+    console.print_json(rejection.model_dump_json(exclude={"original_b64"}))
+    if rejection.original_b64:
+        raw = base64.b64decode(rejection.original_b64)
+        console.print(raw.decode("utf-8", "replace")[:4000], markup=False)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    rejection_id: str,
+    topic: Annotated[str | None, typer.Option(help="Override the target topic.")] = None,
+) -> None:
+    """Publish the original bytes again (to reports.raw for ingest input), after a fix."""
+    from shared.ops import replay_rejection
+
+    target = run(replay_rejection(settings(), rejection_id, topic))
+    console.print(f"replayed {rejection_id} to {target}")
+
+
+# --- deliveries ------------------------------------------------------------------------
+
+
+@app.command()
+def deliveries(
+    report: Annotated[str | None, typer.Option(help="Report id.")] = None,
+    alert: Annotated[str | None, typer.Option(help="Alert id.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The delivery log for a report or an alert."""
+    if not report and not alert:
+        raise typer.BadParameter("give --report or --alert")
+    from shared.ops import delivery_log
+
+    rows = run(_with_sessions(lambda s: delivery_log(s, report_id=report, alert_id=alert)))
+    emit(rows, as_json, "deliveries")
+
+
+# --- teams -----------------------------------------------------------------------------
+
+
+@teams_app.command("import")
+def teams_import(path: Path) -> None:
+    """Replace the directory with a validated YAML file (e.g. config/teams.yaml)."""
+    from shared.db import migrate, transaction
+    from shared.directory import load_directory, replace_directory
+
+    teams = load_directory(path)
+    run(migrate(settings().database_url))
+
+    async def work(sessions: Any) -> int:
+        async with transaction(sessions) as session:
+            return await replace_directory(session, teams)
+
+    console.print(f"imported {run(_with_sessions(work))} teams")
+
+
+@teams_app.command("export")
+def teams_export() -> None:
+    """Print the directory as YAML."""
+    from shared.directory import all_teams, dump_directory
+
+    async def work(sessions: Any) -> str:
+        async with sessions() as session:
+            return dump_directory(await all_teams(session))
+
+    sys.stdout.write(run(_with_sessions(work)))
+
+
+# --- routing ---------------------------------------------------------------------------
+
+
+@route_app.command("explain")
+def route_explain(
+    report_file: Annotated[Path, typer.Argument(help="A canonical report (JSON)")],
+    policy: Annotated[Path | None, typer.Option(help="Policy file (default: the service's)")] = None,
+    teams: Annotated[Path, typer.Option(help="Teams directory YAML")] = Path("config/teams.yaml"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Resolved jurisdiction, matched rules and target teams for a report, without Kafka."""
+    from routing_service.explain import explain
+
+    result = explain(report_file.read_bytes(), policy_file=policy, teams_file=teams)
+    if as_json:
+        sys.stdout.write(json.dumps(result, default=str, ensure_ascii=False, indent=2) + "\n")
+        return
+    console.print(f"[bold]jurisdiction[/bold]: {result['resolution']}")
+    emit(result["targets"], False, "routes")
+
+
+# --- silences --------------------------------------------------------------------------
+
+
+@silences_app.command("add")
+def silences_add(
+    comment: Annotated[str, typer.Option(help="Why (required).")],
+    hours: Annotated[float, typer.Option(help="How long.")] = 4.0,
+    jurisdiction: Annotated[str | None, typer.Option(help="Code prefix, e.g. 63.10.04")] = None,
+    team: Annotated[str | None, typer.Option(help="Team id.")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Category (repeatable).")] = None,
+    created_by: Annotated[str, typer.Option(help="Operator name.")] = "operator",
+) -> None:
+    """Mute alerts matching every given matcher; they are still recorded."""
+    from shared.ops import add_silence
+
+    silence_id = run(
+        _with_sessions(
+            lambda s: add_silence(
+                s,
+                matchers={"jurisdiction_prefix": jurisdiction, "team_id": team, "category": category},
+                duration=timedelta(hours=hours),
+                comment=comment,
+                created_by=created_by,
+            )
+        )
+    )
+    console.print(f"silence {silence_id} added")
+
+
+@silences_app.command("list")
+def silences_list(as_json: JsonOpt = False) -> None:
+    """Active and expired silences."""
+    from shared.ops import list_silences
+
+    emit(run(_with_sessions(list_silences)), as_json, "silences")
+
+
+@silences_app.command("expire")
+def silences_expire(silence_id: str) -> None:
+    """End a silence now."""
+    from shared.ops import expire_silence
+
+    run(_with_sessions(lambda s: expire_silence(s, silence_id)))
+    console.print(f"silence {silence_id} expired")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the latest schema."""
+    from shared.db import migrate
+
+    run(migrate(settings().database_url))
+    console.print("database at head")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

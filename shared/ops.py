@@ -1,0 +1,262 @@
+"""Operator queries behind the CLI: topics, lag, tail, dead letters, deliveries, silences."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy import select, update
+
+from shared import topics
+from shared.pii import mask_json
+from shared.schemas import ReportRejected, new_id, utcnow
+from shared.settings import Settings
+
+
+async def _consumer(settings: Settings, **kwargs: Any) -> AIOKafkaConsumer:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, **kwargs
+    )
+    await consumer.start()
+    return consumer
+
+
+async def _offsets(consumer: AIOKafkaConsumer, topic: str) -> list[tuple[TopicPartition, int, int]]:
+    bootstrap = consumer._client._bootstrap_servers  # the admin API knows partitions reliably
+    count = (await topics.partition_counts(bootstrap, [topic])).get(topic, 0)
+    parts = [TopicPartition(topic, p) for p in range(count)]
+    starts = await consumer.beginning_offsets(parts)
+    ends = await consumer.end_offsets(parts)
+    return [(tp, starts[tp], ends[tp]) for tp in parts]
+
+
+async def describe_topics(settings: Settings) -> list[dict[str, Any]]:
+    consumer = await _consumer(settings)
+    try:
+        rows = []
+        for spec in topics.TOPICS:
+            name = settings.topic(spec.name)
+            offsets = await _offsets(consumer, name)
+            rows.append(
+                {
+                    "topic": name,
+                    "partitions": len(offsets),
+                    "messages": sum(end - start for _, start, end in offsets),
+                    "retention_days": spec.retention_ms // topics.DAY_MS,
+                    "description": spec.description,
+                }
+            )
+        return rows
+    finally:
+        await consumer.stop()
+
+
+async def consumer_lag(settings: Settings, only_group: str | None = None) -> list[dict[str, Any]]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    consumer = await _consumer(settings)
+    try:
+        groups = [g[0] for g in await admin.list_consumer_groups()]
+        rows = []
+        for group in sorted(g for g in groups if only_group in (None, g)):
+            committed = await admin.list_consumer_group_offsets(group)
+            ends = await consumer.end_offsets(list(committed))
+            for tp, meta in sorted(committed.items()):
+                rows.append(
+                    {
+                        "group": group,
+                        "topic": tp.topic,
+                        "partition": tp.partition,
+                        "committed": meta.offset,
+                        "end": ends[tp],
+                        "lag": max(0, ends[tp] - meta.offset),
+                    }
+                )
+        return rows
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def _latest(settings: Settings, topic: str, count: int) -> list[Any]:
+    """The last ``count`` records of each partition, newest last."""
+    consumer = await _consumer(settings)
+    try:
+        offsets = await _offsets(consumer, topic)
+        consumer.assign([tp for tp, _, _ in offsets])
+        records: list[Any] = []
+        for tp, start, end in offsets:
+            if end > start:
+                consumer.seek(tp, max(start, end - count))
+        pending = {tp: end for tp, start, end in offsets if end > start}
+        while pending:
+            batch = await consumer.getmany(timeout_ms=2000)
+            if not batch:
+                break
+            for tp, recs in batch.items():
+                records += recs
+                if recs and recs[-1].offset >= pending.get(tp, 0) - 1:
+                    pending.pop(tp, None)
+        return sorted(records, key=lambda r: r.timestamp)[-count:]
+    finally:
+        await consumer.stop()
+
+
+async def tail_topic(settings: Settings, topic: str, count: int) -> list[dict[str, Any]]:
+    rows = []
+    for r in await _latest(settings, settings.topic(topic), count):
+        try:
+            value: Any = mask_json(orjson.loads(r.value))
+        except orjson.JSONDecodeError:
+            value = f"<{len(r.value or b'')} bytes, not JSON>"
+        rows.append(
+            {
+                "partition": r.partition,
+                "offset": r.offset,
+                "key": (r.key or b"").decode("utf-8", "replace"),
+                "value": orjson.dumps(value).decode()[:400],
+            }
+        )
+    return rows
+
+
+async def read_rejections(settings: Settings, count: int) -> list[ReportRejected]:
+    out = []
+    for r in await _latest(settings, settings.topic(topics.REPORTS_REJECTED), count):
+        try:
+            out.append(ReportRejected.model_validate_json(r.value))
+        except ValueError:
+            continue
+    return out
+
+
+async def find_rejection(settings: Settings, rejection_id: str) -> ReportRejected | None:
+    consumer = await _consumer(settings, auto_offset_reset="earliest")
+    try:
+        offsets = await _offsets(consumer, settings.topic(topics.REPORTS_REJECTED))
+        consumer.assign([tp for tp, _, _ in offsets])
+        remaining = sum(end - start for _, start, end in offsets)
+        while remaining > 0:
+            batch = await consumer.getmany(timeout_ms=2000)
+            if not batch:
+                break
+            for recs in batch.values():
+                remaining -= len(recs)
+                for r in recs:
+                    if rejection_id.encode() in (r.value or b""):
+                        return ReportRejected.model_validate_json(r.value)
+        return None
+    finally:
+        await consumer.stop()
+
+
+async def replay_rejection(settings: Settings, rejection_id: str, topic: str | None) -> str:
+    rejection = await find_rejection(settings, rejection_id)
+    if rejection is None or rejection.original_b64 is None:
+        raise LookupError(f"no replayable rejection {rejection_id}")
+    target = settings.topic(topic or rejection.original_topic or topics.REPORTS_RAW)
+    headers = [
+        (k, v.encode())
+        for k, v in rejection.headers.items()
+        if k in {"format", "source", "content-type"}
+    ]
+    if target.endswith(topics.REPORTS_RAW) and rejection.source_format:
+        headers = [h for h in headers if h[0] not in {"format", "source"}]
+        headers += [("format", rejection.source_format.value.encode()),
+                    ("source", rejection.source.encode())]
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True
+    )
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            target, base64.b64decode(rejection.original_b64), headers=headers
+        )
+    finally:
+        await producer.stop()
+    return target
+
+
+async def delivery_log(
+    sessions: Any, *, report_id: str | None = None, alert_id: str | None = None
+) -> list[dict[str, Any]]:
+    from notify_service.models import DeliveryRow
+
+    query = select(DeliveryRow).order_by(DeliveryRow.created_at)
+    if report_id:
+        query = query.where(DeliveryRow.report_id == report_id)
+    if alert_id:
+        query = query.where(DeliveryRow.alert_id == alert_id)
+    async with sessions() as session:
+        rows = (await session.scalars(query)).all()
+    return [
+        {
+            "alert": f"{r.alert_id} v{r.alert_version}",
+            "team": r.team_id,
+            "member": r.member_id,
+            "channel": r.channel,
+            "status": r.status,
+            "attempts": r.attempts,
+            "provider_id": r.provider_message_id or "",
+            "error": (r.error or "")[:60],
+            "updated": r.updated_at.isoformat(timespec="seconds"),
+        }
+        for r in rows
+    ]
+
+
+async def add_silence(
+    sessions: Any, *, matchers: dict[str, Any], duration: timedelta, comment: str, created_by: str
+) -> str:
+    from routing_service.models import Silence
+    from routing_service.silences import SilenceMatcher
+
+    matcher = SilenceMatcher.model_validate({k: v for k, v in matchers.items() if v})
+    if matcher.is_empty():
+        raise ValueError("a silence needs at least one matcher")
+    if not comment.strip():
+        raise ValueError("a silence needs a comment")
+    silence_id = new_id()
+    now = utcnow()
+    async with sessions() as session, session.begin():
+        session.add(
+            Silence(
+                id=silence_id,
+                matchers=matcher.model_dump(mode="json", exclude_none=True),
+                starts_at=now,
+                ends_at=now + duration,
+                comment=comment,
+                created_by=created_by,
+            )
+        )
+    return silence_id
+
+
+async def list_silences(sessions: Any) -> list[dict[str, Any]]:
+    from routing_service.models import Silence
+
+    now = utcnow()
+    async with sessions() as session:
+        rows = (await session.scalars(select(Silence).order_by(Silence.ends_at.desc()))).all()
+    return [
+        {
+            "id": r.id,
+            "matchers": orjson.dumps(r.matchers).decode(),
+            "ends_at": r.ends_at.isoformat(timespec="minutes"),
+            "active": r.starts_at <= now < r.ends_at,
+            "comment": r.comment,
+            "by": r.created_by,
+        }
+        for r in rows
+    ]
+
+
+async def expire_silence(sessions: Any, silence_id: str) -> None:
+    from routing_service.models import Silence
+
+    async with sessions() as session, session.begin():
+        await session.execute(update(Silence).where(Silence.id == silence_id).values(ends_at=utcnow()))
