@@ -16,8 +16,28 @@ from shared.directory import dump_directory
 from shared.schemas import Channel, Level, Member, QuietHours, Team, team_id_for
 
 NIGHT = QuietHours(start="22:00", end="06:00")
-FIRST = ["Ahmad", "Siti", "Budi", "Rahmat", "Nur", "Hendra", "Dewi", "Agus", "Rina", "Yusuf",
-         "Fitri", "Bambang", "Lestari", "Joko", "Wulan", "Rizky", "Sri", "Eko", "Maya", "Hasan"]
+FIRST = [
+    "Ahmad",
+    "Siti",
+    "Budi",
+    "Rahmat",
+    "Nur",
+    "Hendra",
+    "Dewi",
+    "Agus",
+    "Rina",
+    "Yusuf",
+    "Fitri",
+    "Bambang",
+    "Lestari",
+    "Joko",
+    "Wulan",
+    "Rizky",
+    "Sri",
+    "Eko",
+    "Maya",
+    "Hasan",
+]
 LAST = ["Fiktif", "Contoh", "Rekaan", "Sampel", "Percobaan", "Uji", "Demo", "Ilustrasi"]
 
 
@@ -52,7 +72,9 @@ def person(num: Numbers, role: str, place: str, channels: list[Channel], quiet: 
 
 def main() -> None:
     names = json.loads(
-        gzip.decompress((importlib.resources.files("lokal") / "data" / "wilayah.json.gz").read_bytes())
+        gzip.decompress(
+            (importlib.resources.files("lokal") / "data" / "wilayah.json.gz").read_bytes()
+        )
     )
     num = Numbers()
     teams = [
@@ -62,7 +84,9 @@ def main() -> None:
             level=Level.provinsi,
             jurisdiction_code="63",
             members=[
-                person(num, "Kabid Inteldakim Kanwil", "kalsel", [Channel.email, Channel.sms], False),
+                person(
+                    num, "Kabid Inteldakim Kanwil", "kalsel", [Channel.email, Channel.sms], False
+                ),
                 person(num, "Dirintelkam Polda", "kalsel", [Channel.telegram, Channel.sms], False),
             ],
         )
@@ -76,10 +100,23 @@ def main() -> None:
                 level=Level.kabupaten,
                 jurisdiction_code=kab,
                 members=[
-                    person(num, "Kepala Kanim Batulicin", kab_name, [Channel.email, Channel.sms], False),
-                    person(num, "Kasi Inteldakim", kab_name,
-                           [Channel.telegram, Channel.sms, Channel.email], False),
-                    person(num, "Kasat Intelkam Polres", kab_name, [Channel.whatsapp, Channel.sms], True),
+                    person(
+                        num, "Kepala Kanim Batulicin", kab_name, [Channel.email, Channel.sms], False
+                    ),
+                    person(
+                        num,
+                        "Kasi Inteldakim",
+                        kab_name,
+                        [Channel.telegram, Channel.sms, Channel.email],
+                        False,
+                    ),
+                    person(
+                        num,
+                        "Kasat Intelkam Polres",
+                        kab_name,
+                        [Channel.whatsapp, Channel.sms],
+                        True,
+                    ),
                 ],
             )
         )
