@@ -62,27 +62,30 @@ def _body_schema(media_type: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
 
 
+def source_key(
+    request: Request,
+    x_api_key: Annotated[str | None, Header(description="API key of the source")] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> SourceKey:
+    presented = x_api_key or (
+        authorization.removeprefix("Bearer ").strip()
+        if authorization and authorization.startswith("Bearer ")
+        else None
+    )
+    if not presented:
+        raise _error(401, "unauthorized", "missing API key (X-API-Key or Bearer)")
+    key = request.app.state.deps.keys.authenticate(presented)
+    if key is None:
+        raise _error(401, "unauthorized", "unknown API key")
+    return key
+
+
+Source = Annotated[SourceKey, Depends(source_key)]
+
+
 def build_router(deps: IngestDeps) -> APIRouter:
     router = APIRouter(prefix="/v1", responses=ERRORS)
     settings = deps.settings
-
-    def source_key(
-        x_api_key: Annotated[str | None, Header(description="API key of the source")] = None,
-        authorization: Annotated[str | None, Header()] = None,
-    ) -> SourceKey:
-        presented = x_api_key or (
-            authorization.removeprefix("Bearer ").strip()
-            if authorization and authorization.startswith("Bearer ")
-            else None
-        )
-        if not presented:
-            raise _error(401, "unauthorized", "missing API key (X-API-Key or Bearer)")
-        key = deps.keys.authenticate(presented)
-        if key is None:
-            raise _error(401, "unauthorized", "unknown API key")
-        return key
-
-    Source = Annotated[SourceKey, Depends(source_key)]
 
     async def read_body(request: Request) -> bytes:
         limit = settings.max_body_bytes
