@@ -28,7 +28,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 topics_app = typer.Typer(help="Kafka topics of the system.", no_args_is_help=True)
-dlq_app = typer.Typer(help="Dead letters on reports.rejected: list, show, replay.", no_args_is_help=True)
+dlq_app = typer.Typer(
+    help="Dead letters on reports.rejected: list, show, replay.", no_args_is_help=True
+)
 teams_app = typer.Typer(help="The teams directory (YAML import/export).", no_args_is_help=True)
 route_app = typer.Typer(help="Routing policy tools.", no_args_is_help=True)
 silences_app = typer.Typer(help="Mute matching alerts until an expiry.", no_args_is_help=True)
@@ -91,7 +93,9 @@ def topics_create() -> None:
 
     s = settings()
     created = run(
-        ensure_topics(s.kafka_bootstrap_servers, prefix=s.topic_prefix, partitions=s.topic_partitions)
+        ensure_topics(
+            s.kafka_bootstrap_servers, prefix=s.topic_prefix, partitions=s.topic_partitions
+        )
     )
     console.print(f"created: {', '.join(created) or 'none (all exist)'}")
 
@@ -233,7 +237,9 @@ def teams_export() -> None:
 @route_app.command("explain")
 def route_explain(
     report_file: Annotated[Path, typer.Argument(help="A canonical report (JSON)")],
-    policy: Annotated[Path | None, typer.Option(help="Policy file (default: the service's)")] = None,
+    policy: Annotated[
+        Path | None, typer.Option(help="Policy file (default: the service's)")
+    ] = None,
     teams: Annotated[Path, typer.Option(help="Teams directory YAML")] = Path("config/teams.yaml"),
     as_json: JsonOpt = False,
 ) -> None:
@@ -267,7 +273,11 @@ def silences_add(
         _with_sessions(
             lambda s: add_silence(
                 s,
-                matchers={"jurisdiction_prefix": jurisdiction, "team_id": team, "category": category},
+                matchers={
+                    "jurisdiction_prefix": jurisdiction,
+                    "team_id": team,
+                    "category": category,
+                },
                 duration=timedelta(hours=hours),
                 comment=comment,
                 created_by=created_by,

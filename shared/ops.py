@@ -166,8 +166,10 @@ async def replay_rejection(settings: Settings, rejection_id: str, topic: str | N
     ]
     if target.endswith(topics.REPORTS_RAW) and rejection.source_format:
         headers = [h for h in headers if h[0] not in {"format", "source"}]
-        headers += [("format", rejection.source_format.value.encode()),
-                    ("source", rejection.source.encode())]
+        headers += [
+            ("format", rejection.source_format.value.encode()),
+            ("source", rejection.source.encode()),
+        ]
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True
     )
@@ -259,4 +261,6 @@ async def expire_silence(sessions: Any, silence_id: str) -> None:
     from routing_service.models import Silence
 
     async with sessions() as session, session.begin():
-        await session.execute(update(Silence).where(Silence.id == silence_id).values(ends_at=utcnow()))
+        await session.execute(
+            update(Silence).where(Silence.id == silence_id).values(ends_at=utcnow())
+        )

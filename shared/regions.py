@@ -38,7 +38,7 @@ import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -264,7 +264,9 @@ def _ascii_lower(text: str) -> str:
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.lower().translate(_APOSTROPHES)
+        return text.lower().translate(_APOSTROPHES)
+    text = text.lower()
+    return text.replace("'", "").replace("`", "") if "'" in text or "`" in text else text
 
 
 def _raw_tokens(text: str) -> list[str]:
@@ -281,10 +283,11 @@ def name_key(text: str) -> str:
     Spaces are dropped so that joined and split spellings ("Batulicin", "Batu Licin")
     compare equal; designators (Kec., Kab., Desa...) are dropped when they lead.
     """
-    tokens = [_ALIASES.get(t, t) for t in _raw_tokens(text)]
-    while len(tokens) > 1 and tokens[0] in _DESIGNATORS:
-        tokens = tokens[1:]
-    return _key(tokens)
+    tokens = _raw_tokens(text)
+    start = 0
+    while len(tokens) - start > 1 and _ALIASES.get(tokens[start], tokens[start]) in _DESIGNATORS:
+        start += 1
+    return _key(tokens[start:] if start else tokens)
 
 
 def _official_keys(code: str, name: str) -> list[str]:
@@ -387,8 +390,7 @@ def _best_matches(
     return sorted(best.items(), key=lambda cs: -cs[1])[:limit]
 
 
-_GRID = 0.5  # degrees per centroid grid cell (~55 km)
-_KM_PER_DEG = 111.195
+_GRID = 0.25  # degrees per centroid grid cell (~28 km)
 
 
 class Regions:
@@ -412,7 +414,7 @@ class Regions:
     # -- lazily loaded parts -------------------------------------------------------
 
     def _villages(self) -> dict[str, str]:
-        """Village names, loaded and indexed on the first village lookup (~0.5 s)."""
+        """Village names, loaded and indexed on the first village lookup (~0.3 s)."""
         if self._desa_names is None:
             with self._lock:
                 if self._desa_names is None:
@@ -552,26 +554,31 @@ class Regions:
     def nearest(self, lat: float, lon: float, k: int = 2) -> list[tuple[str, float]]:
         """The ``k`` nearest kecamatan centroids as ``[(code, km)]``, nearest first.
 
-        A grid of 0.5° cells is searched ring by ring until no unseen cell can hold a
+        A grid of 0.25° cells is searched ring by ring until no unseen cell can hold a
         nearer centroid, so a lookup touches a few dozen points, not 7,285.
         """
         grid = self._centroid_grid()
         if not grid:
             return []
         ci, cj = math.floor(lat / _GRID), math.floor(lon / _GRID)
-        best: list[tuple[float, str]] = []
+        coslat = math.cos(math.radians(lat))
+        best: list[tuple[float, str]] = []  # (squared planar distance in degrees², code)
         max_ring = 40  # 20°: beyond that nothing is "near" anyway
         for ring in range(max_ring + 1):
             for cell in _ring_cells(ci, cj, ring):
                 for plat, plon, code in grid.get(cell, ()):
-                    best.append((_haversine_km(lat, lon, plat, plon), code))
-            best.sort()
-            del best[k:]
-            # Points in rings > ring are at least ring * cell size away (cos(lat) ≥ 0.97).
-            reach = ring * _GRID * _KM_PER_DEG * 0.97
-            if len(best) >= k and best[-1][0] <= reach:
+                    dy, dx = plat - lat, (plon - lon) * coslat
+                    best.append((dy * dy + dx * dx, code))
+            if len(best) > k:
+                best.sort()
+                del best[k:]
+            # Unseen points lie beyond ring * cell size (in latitude; cos(lat) ≥ 0.97 here).
+            reach = ring * _GRID * 0.97
+            if len(best) >= k and best[-1][0] <= reach * reach:
                 break
-        return [(code, km) for km, code in best]
+        best.sort()
+        points = self._centroids or {}
+        return [(code, _haversine_km(lat, lon, *points[code])) for _, code in best]
 
 
 def _ring_cells(ci: int, cj: int, ring: int) -> Iterable[tuple[int, int]]:
@@ -676,6 +683,7 @@ class _Segment:
     hint: Level | None
     street: bool
     index: int
+    words: bool = True  # may single words inside it name a place (see _Parsed)
 
 
 @dataclass(frozen=True)
@@ -688,10 +696,14 @@ class _Cand:
     whole: bool  # the whole segment matched, not a few words inside it
 
 
-_AREA_BASE = {"scope": 0.97, "within": 0.92, "national": 0.85}
-_CUTOFF = {"scope": 75.0, "within": 75.0, "national": 86.0}
+# Search stages: inside a regency the text names ("scope"), inside one it seems to name
+# within a longer phrase ("weak"), inside the source's home area, nationally. Fewer
+# choices and a surer area allow a lower typo cutoff and give a higher confidence.
+_AREA_BASE = {"scope": 0.97, "weak": 0.95, "within": 0.92, "national": 0.85}
+_CUTOFF = {"scope": 75.0, "weak": 85.0, "within": 75.0, "national": 86.0}
 _WINDOW_CUTOFF = 88.0
 _MAX_WINDOW = 4
+_FUZZY_WORDS = 24  # typos are looked for in a segment's first words only (bounds the cost)
 
 
 _HARD_SPLIT = re.compile(r"[,;|\n\r\[\]]+")
@@ -700,11 +712,7 @@ _SOFT_SPLIT = re.compile(r"[/()]+")
 
 def _soft_split(part: str) -> list[str]:
     """Split at / and ( ) unless the whole piece is a name ("Tiro/Truseb" is one kecamatan)."""
-    if not _SOFT_SPLIT.search(part):
-        return [part]
-    key = name_key(part)
-    reg = regions()
-    if any(reg.exact(level, key) for level in _LEVELS_BY_DEPTH):
+    if not _SOFT_SPLIT.search(part) or _is_name(_raw_tokens(part)):
         return [part]
     return _SOFT_SPLIT.split(part)
 
@@ -789,16 +797,29 @@ def _admin_matches(key: str, hint: Level | None, exact_only: bool) -> list[tuple
     return []
 
 
-def _split_scopes(
-    segments: list[_Segment],
-) -> tuple[list[tuple[str, float]], list[_Segment]]:
-    """Separate the regencies/provinces the text names (scopes) from place segments."""
-    scopes: list[tuple[str, float]] = []
-    places: list[_Segment] = []
+@dataclass
+class _Parsed:
+    """The text split into named regencies/provinces (scopes) and place segments.
+
+    ``strong`` scopes are whole segments ("Satui, Tanah Bumbu", "Kab. Kotabaru");
+    ``weak`` ones were found inside a longer segment ("simpang empat tanah bumbu") and
+    may be a misreading of a kecamatan name ("Medan Belawan" is not "Belawan, Kota
+    Medan"), so they are only trusted when the rest of the text is found inside them.
+    """
+
+    strong: list[tuple[str, float]] = field(default_factory=list)
+    weak: list[tuple[str, float]] = field(default_factory=list)
+    places: list[_Segment] = field(default_factory=list)  # segments, weak scopes kept
+    cut: list[_Segment] = field(default_factory=list)  # segments, weak scopes cut out
+
+
+def _split_scopes(segments: list[_Segment]) -> _Parsed:
+    parsed = _Parsed()
     reg = regions()
     for seg in segments:
         if seg.street or seg.hint in (Level.kecamatan, Level.desa):
-            places.append(seg)
+            parsed.places.append(seg)
+            parsed.cut.append(seg)
             continue
         key = _key(seg.tokens)
         # A no-hint segment that is exactly a kecamatan/village name is not a scope typo.
@@ -807,13 +828,17 @@ def _split_scopes(
         )
         whole = _admin_matches(key, seg.hint, exact_only)
         if whole:
-            scopes += whole
+            parsed.strong += whole
             continue
+        parsed.places.append(seg)
         if seg.hint is not None or exact_only:
-            places.append(seg)  # "Kuta Malaka" is a kecamatan, not Kuta in Kab. Malaka
+            parsed.cut.append(seg)  # "Kuta Malaka" is a kecamatan, not Kuta in Kab. Malaka
             continue
-        places += _cut_scope_windows(seg, scopes)
-    return scopes, places
+        pieces = _cut_scope_windows(seg, parsed.weak)
+        if pieces != [seg]:  # the whole, as a possibly misread name, but not word by word
+            pieces = [replace(seg, words=False), *pieces]
+        parsed.cut += pieces
+    return parsed
 
 
 def _cut_scope_windows(seg: _Segment, scopes: list[tuple[str, float]]) -> list[_Segment]:
@@ -868,6 +893,8 @@ def _exact_in(segments: list[_Segment], area: str | None) -> list[_Cand]:
         if hits:
             out += _cands(((c, 100.0) for c in hits), seg, (0, len(seg.tokens)), True)
             continue
+        if not seg.words:
+            continue
         used = [False] * len(seg.tokens)
         for start, end in _windows(seg):
             if any(used[start:end]):
@@ -897,11 +924,11 @@ def _fuzzy_in(segments: list[_Segment], area: str | None, kind: str, words: bool
                     hits = reg.fuzzy_in(area, key, _CUTOFF[kind])
                 out += _cands(hits, seg, (0, len(seg.tokens)), False)
             continue
-        if area is None:
+        if area is None or not seg.words:
             continue  # word-by-word typo search only in small areas
         for start, end in _windows(seg):
             wkey = _key(seg.tokens[start:end])
-            if len(wkey) < 5 or (start, end) == (0, len(seg.tokens)):
+            if len(wkey) < 5 or (start, end) == (0, len(seg.tokens)) or end > _FUZZY_WORDS:
                 continue
             hits = reg.fuzzy_in(area, wkey, _WINDOW_CUTOFF, limit=4)
             out += _cands(hits, seg, (start, end), False)
@@ -944,7 +971,7 @@ def _choose(cands: list[_Cand], kind: str, conflict: bool) -> Resolution:
             and not _related(c.code, best.code)
         }
     )
-    quality = 1.0 if best.exact else (best.score / 100.0) ** 1.5
+    quality = 1.0 if best.exact else (best.score / 100.0) ** 1.2
     confidence = _AREA_BASE[kind] * quality
     if not best.whole:
         confidence *= 0.97
@@ -979,7 +1006,7 @@ def _scope_resolution(scopes: list[tuple[str, float]], unplaced: bool) -> Resolu
     top = [(c, s) for c, s in scopes if c.count(".") == depth]
     best = max(s for _, s in top)
     codes = sorted({c for c, s in top if s >= best - 0.5})
-    confidence = 0.95 * (1.0 if best >= 100 else (best / 100.0) ** 1.5)
+    confidence = 0.95 * (1.0 if best >= 100 else (best / 100.0) ** 1.2)
     if unplaced:
         confidence *= 0.85
     if len(codes) == 1:
@@ -1070,18 +1097,37 @@ def _find_place_cached(text: str, within: tuple[str, ...]) -> Resolution:
         best = max(embedded, key=lambda c: c.count("."))
         return _resolution(best, 0.95, "code", embedded)
 
-    scopes, places = _split_scopes(_segments(text))
+    parsed = _split_scopes(_segments(text))
+    home = _valid_areas(within)
+    if parsed.weak:
+        res = _search_stages(parsed.cut, parsed.strong + parsed.weak, home, trusted_only=True)
+        if res.code:
+            return res
+    res = _search_stages(parsed.places, parsed.strong, home, trusted_only=False)
+    if res.code:
+        return res
+    scopes = parsed.strong or parsed.weak
+    if scopes:
+        return _scope_resolution(scopes, unplaced=bool(parsed.places))
+    return NONE
+
+
+def _search_stages(
+    places: list[_Segment], scopes: list[tuple[str, float]], home: list[str], trusted_only: bool
+) -> Resolution:
+    """Search the stages in order; ``trusted_only``: only inside the named scopes."""
     # Street lines ("Jl. Raya Batulicin No. 5") are read only when nothing else names a place.
     named = [s for s in places if not s.street] or places
+    if not named:
+        return NONE
     scope_areas = _scope_areas(scopes)
-    home = [a for a in _valid_areas(within) if a not in scope_areas]
-    if named:
-        for areas, kind, conflict in _stages(scope_areas, home):
-            res = _search(named, areas, kind, conflict)
-            if res.code:
-                return res
-    if scopes:
-        return _scope_resolution(scopes, unplaced=bool(named))
+    home = [a for a in home if a not in scope_areas]
+    for areas, kind, conflict in _stages(scope_areas, home):
+        if trusted_only and kind != "scope":
+            break
+        res = _search(named, areas, "weak" if trusted_only else kind, conflict)
+        if res.code:
+            return res
     return NONE
 
 

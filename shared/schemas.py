@@ -8,7 +8,6 @@ Every message carries ``schema_version``. Fields holding personal data are marke
 from __future__ import annotations
 
 import hashlib
-
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 15:30:53.294222
+Create Date: 2026-11-28 16:07:37.237406
 """
 from collections.abc import Sequence
 
@@ -80,6 +80,7 @@ def upgrade() -> None:
     sa.Column('category', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('escalation_step', sa.Integer(), nullable=False),
+    sa.Column('escalate_after_s', sa.Integer(), nullable=True),
     sa.Column('window_ends_at', shared.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('created_at', shared.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', shared.db.UtcDateTime(timezone=True), nullable=False),

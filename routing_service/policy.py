@@ -1,0 +1,552 @@
+"""Routing policy as data: which level's team(s) get a report, how alerts group, escalate.
+
+The policy is a YAML file (``routing_service/config/policy.yaml``) validated by the
+pydantic models below: unknown keys are errors, durations are checked, and the last rule
+must be a catch-all so every report reaches somebody. Evaluation is pure:
+
+* rules are tried in order; the first that matches wins, unless it says
+  ``continue: true`` — then later rules are tried too (Alertmanager's route semantics);
+* each matched rule names target levels (kecamatan, kabupaten, provinsi); the
+  jurisdiction at a level is the report's resolved unit at that level. When the place
+  is unsure (low confidence) or not that precise, the target moves up to the level that
+  is certain, so the report still reaches somebody;
+* two rules targeting the same jurisdiction give one decision (rules listed, highest
+  severity, earliest escalation, immediate beats digest).
+
+Example::
+
+    version: 1
+    timezone: Asia/Makassar
+    fallback_jurisdiction: "63.10"
+    rules:
+      - name: narcotics
+        match: {category: [narcotics]}
+        targets: [kecamatan, kabupaten]
+        severity_override: critical
+        escalate_after: 15m
+      - name: default
+        targets: [kabupaten]
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from routing_service import grouping
+from shared.regions import (
+    Resolution,
+    ancestor_at,
+    kabupaten_of,
+    kecamatan_of,
+    level_of,
+    normalize_code,
+    provinsi_of,
+    regions,
+    resolve_location,
+    routing_code,
+)
+from shared.schemas import Category, Level, PermitType, Report, Severity
+
+DEFAULT_TZ = "Asia/Makassar"
+
+# --------------------------------------------------------------------------- values
+
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
+_UNITS = {
+    "ms": timedelta(milliseconds=1),
+    "s": timedelta(seconds=1),
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """``"90s"``, ``"30m"``, ``"2h"``, ``"1d"``, ``"1h30m"`` (or seconds as a number)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a duration is text like 30m, 2h or 1d")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return timedelta(seconds=value)
+    if not isinstance(value, str):
+        raise ValueError("a duration is text like 30m, 2h or 1d")
+    text = value.strip().lower().replace(" ", "")
+    if not text or _DURATION_RE.sub("", text):
+        raise ValueError(f"bad duration {value!r}: use e.g. 90s, 30m, 2h, 1d or 1h30m")
+    return sum((float(n) * _UNITS[u] for n, u in _DURATION_RE.findall(text)), start=timedelta(0))
+
+
+def _parse_time(value: Any) -> Any:
+    """YAML 1.1 reads an unquoted ``22:00`` as the base-60 integer 1320: take it back."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return time(value // 60, value % 60)
+    return value
+
+
+def _check_tz(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a time zone is an IANA name, e.g. Asia/Makassar")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name, e.g. Asia/Makassar)"
+        ) from None
+    return value
+
+
+def _as_list(value: Any) -> Any:
+    """Let a one-item matcher be written without brackets (``category: narcotics``)."""
+    return [value] if isinstance(value, str | int | float) else value
+
+
+def _code_text(value: Any) -> Any:
+    """Refuse codes YAML read as numbers: unquoted 63.10 is the float 63.1."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(
+            f"write Kemendagri codes in quotes ('63.10'): YAML read {value!r} as a number"
+        )
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Zone = Annotated[str, BeforeValidator(_check_tz)]
+LocalTime = Annotated[time, BeforeValidator(_parse_time)]
+TargetLevel = Literal["kecamatan", "kabupaten", "provinsi"]
+PermitStatus = Literal["expired", "valid", "none", "unknown"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- facts
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What matchers look at, computed once per report."""
+
+    category: Category
+    severity: Severity
+    source: str
+    code: str | None  # the most precise *certain* jurisdiction code
+    nationalities: frozenset[str]
+    permit_statuses: frozenset[str]
+    now: datetime
+
+
+def permit_status(permit_type: PermitType | None, expiry: date | None, today: date) -> str:
+    """``expired`` / ``valid`` / ``none`` (no permit) / ``unknown`` for one subject."""
+    if permit_type is PermitType.none:
+        return "none"
+    if expiry is not None:
+        return "expired" if expiry < today else "valid"
+    if permit_type is None or permit_type is PermitType.unknown:
+        return "unknown"
+    return "valid"
+
+
+def facts_for(report: Report, code: str | None, now: datetime, tz: str = DEFAULT_TZ) -> Facts:
+    today = now.astimezone(ZoneInfo(tz)).date()
+    statuses = {permit_status(s.permit_type, s.permit_expiry, today) for s in report.subjects}
+    return Facts(
+        category=report.category,
+        severity=report.severity,
+        source=report.source,
+        code=code,
+        nationalities=frozenset(s.nationality for s in report.subjects if s.nationality),
+        permit_statuses=frozenset(statuses or {"unknown"}),
+        now=now,
+    )
+
+
+# --------------------------------------------------------------------------- models
+
+
+class TimeWindow(_Strict):
+    """Local time-of-day window; ``start > end`` wraps midnight (22:00–06:00)."""
+
+    start: LocalTime
+    end: LocalTime
+    tz: Zone = DEFAULT_TZ
+    days: list[Weekday] | None = None
+
+    def contains(self, moment: datetime) -> bool:
+        local = moment.astimezone(ZoneInfo(self.tz))
+        if self.days is not None and _WEEKDAYS[local.weekday()] not in self.days:
+            return False
+        t = local.time().replace(tzinfo=None)
+        if self.start == self.end:
+            return True
+        if self.start < self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end
+
+
+class Matchers(_Strict):
+    """All given matchers must match (AND); within a list any value matches (OR)."""
+
+    category: list[Category] | None = None
+    severity: list[Severity] | None = None
+    severity_min: Severity | None = None
+    source: list[str] | None = Field(None, description="Globs, e.g. apoa-* or sms-*")
+    jurisdiction: list[str] | None = Field(None, description="Code prefixes, e.g. 63.10")
+    nationality: list[str] | None = Field(None, description="ISO alpha-3, e.g. CHN")
+    permit_status: list[PermitStatus] | None = None
+    time: TimeWindow | None = None
+
+    @field_validator(
+        "category", "severity", "source", "jurisdiction", "nationality", "permit_status",
+        mode="before",
+    )  # fmt: skip
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _as_list(value)
+
+    @field_validator("jurisdiction", mode="before")
+    @classmethod
+    def _quoted_codes(cls, value: Any) -> Any:
+        for item in value if isinstance(value, list) else [value]:
+            _code_text(item)
+        return value
+
+    @field_validator("jurisdiction")
+    @classmethod
+    def _codes(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        out = []
+        for raw in value:
+            code = normalize_code(str(raw))
+            if code is None:
+                raise ValueError(f"unknown Kemendagri code {raw!r}")
+            out.append(code)
+        return out
+
+    @field_validator("nationality")
+    @classmethod
+    def _alpha3(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        upper = [v.strip().upper() for v in value]
+        bad = [v for v in upper if not re.fullmatch(r"[A-Z]{3}", v)]
+        if bad:
+            raise ValueError(f"nationality must be ISO 3166-1 alpha-3, got {bad}")
+        return upper
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in type(self).model_fields)
+
+    def matches(self, facts: Facts) -> bool:
+        if self.category is not None and facts.category not in self.category:
+            return False
+        if self.severity is not None and facts.severity not in self.severity:
+            return False
+        if self.severity_min is not None and facts.severity.rank < self.severity_min.rank:
+            return False
+        if self.source is not None and not any(
+            fnmatch.fnmatchcase(facts.source, pattern) for pattern in self.source
+        ):
+            return False
+        if self.jurisdiction is not None and not (
+            facts.code is not None and any(_inside(facts.code, p) for p in self.jurisdiction)
+        ):
+            return False
+        if self.nationality is not None and not facts.nationalities & set(self.nationality):
+            return False
+        if self.permit_status is not None and not (facts.permit_statuses & set(self.permit_status)):
+            return False
+        return self.time is None or self.time.contains(facts.now)
+
+
+def _inside(code: str, prefix: str) -> bool:
+    return code == prefix or code.startswith(prefix + ".")
+
+
+class Defaults(_Strict):
+    """Values a rule inherits when it does not set them."""
+
+    group_key: str = grouping.DEFAULT_GROUP_KEY
+    group_window: Duration = grouping.DEFAULT_WINDOW
+    escalate_after: Duration | None = None
+
+    @field_validator("group_key")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        grouping.template_fields(value)
+        return value
+
+
+class Rule(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+    match: Matchers | None = None
+    targets: list[TargetLevel] = Field(min_length=1)
+    severity_override: Severity | None = None
+    group_key: str | None = None
+    group_window: Duration | None = None
+    escalate_after: Duration | None = Field(None, description="null: never escalate")
+    digest: Literal["hourly", "daily"] | None = None
+    continue_: bool = Field(False, alias="continue")
+
+    @field_validator("targets")
+    @classmethod
+    def _unique_targets(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a target level is listed twice")
+        return value
+
+    @field_validator("group_key")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None:
+            grouping.template_fields(value)
+        return value
+
+    @property
+    def is_catch_all(self) -> bool:
+        return self.match is None or self.match.is_empty()
+
+
+class Policy(_Strict):
+    version: Literal[1] = 1
+    timezone: Zone = DEFAULT_TZ
+    fallback_jurisdiction: str | None = Field(
+        None, description="Where a report goes when nothing (not even a home area) places it"
+    )
+    defaults: Defaults = Defaults()
+    rules: list[Rule] = Field(min_length=1)
+
+    @field_validator("fallback_jurisdiction", mode="before")
+    @classmethod
+    def _quoted_fallback(cls, value: Any) -> Any:
+        return _code_text(value)
+
+    @field_validator("fallback_jurisdiction")
+    @classmethod
+    def _fallback(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = normalize_code(str(value))
+        if code is None or code.count(".") > 2:
+            raise ValueError(f"unknown Kemendagri code {value!r}")
+        return code
+
+    @model_validator(mode="after")
+    def _rules(self) -> Policy:
+        names = [r.name for r in self.rules]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"rule names must be unique: {', '.join(dupes)}")
+        if not self.rules[-1].is_catch_all:
+            raise ValueError(
+                "the last rule must be a catch-all (no `match`) so every report reaches "
+                f"somebody; add e.g. `- name: default, targets: [kabupaten]` after "
+                f"{self.rules[-1].name!r}"
+            )
+        return self
+
+    def rule(self, name: str) -> Rule | None:
+        return next((r for r in self.rules if r.name == name), None)
+
+    # Effective settings: a rule's own value, else the policy default.
+
+    def group_key_of(self, rule: Rule) -> str:
+        return rule.group_key or self.defaults.group_key
+
+    def group_window_of(self, rule: Rule) -> timedelta:
+        return rule.group_window or self.defaults.group_window
+
+    def escalate_after_of(self, rule: Rule) -> timedelta | None:
+        if "escalate_after" in rule.model_fields_set:
+            return rule.escalate_after  # an explicit null means "never"
+        return self.defaults.escalate_after
+
+
+class PolicyError(ValueError):
+    """An invalid policy file, with every problem on its own line."""
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source}: expected a mapping with `rules`, got {type(data).__name__}")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{source}: invalid routing policy ({exc.error_count()} problems)"]
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(top)"
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"  {where}: {msg}")
+        raise PolicyError("\n".join(lines)) from None
+
+
+def load_policy(path: str | Path) -> Policy:
+    path = Path(path)
+    return parse_policy(path.read_text(encoding="utf-8"), source=str(path))
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass(frozen=True)
+class RouteDecision:
+    """One team-level target for a report: where, how urgent, how to group it."""
+
+    rules: tuple[str, ...]  # matched rule names, in policy order
+    level: Level  # the level actually routed to
+    jurisdiction_code: str  # dotted code at ``level``
+    severity: Severity
+    group_key: str
+    group_window: timedelta
+    escalate_after: timedelta | None
+    digest: str | None
+    requested_level: Level  # the level the rule asked for
+    confidence: float = 1.0  # how sure the place is
+
+    @property
+    def fell_back(self) -> bool:
+        """Routed higher than the rule asked (place unsure or not that precise)."""
+        return self.level != self.requested_level
+
+
+def certain_code(resolution: Resolution, policy: Policy) -> str | None:
+    """The most precise jurisdiction we are sure of, else the policy's fallback."""
+    return routing_code(resolution) or policy.fallback_jurisdiction
+
+
+def target_jurisdiction(level: Level, code: str) -> tuple[Level, str]:
+    """The unit at ``level`` containing ``code``; the code itself when it is shallower."""
+    at = ancestor_at(code, level)
+    if at is not None:
+        return level, at
+    return level_of(code), code
+
+
+def matching_rules(policy: Policy, facts: Facts) -> list[Rule]:
+    """First match wins; a matching rule with ``continue: true`` lets later rules match."""
+    matched = []
+    for rule in policy.rules:
+        if rule.match is None or rule.match.matches(facts):
+            matched.append(rule)
+            if not rule.continue_:
+                break
+    return matched
+
+
+def evaluate(
+    policy: Policy, report: Report, resolution: Resolution | None, now: datetime
+) -> list[RouteDecision]:
+    """Decisions for every (level, jurisdiction) the matched rules target.
+
+    ``resolution`` is the report's place as :func:`shared.regions.resolve_location`
+    gives it (resolved here when None). Empty only when nothing places the report and
+    the policy has no ``fallback_jurisdiction``.
+    """
+    if resolution is None:
+        resolution = resolve_location(report.location, report.home_area)
+    code = certain_code(resolution, policy)
+    if code is None:
+        return []
+    facts = facts_for(report, code, now, policy.timezone)
+    # Routed by the policy's fallback: nothing about the place is known.
+    confidence = resolution.confidence if routing_code(resolution) else 0.0
+    decisions: dict[tuple[Level, str], RouteDecision] = {}
+    for rule in matching_rules(policy, facts):
+        for target in rule.targets:
+            decision = _decide(policy, rule, Level(target), code, report, confidence)
+            key = (decision.level, decision.jurisdiction_code)
+            decisions[key] = _merge(decisions[key], decision) if key in decisions else decision
+    return list(decisions.values())
+
+
+def _decide(
+    policy: Policy, rule: Rule, requested: Level, code: str, report: Report, confidence: float
+) -> RouteDecision:
+    level, jurisdiction = target_jurisdiction(requested, code)
+    key = grouping.group_key(
+        report,
+        policy.group_key_of(rule),
+        tz=policy.timezone,
+        kecamatan=kecamatan_of(code) or code,
+        kabupaten=kabupaten_of(code),
+        provinsi=provinsi_of(code),
+        jurisdiction=jurisdiction,
+        level=level.value,
+        rule=rule.name,
+    )
+    return RouteDecision(
+        rules=(rule.name,),
+        level=level,
+        jurisdiction_code=jurisdiction,
+        severity=rule.severity_override or report.severity,
+        group_key=key,
+        group_window=policy.group_window_of(rule),
+        escalate_after=policy.escalate_after_of(rule),
+        digest=rule.digest,
+        requested_level=requested,
+        confidence=confidence,
+    )
+
+
+def _merge(first: RouteDecision, later: RouteDecision) -> RouteDecision:
+    """Two rules, one team: list both, keep the more urgent settings, group as the first."""
+    escalations = [e for e in (first.escalate_after, later.escalate_after) if e is not None]
+    severity = first.severity if first.severity.rank >= later.severity.rank else later.severity
+    return RouteDecision(
+        rules=tuple(dict.fromkeys((*first.rules, *later.rules))),
+        level=first.level,
+        jurisdiction_code=first.jurisdiction_code,
+        severity=severity,
+        group_key=first.group_key,
+        group_window=first.group_window,
+        escalate_after=min(escalations) if escalations else None,
+        digest=first.digest if (first.digest and later.digest) else None,
+        # Asked for at this level by either rule: not a fallback.
+        requested_level=later.requested_level if first.fell_back else first.requested_level,
+        confidence=first.confidence,
+    )
+
+
+def pick_team(
+    level_code_candidates: str | Sequence[str], has_team: Callable[[str], bool]
+) -> str | None:
+    """The first jurisdiction code that has a team, walking up to the parent levels.
+
+    Pass the candidates most precise first (``["63.10.06", "63.10", "63"]``) or one code,
+    whose ancestors are then tried in turn. None when no level has a team.
+    """
+    if isinstance(level_code_candidates, str):
+        code = level_code_candidates
+        candidates = [code, *(r.code for r in regions().ancestors(code))]
+    else:
+        candidates = list(level_code_candidates)
+    return next((c for c in candidates if c and has_team(c)), None)
