@@ -27,6 +27,7 @@ from shared import topics
 from shared.db import insert_ignore, transaction
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import DELIVERIES
+from shared.pii import mask_json
 from shared.schemas import (
     AlertRouted,
     Channel,
@@ -102,6 +103,10 @@ async def send(deps: NotifyDeps, alert: AlertRouted, member: Member, row: Delive
                     subject=message.subject,
                     text=message.text,
                     delivery_key=row.delivery_id,
+                    ack_code=alert.ack_code,
+                    payload=dumps(mask_json(alert.model_dump(mode="json")))
+                    if row.channel == Channel.webhook
+                    else None,
                 )
             ),
             SEND_TIMEOUT_S,

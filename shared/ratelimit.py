@@ -38,5 +38,5 @@ class TokenBucket:
     async def acquire(self, tokens: float = 1.0) -> None:
         """Wait until ``tokens`` are available; callers are served in arrival order."""
         async with self._lock:
-            while not self.try_acquire(tokens):
+            while not self.try_acquire(tokens):  # noqa: ASYNC110 - sleep until a token is due
                 await asyncio.sleep(self.wait_time(tokens))

@@ -123,6 +123,8 @@ class NotifySettings(Settings):
     kannel_username: str = "timpora"
     kannel_password: SecretStr = SecretStr("")
     kannel_from: str = "TIMPORA"
+    http_sms_url: str | None = Field(None, description="Generic HTTP SMS provider (if no Kannel)")
+    http_sms_token: SecretStr | None = None
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "timpora-alert@example.org"

@@ -111,7 +111,5 @@ async def kafka_settings(kafka_bootstrap: str) -> Settings:
         TIMPORA_TOPIC_PARTITIONS=3,
         TIMPORA_ENV="test",
     )
-    await asyncio.wait_for(
-        ensure_topics(kafka_bootstrap, prefix=prefix, partitions=3), timeout=60
-    )
+    await asyncio.wait_for(ensure_topics(kafka_bootstrap, prefix=prefix, partitions=3), timeout=60)
     return settings
