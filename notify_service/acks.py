@@ -58,13 +58,25 @@ async def record_ack(deps: NotifyDeps, alert_id: str, member_id: str, channel: s
 
 
 async def _alerts_for_code(deps: NotifyDeps, code: str) -> list[tuple[AlertRouted, str]]:
+    """(alert, member id) pairs that were delivered with this ack code."""
     async with deps.runtime.sessions() as session:
-        rows = await session.execute(
-            select(DeliveryRow.alert, DeliveryRow.member_id)
-            .where(DeliveryRow.ack_code == code.upper())
-            .distinct()
-        )
-        return [(AlertRouted.model_validate(a), m) for a, m in rows]
+        pairs = (
+            await session.execute(
+                select(DeliveryRow.alert_id, DeliveryRow.member_id)
+                .where(DeliveryRow.ack_code == code.upper())
+                .distinct()
+            )
+        ).all()
+        out = []
+        for alert_id, member_id in pairs:
+            payload = await session.scalar(
+                select(DeliveryRow.alert)
+                .where(DeliveryRow.alert_id == alert_id)
+                .order_by(DeliveryRow.alert_version.desc())
+                .limit(1)
+            )
+            out.append((AlertRouted.model_validate(payload), member_id))
+        return out
 
 
 async def _member_by(deps: NotifyDeps, code: str, match: Any) -> tuple[AlertRouted, Member] | None:

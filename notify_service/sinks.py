@@ -42,6 +42,7 @@ class Script:
 
     fail_next: list[int] = field(default_factory=list)  # HTTP statuses to answer, in order
     down: bool = False
+    delay: float = 0.0  # seconds to hold each answer (after recording the message)
 
 
 def free_port() -> int:
@@ -122,6 +123,7 @@ class Sinks:
         if not q.get("to") or "text" not in q:
             return PlainTextResponse("Missing receiver number", 400)
         self._record(Received("sms", q["to"], q["text"], meta={"coding": q.get("coding", "0")}))
+        await asyncio.sleep(self.scripts["sms"].delay)
         return PlainTextResponse("0: Accepted for delivery", 202)
 
     async def _telegram(self, request: Request) -> Response:

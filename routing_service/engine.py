@@ -224,7 +224,9 @@ async def fire_due_escalations(deps: RoutingDeps, limit: int = 100) -> list[Outg
     return out
 
 
-def _escalate(deps: RoutingDeps, session: AsyncSession, row: AlertRow, now: datetime) -> AlertRouted | None:
+def _escalate(
+    deps: RoutingDeps, session: AsyncSession, row: AlertRow, now: datetime
+) -> AlertRouted | None:
     """Move the alert to the next level's team; schedule the next timer if any."""
     step = next_level(Level(row.level), row.jurisdiction_code)
     target = None

@@ -58,3 +58,23 @@ async def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.1)
             assert result, "condition not met in time"
             return result
         await asyncio.sleep(interval)
+
+
+async def caught_up(settings: Settings, group: str, topic: str) -> bool:
+    """True when ``group`` has committed up to the end of every partition of ``topic``."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(settings.group(group))
+        mine = {tp: m.offset for tp, m in committed.items() if tp.topic == settings.topic(topic)}
+        if not mine:
+            return False
+        ends = await consumer.end_offsets(list(mine))
+        return all(mine[tp] >= ends[tp] for tp in mine)
+    finally:
+        await consumer.stop()
+        await admin.close()

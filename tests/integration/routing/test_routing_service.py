@@ -22,7 +22,7 @@ from shared.directory import load_directory, replace_directory
 from shared.kafka import Outgoing, dumps, make_broker, publish_all
 from shared.schemas import AlertAcknowledged, Category, Location, Report, Severity, Subject
 from shared.settings import RoutingSettings, Settings
-from tests.kafkautil import consume, values, wait_for
+from tests.kafkautil import consume, values
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[3]
@@ -59,7 +59,9 @@ async def seed(database_url: str) -> None:
     await engine.dispose()
 
 
-def routing_settings(kafka: Settings, database_url: str, policy: Path | None = None) -> RoutingSettings:
+def routing_settings(
+    kafka: Settings, database_url: str, policy: Path | None = None
+) -> RoutingSettings:
     extra = {"policy_file": policy} if policy else {}
     return RoutingSettings(
         KAFKA_BOOTSTRAP_SERVERS=kafka.kafka_bootstrap_servers,
@@ -128,7 +130,9 @@ async def test_redelivery_is_idempotent_and_duplicates_group(
     kecamatan = [a for a in alerts if a["team_id"] == "timpora-63.10.04"]
     assert len({a["alert_id"] for a in kecamatan}) == 1
     assert sorted((a["version"], a["reason"]) for a in kecamatan) == [
-        (1, "new"), (1, "new"), (2, "update")
+        (1, "new"),
+        (1, "new"),
+        (2, "update"),
     ]
     assert max(a["occurrence_count"] for a in kecamatan) == 2
 
@@ -143,16 +147,22 @@ async def test_escalates_up_the_ladder_until_acknowledged(
         records = await consume(kafka_settings, topics.ALERTS_ROUTED, 3, timeout=30)
         alerts = values(records)
         assert [(a["level"], a["reason"], a["version"]) for a in alerts] == [
-            ("kecamatan", "new", 1), ("kabupaten", "escalation", 2), ("provinsi", "escalation", 3)
+            ("kecamatan", "new", 1),
+            ("kabupaten", "escalation", 2),
+            ("provinsi", "escalation", 3),
         ]
         assert len({a["alert_id"] for a in alerts}) == 1
 
         # A second alert, acknowledged before its timer: it never escalates.
-        await publish(kafka_settings, report(category=Category.overstay, location=Location(
-            kecamatan_code="63.10.06")))
+        await publish(
+            kafka_settings,
+            report(category=Category.overstay, location=Location(kecamatan_code="63.10.06")),
+        )
         [*_, new] = values(await consume(kafka_settings, topics.ALERTS_ROUTED, 4))
-        await publish(kafka_settings, AlertAcknowledged(alert_id=new["alert_id"], channel="sms",
-                                                         member_id="m0001"))
+        await publish(
+            kafka_settings,
+            AlertAcknowledged(alert_id=new["alert_id"], channel="sms", member_id="m0001"),
+        )
         after = values(await consume(kafka_settings, topics.ALERTS_ROUTED, 4, settle=4.0))
     assert len(after) == 4, [(a["level"], a["reason"]) for a in after]
 
@@ -174,7 +184,10 @@ async def test_timers_survive_a_killed_process_and_fire_once_with_two_instances(
     def start(port: int) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [sys.executable, "-m", "routing_service", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     first = start(18182)
@@ -188,9 +201,10 @@ async def test_timers_survive_a_killed_process_and_fire_once_with_two_instances(
 
         async def pending() -> int:
             async with sessions() as s:
-                return await s.scalar(
-                    select(func.count()).where(EscalationTimer.state == "pending")
-                ) or 0
+                return (
+                    await s.scalar(select(func.count()).where(EscalationTimer.state == "pending"))
+                    or 0
+                )
 
         assert await pending() == 1
         second, third = start(18183), start(18184)  # two instances race for each timer
@@ -206,7 +220,9 @@ async def test_timers_survive_a_killed_process_and_fire_once_with_two_instances(
             first.kill()
     alerts = values(records)
     assert [(a["level"], a["version"]) for a in alerts] == [
-        ("kecamatan", 1), ("kabupaten", 2), ("provinsi", 3)
+        ("kecamatan", 1),
+        ("kabupaten", 2),
+        ("provinsi", 3),
     ]
 
 
