@@ -14,15 +14,15 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing_service.deps import RoutingDeps
-from routing_service.escalation import next_level
+from routing_service.escalation import next_level, next_with_team
 from routing_service.models import AlertRow, EscalationTimer, ProcessedReport
-from routing_service.policy import RouteDecision, evaluate
+from routing_service.policy import RouteDecision, evaluate, pick_team
 from routing_service.silences import is_muted
 from shared import topics
 from shared.db import transaction
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import ALERTS, ESCALATIONS, TIME_TO_ACK
-from shared.regions import fill_location, regions, resolve_location
+from shared.regions import fill_location, level_of, regions, resolve_location
 from shared.schemas import (
     AlertAcknowledged,
     AlertReason,
@@ -57,12 +57,10 @@ def alert_record(alert: AlertRouted) -> Outgoing:
 
 def find_target(deps: RoutingDeps, level: Level, code: str) -> Target | None:
     """The team for ``code``, else the nearest ancestor that has one."""
-    for candidate in [code, *(r.code for r in regions().ancestors(code))]:
-        team_ids = deps.directory.get(candidate)
-        if team_ids:
-            region = regions().get(candidate)
-            return Target(team_ids[0], region.level if region else level, candidate)
-    return None
+    found = pick_team(code, deps.directory.__contains__)
+    if found is None:
+        return None
+    return Target(deps.directory[found][0], level_of(found), found)
 
 
 async def route_batch(deps: RoutingDeps, reports: list[Report]) -> list[Outgoing]:
@@ -228,15 +226,10 @@ def _escalate(
     deps: RoutingDeps, session: AsyncSession, row: AlertRow, now: datetime
 ) -> AlertRouted | None:
     """Move the alert to the next level's team; schedule the next timer if any."""
-    step = next_level(Level(row.level), row.jurisdiction_code)
-    target = None
-    while step is not None and target is None:
-        level, code = step
-        team_ids = deps.directory.get(code)
-        target = Target(team_ids[0], level, code) if team_ids else None
-        step = next_level(level, code) if target is None else step
-    if target is None:
+    step = next_with_team(Level(row.level), row.jurisdiction_code, deps.directory.__contains__)
+    if step is None:
         return None  # already at the top of the ladder
+    target = Target(deps.directory[step[1]][0], *step)
     previous = AlertRouted.model_validate(row.last_payload)
     row.version += 1
     row.escalation_step += 1

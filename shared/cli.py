@@ -251,7 +251,10 @@ def route_explain(
         sys.stdout.write(json.dumps(result, default=str, ensure_ascii=False, indent=2) + "\n")
         return
     console.print(f"[bold]jurisdiction[/bold]: {result['resolution']}")
-    emit(result["targets"], False, "routes")
+    for i, target in enumerate(result["targets"], 1):
+        console.print(f"[bold]route {i}[/bold]")
+        for key, value in target.items():
+            console.print(f"  {key:<18} {value}")
 
 
 # --- silences --------------------------------------------------------------------------
