@@ -6,6 +6,7 @@ modules; this module applies them inside one database transaction per batch.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing_service.deps import RoutingDeps
 from routing_service.escalation import next_level, next_with_team
+from routing_service.grouping import digest_period
 from routing_service.models import AlertRow, EscalationTimer, ProcessedReport
 from routing_service.policy import RouteDecision, evaluate, pick_team
 from routing_service.silences import is_muted
@@ -143,7 +145,11 @@ async def _group(
             matched_rules=list(decision.rules),
             severity=decision.severity.value,
             category=report.category.value,
-            window_ends_at=now + decision.group_window,
+            window_ends_at=(
+                digest_period(decision.digest, now)[1]
+                if decision.digest
+                else now + decision.group_window
+            ),
             escalate_after_s=_seconds(decision.escalate_after),
             created_at=now,
             updated_at=now,
@@ -274,3 +280,67 @@ async def apply_acks(deps: RoutingDeps, acks: list[AlertAcknowledged]) -> None:
                 .where(EscalationTimer.alert_id == ack.alert_id, EscalationTimer.state == "pending")
                 .values(state="cancelled")
             )
+
+
+async def emit_due_digests(deps: RoutingDeps, limit: int = 1000) -> list[Outgoing]:
+    """One summary alert per team for routine reports whose digest period has closed.
+
+    Like escalations, rows are claimed with SKIP LOCKED and the summary is published
+    before the commit; its alert id is derived from the rows, so a re-run after a crash
+    publishes the same alert and notify's delivery key absorbs it.
+    """
+    now = utcnow()
+    async with transaction(deps.runtime.sessions) as session:
+        rows = (
+            await session.scalars(
+                select(AlertRow)
+                .where(AlertRow.status == "digest", AlertRow.window_ends_at <= now)
+                .order_by(AlertRow.team_id, AlertRow.created_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        by_team: dict[str, list[AlertRow]] = {}
+        for row in rows:
+            by_team.setdefault(row.team_id, []).append(row)
+        out = [alert_record(_digest_alert(team_rows, now)) for team_rows in by_team.values()]
+        for row in rows:
+            row.status = "digested"
+        if out:
+            await publish_all(deps.broker, deps.settings, out)
+    return out
+
+
+def _digest_alert(rows: list[AlertRow], now: datetime) -> AlertRouted:
+    """A summary alert: the grouped reports' subjects and a count, routine severity."""
+    alerts = [AlertRouted.model_validate(r.last_payload) for r in rows]
+    first = alerts[0]
+    subjects = [s for a in alerts for s in a.report.subjects][:100]
+    people = sum(max(a.occurrence_count, len(a.report.subjects), 1) for a in alerts)
+    summary = Report(
+        source="timpora-digest",
+        category=first.category,
+        severity=first.severity,
+        location=first.report.location,
+        subjects=subjects,
+        subject_count=people,
+        text=(
+            f"Ringkasan: {len(alerts)} laporan rutin, {people} orang asing "
+            f"({', '.join(sorted({a.report.source for a in alerts}))})."
+        ),
+        received_at=now,
+    )
+    alert_id = "D" + hashlib.sha256("|".join(r.alert_id for r in rows).encode()).hexdigest()[:25]
+    return first.model_copy(
+        update={
+            "alert_id": alert_id,
+            "version": 1,
+            "report_id": summary.report_id,
+            "report_ids": [rid for r in rows for rid in r.report_ids][-100:],
+            "reason": AlertReason.digest,
+            "occurrence_count": len(alerts),
+            "ack_code": ack_code_for(alert_id),
+            "routed_at": now,
+            "report": summary,
+        }
+    )

@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from routing_service.deps import RoutingDeps
-from routing_service.engine import apply_acks, fire_due_escalations, route_batch
+from routing_service.engine import (
+    apply_acks,
+    emit_due_digests,
+    fire_due_escalations,
+    route_batch,
+)
 from shared import topics
 from shared.deadletter import read_records
 from shared.kafka import Records, batch_subscriber, publish_all
@@ -28,9 +33,10 @@ def register(deps: RoutingDeps) -> None:
 
 
 async def escalation_loop(deps: RoutingDeps) -> None:
-    """Poll the durable timers; several instances may run this, each timer fires once."""
+    """Poll the durable timers and digests; with several instances each fires once."""
     while True:
         await deps.refresh_directory()
         fired = await fire_due_escalations(deps)
-        if not fired:
+        digests = await emit_due_digests(deps)
+        if not fired and not digests:
             await asyncio.sleep(deps.settings.escalation_poll_seconds)

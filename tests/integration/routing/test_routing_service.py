@@ -22,7 +22,7 @@ from shared.directory import load_directory, replace_directory
 from shared.kafka import Outgoing, dumps, make_broker, publish_all
 from shared.schemas import AlertAcknowledged, Category, Location, Report, Severity, Subject
 from shared.settings import RoutingSettings, Settings
-from tests.kafkautil import consume, values
+from tests.kafkautil import consume, values, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[3]
@@ -242,3 +242,56 @@ async def test_unreadable_record_is_dead_lettered_and_partition_moves_on(
     assert dead["original_topic"] == topics.REPORTS_NORMALIZED
     assert dead["source"] == "routing"
     await asyncio.sleep(0)
+
+
+DIGEST_POLICY = """
+version: 1
+rules:
+  - name: routine-presence
+    match: {category: [presence]}
+    targets: [kecamatan]
+    digest: daily
+  - name: default
+    targets: [kabupaten]
+"""
+
+
+async def test_routine_reports_become_one_digest_per_team(
+    kafka_settings: Settings, db: str, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from routing_service.models import AlertRow
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DIGEST_POLICY)
+    guests = [
+        report(
+            category=Category.presence,
+            subjects=[Subject(full_name=f"Guest {i}", passport_number=f"X100000{i}")],
+        )
+        for i in range(3)
+    ]
+    engine = make_engine(db)
+    async with running(routing_settings(kafka_settings, db, policy)):
+        await publish(kafka_settings, *guests)
+
+        async def digested() -> int:
+            async with make_sessionmaker(engine)() as s:
+                return await s.scalar(select(func.count()).where(AlertRow.status == "digest")) or 0
+
+        await wait_for(lambda: _eq(digested, 3))
+        # Nothing is sent during the period; close it now instead of waiting for midnight.
+        async with transaction(make_sessionmaker(engine)) as s:
+            await s.execute(update(AlertRow).values(window_ends_at=AlertRow.created_at))
+        [digest] = values(await consume(kafka_settings, topics.ALERTS_ROUTED, 1, settle=2.0))
+    await engine.dispose()
+    assert digest["reason"] == "digest"
+    assert digest["team_id"] == "timpora-63.10.04"
+    assert digest["occurrence_count"] == 3
+    assert len(digest["report"]["subjects"]) == 3
+    assert digest["report"]["text"].startswith("Ringkasan: 3 laporan")
+
+
+async def _eq(fn, n: int) -> bool:  # type: ignore[no-untyped-def]
+    return await fn() == n
