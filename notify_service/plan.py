@@ -1,7 +1,8 @@
 """Delivery planning (pure): who gets an alert, on which channels in which order, and when.
 
 Each on-duty member gets the alert once, on the first channel of their own order for
-which they have an address; later channels are the fallbacks. Quiet hours (local to the
+which they have an address; later channels are the fallbacks. A grouped update goes to
+chat and email only (no second SMS for the same incident). Quiet hours (local to the
 member) defer the delivery to their end, unless the alert is critical.
 """
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from shared.schemas import AlertRouted, Channel, Member, QuietHours, Severity, Team
+from shared.schemas import AlertReason, AlertRouted, Channel, Member, QuietHours, Severity, Team
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,13 @@ def plan_member(alert: AlertRouted, member: Member, now: datetime) -> PlannedDel
     if not member.on_duty:
         return PlannedDelivery(member.member_id, skip_reason="off duty")
     channels = tuple(c.value for c in dict.fromkeys(member.channels) if has_address(member, c))
+    if alert.reason is AlertReason.update:
+        # A grouped update (same person, place, day) is news, not a new page: it goes
+        # to chat and email, never as another SMS.
+        channels = tuple(c for c in channels if c != Channel.sms)
     if not channels:
-        return PlannedDelivery(member.member_id, skip_reason="no usable channel")
+        reason = "update: no non-SMS channel" if alert.reason is AlertReason.update else None
+        return PlannedDelivery(member.member_id, skip_reason=reason or "no usable channel")
     resume = None if alert.severity is Severity.critical else quiet_until(member.quiet_hours, now)
     return PlannedDelivery(member.member_id, channels, not_before=resume)
 

@@ -62,19 +62,22 @@ async def wait_for(predicate: Any, timeout: float = 30.0, interval: float = 0.1)
 
 async def caught_up(settings: Settings, group: str, topic: str) -> bool:
     """True when ``group`` has committed up to the end of every partition of ``topic``."""
+    from aiokafka import TopicPartition
     from aiokafka.admin import AIOKafkaAdminClient
 
+    from shared.topics import partition_counts
+
+    name = settings.topic(topic)
+    count = (await partition_counts(settings.kafka_bootstrap_servers, [name]))[name]
+    parts = [TopicPartition(name, p) for p in range(count)]
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     await consumer.start()
     try:
         committed = await admin.list_consumer_group_offsets(settings.group(group))
-        mine = {tp: m.offset for tp, m in committed.items() if tp.topic == settings.topic(topic)}
-        if not mine:
-            return False
-        ends = await consumer.end_offsets(list(mine))
-        return all(mine[tp] >= ends[tp] for tp in mine)
+        ends = await consumer.end_offsets(parts)
+        return all((committed[tp].offset if tp in committed else 0) >= ends[tp] for tp in parts)
     finally:
         await consumer.stop()
         await admin.close()

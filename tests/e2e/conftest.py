@@ -1,0 +1,93 @@
+"""The whole pipeline in one process: ingest, routing and notify apps (each with its own
+broker connection and consumer group), real Kafka and PostgreSQL, provider-API sinks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ingest_service.app import create_app as create_ingest
+from notify_service.app import create_app as create_notify
+from notify_service.sinks import Sinks
+from routing_service.app import create_app as create_routing
+from shared.db import make_engine, make_sessionmaker, transaction
+from shared.directory import load_directory, replace_directory
+from shared.settings import IngestSettings, NotifySettings, RoutingSettings, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Pipeline:
+    ingest: httpx.AsyncClient
+    notify: httpx.AsyncClient
+    sinks: Sinks
+    settings: Settings
+    database_url: str
+
+
+def fast_policy(tmp_path: Path, escalate_after: str | None) -> Path:
+    """The shipped policy, with every escalation timeout replaced (or left as shipped)."""
+    text = (ROOT / "routing_service" / "config" / "policy.yaml").read_text()
+    if escalate_after:
+        text = re.sub(r"escalate_after: \d+[smhd]", f"escalate_after: {escalate_after}", text)
+    path = tmp_path / "policy.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def pipeline_factory(
+    kafka_settings: Settings, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., AsyncIterator[Pipeline]]:
+    async def start(escalate_after: str | None = None) -> AsyncIterator[Pipeline]:
+        teams = load_directory(ROOT / "config" / "teams.yaml")
+        for team in teams:  # deterministic whatever the wall clock: no quiet hours here
+            for member in team.members:
+                member.quiet_hours = None
+        engine = make_engine(database_url)
+        async with transaction(make_sessionmaker(engine)) as session:
+            await replace_directory(session, teams)
+        await engine.dispose()
+        sinks = Sinks()
+        await sinks.start()
+        common = {
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_settings.kafka_bootstrap_servers,
+            "TIMPORA_TOPIC_PREFIX": kafka_settings.topic_prefix,
+            "DATABASE_URL": database_url,
+            "NOTIFY_RETRY_BASE_SECONDS": "0.2",
+            "NOTIFY_INBOUND_KEY": "inbound-e2e",
+            "ROUTING_ESCALATION_POLL_SECONDS": "0.2",
+            "ROUTING_POLICY_FILE": str(fast_policy(tmp_path, escalate_after)),
+            **sinks.notify_env(),
+        }
+        for key, value in common.items():
+            monkeypatch.setenv(key, value)
+        apps = [
+            create_ingest(IngestSettings()),
+            create_routing(RoutingSettings()),
+            create_notify(NotifySettings()),
+        ]
+        async with AsyncExitStack() as stack:
+            for app in apps:
+                await stack.enter_async_context(app.router.lifespan_context(app))
+            ingest = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=apps[0]), base_url="http://ingest"
+                )
+            )
+            notify = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=apps[2]), base_url="http://notify"
+                )
+            )
+            yield Pipeline(ingest, notify, sinks, kafka_settings, database_url)
+        await sinks.stop()
+
+    return start
