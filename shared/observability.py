@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from typing import TextIO
 
 import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -48,8 +49,13 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(data, default=str).decode()
 
 
-def setup_logging(settings: Settings, service: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def setup_logging(settings: Settings, service: str, stream: TextIO | None = None) -> None:
+    """Root logging for a service process: one handler, PII filter, library noise down.
+
+    aiokafka logs whole record values at DEBUG, so it is held at WARNING whatever the
+    service's level; the PII filter scrubs anything passport-like that gets through.
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(PiiLogFilter())
     if settings.log_json:
         handler.setFormatter(JsonFormatter())
@@ -60,7 +66,8 @@ def setup_logging(settings: Settings, service: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    for noisy in ("aiokafka", "httpx", "httpcore", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def health_router(ready: Callable[[], Awaitable[dict[str, bool]]]) -> APIRouter:

@@ -82,14 +82,15 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-async def pg_template(postgres_url: str) -> str:
+async def pg_template(postgres_url: str) -> AsyncIterator[str]:
     """A database migrated to head once per session; tests clone it (fast)."""
     from shared.db import migrate
 
     name = f"timpora_tpl_{uuid.uuid4().hex[:8]}"
     await _admin_execute(postgres_url, f'CREATE DATABASE "{name}"')
     await migrate(_with_database(postgres_url, name))
-    return name
+    yield name
+    await _admin_execute(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ async def database_url(postgres_url: str, pg_template: str) -> AsyncIterator[str
 
 
 @pytest.fixture
-async def kafka_settings(kafka_bootstrap: str) -> Settings:
+async def kafka_settings(kafka_bootstrap: str) -> AsyncIterator[Settings]:
     """Settings with a unique topic prefix whose topics already exist (3 partitions)."""
     prefix = f"t{uuid.uuid4().hex[:10]}."
     settings = Settings(
@@ -112,4 +113,19 @@ async def kafka_settings(kafka_bootstrap: str) -> Settings:
         TIMPORA_ENV="test",
     )
     await asyncio.wait_for(ensure_topics(kafka_bootstrap, prefix=prefix, partitions=3), timeout=60)
-    return settings
+    yield settings
+    await _delete_topics(kafka_bootstrap, prefix)
+
+
+async def _delete_topics(bootstrap: str, prefix: str) -> None:
+    """Keep the broker small across a long run: a test's topics go with the test."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+    finally:
+        await admin.close()

@@ -3,8 +3,10 @@ broker connection and consumer group), real Kafka and PostgreSQL, provider-API s
 
 from __future__ import annotations
 
+import io
+import logging
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from notify_service.sinks import Sinks
 from routing_service.app import create_app as create_routing
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.directory import load_directory, replace_directory
+from shared.observability import setup_logging
 from shared.settings import IngestSettings, NotifySettings, RoutingSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,3 +94,25 @@ def pipeline_factory(
         await sinks.stop()
 
     return start
+
+
+PASSPORTS = re.compile(r"M12345678|C7654321|V1234567|B100000\d|E12345678")
+
+
+@pytest.fixture(autouse=True)
+def no_passport_in_logs() -> Iterator[None]:
+    """Security check on every e2e run: the services' log output, configured as in
+    production but at DEBUG, carries no clear passport number."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    stream = io.StringIO()
+    setup_logging(Settings(TIMPORA_LOG_LEVEL="DEBUG"), "e2e", stream)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the test's own mailbox
+    try:
+        yield
+    finally:
+        root.handlers[:], root.level = saved
+    lines = stream.getvalue().splitlines()
+    assert len(lines) > 10, "the services logged nothing: the check would prove nothing"
+    leaked = [line for line in lines if PASSPORTS.search(line)]
+    assert not leaked, f"{len(leaked)} log lines with a clear passport number: {leaked[:2]}"
