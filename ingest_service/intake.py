@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from shared.kafka import Outgoing, dumps
 from shared.observability import REPORTS
 from shared.schemas import Reason, Report, ReportRejected, SourceFormat
 
+log = logging.getLogger(__name__)
 MAX_INLINE_ORIGINAL = 256 * 1024  # larger originals are referenced by hash only
 
 
@@ -108,8 +110,23 @@ def intake(
 
 
 def count_outcomes(intakes: list[Intake]) -> None:
+    """Metrics and log lines (ids and reason codes only, never content) per outcome."""
     for item in intakes:
         for report in item.reports:
             REPORTS.labels(report.source, "accepted").inc()
+            log.debug(
+                "report %s accepted from %s (%s) -> %s",
+                report.report_id,
+                report.source,
+                report.source_format,
+                report.partition_key(),
+                extra={"report_id": report.report_id, "source": report.source},
+            )
         if item.rejection:
             REPORTS.labels(item.rejection.source, "rejected").inc()
+            log.info(
+                "input rejected from %s: %s",
+                item.rejection.source,
+                ", ".join(sorted({r.code for r in item.rejection.reasons})),
+                extra={"rejection_id": item.rejection.rejection_id},
+            )

@@ -134,6 +134,17 @@ def _event(row: DeliveryRow, status: DeliveryStatus, error: str | None = None) -
         error=error,
     )
     DELIVERIES.labels(row.channel, status.value).inc()
+    log.log(
+        logging.DEBUG if status in (DeliveryStatus.sent, DeliveryStatus.skipped) else logging.INFO,
+        "alert %s v%d -> member %s by %s: %s%s",
+        row.alert_id,
+        row.alert_version,
+        row.member_id,
+        row.channel,
+        status.value,
+        f" ({error})" if error else "",
+        extra={"alert_id": row.alert_id, "delivery_id": row.delivery_id},
+    )
     return Outgoing(topics.DELIVERIES_EVENTS, row.alert_id, dumps(event))
 
 

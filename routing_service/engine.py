@@ -49,6 +49,16 @@ class Target:
 def alert_record(alert: AlertRouted) -> Outgoing:
     """Routed alerts are keyed by team, so each team's alerts stay in order."""
     ALERTS.labels(alert.level.value, alert.reason.value).inc()
+    log.debug(
+        "report %s -> alert %s v%d (%s) for %s, rules %s",
+        alert.report_id,
+        alert.alert_id,
+        alert.version,
+        alert.reason.value,
+        alert.team_id,
+        ",".join(alert.matched_rules),
+        extra={"report_id": alert.report_id, "alert_id": alert.alert_id, "team_id": alert.team_id},
+    )
     return Outgoing(
         topics.ALERTS_ROUTED,
         alert.team_id,
@@ -223,6 +233,13 @@ async def fire_due_escalations(deps: RoutingDeps, limit: int = 100) -> list[Outg
             if alert is not None:
                 out.append(alert_record(alert))
                 ESCALATIONS.labels(alert.level.value).inc()
+                log.info(
+                    "alert %s unacknowledged: escalated to %s (%s)",
+                    alert.alert_id,
+                    alert.team_id,
+                    alert.level.value,
+                    extra={"alert_id": alert.alert_id, "team_id": alert.team_id},
+                )
         if out:
             await publish_all(deps.broker, deps.settings, out)
     return out
@@ -274,6 +291,13 @@ async def apply_acks(deps: RoutingDeps, acks: list[AlertAcknowledged]) -> None:
             if row is None or row.status == "acked":
                 continue
             row.status, row.acked_at, row.acked_by = "acked", ack.acknowledged_at, ack.member_id
+            log.info(
+                "alert %s acknowledged by %s via %s",
+                ack.alert_id,
+                ack.member_id,
+                ack.channel,
+                extra={"alert_id": ack.alert_id},
+            )
             TIME_TO_ACK.observe(max(0.0, (ack.acknowledged_at - row.created_at).total_seconds()))
             await session.execute(
                 update(EscalationTimer)
