@@ -8,6 +8,7 @@ first response instead of creating second reports.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from datetime import UTC, datetime
@@ -16,15 +17,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ingest_service import idempotency
 from ingest_service.auth import SourceKey, verify_hub_signature
 from ingest_service.deps import IngestDeps
 from ingest_service.formats import SourceContext
 from ingest_service.intake import count_outcomes, intake
-from ingest_service.models import IdempotencyRecord
 from shared.kafka import publish_all
 from shared.schemas import Reason, SourceFormat
 
@@ -113,24 +111,41 @@ def build_router(deps: IngestDeps) -> APIRouter:
                 headers={"Retry-After": "1"},
             )
         raw = await read_body(request) if raw is None else raw
-        key = request.headers.get("idempotency-key")
+        key = (request.headers.get("idempotency-key") or "")[:200]
         digest = hashlib.sha256(fmt.value.encode() + b"\0" + raw).hexdigest()
         if key:
-            previous = await _previous_response(deps, source.source, key[:200])
-            if previous is not None:
-                if previous.request_sha256 != digest:
-                    raise _error(409, "idempotency_conflict", "key reused with another body")
-                return JSONResponse(previous.response["body"], previous.response["status"])
+            try:
+                claimed = await idempotency.claim(deps.runtime.sessions, source.source, key, digest)
+            except Exception as exc:  # database down: refuse now rather than risk a duplicate
+                log.warning("idempotency store unavailable: %s", type(exc).__name__)
+                raise _error(503, "storage_unavailable", "try again shortly") from exc
+            if claimed.state == "conflict":
+                raise _error(409, "idempotency_conflict", "key reused with another body")
+            if claimed.state == "in_progress":
+                raise HTTPException(
+                    409,
+                    detail={"error": "in_progress", "message": "same key still being processed"},
+                    headers={"Retry-After": "2"},
+                )
+            if claimed.state == "done" and claimed.response is not None:
+                return JSONResponse(claimed.response["body"], claimed.response["status"])
         ctx = SourceContext(
             source=source.source, home_area=source.home_area, received_at=datetime.now(UTC)
         )
+        content_type = request.headers.get("content-type", "")
+        # With a key, report ids derive from it: a retry after an ambiguous failure (the
+        # first publish did land) re-publishes the *same* ids, which routing absorbs.
+        seed = f"http/{source.source}/{key}" if key else None
         result = intake(
-            fmt, raw, ctx, headers={"content-type": request.headers.get("content-type", "")}
+            fmt, raw, ctx, id_seed=seed, seed_time=False, headers={"content-type": content_type}
         )
         try:
             await publish_all(deps.broker, settings, result.records())
         except Exception as exc:
             log.warning("kafka write failed for source %s: %s", source.source, type(exc).__name__)
+            if key:
+                with contextlib.suppress(Exception):
+                    await idempotency.release(deps.runtime.sessions, source.source, key)
             raise _error(503, "kafka_unavailable", "could not store the report; retry") from exc
         count_outcomes([result])
         body = Accepted(
@@ -139,9 +154,11 @@ def build_router(deps: IngestDeps) -> APIRouter:
         ).model_dump(mode="json")
         status = 202 if result.reports else 422
         if key:
-            await _remember(
-                deps, source.source, key[:200], digest, {"status": status, "body": body}
-            )
+            try:
+                response = {"status": status, "body": body}
+                await idempotency.complete(deps.runtime.sessions, source.source, key, response)
+            except Exception as exc:  # the reports are on Kafka: answer regardless
+                log.warning("could not store idempotency response: %s", type(exc).__name__)
         return JSONResponse(body, status)
 
     @router.post(
@@ -251,26 +268,3 @@ def _group_reasons(reasons: list[Reason]) -> list[Rejected]:
     for reason in reasons:
         by_index.setdefault(reason.index, []).append(reason)
     return [Rejected(index=i, reasons=r) for i, r in by_index.items()]
-
-
-async def _previous_response(deps: IngestDeps, source: str, key: str) -> IdempotencyRecord | None:
-    async with deps.runtime.sessions() as session:
-        return await session.scalar(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.source == source, IdempotencyRecord.key == key
-            )
-        )
-
-
-async def _remember(
-    deps: IngestDeps, source: str, key: str, digest: str, response: dict[str, Any]
-) -> None:
-    """Store the response; if a concurrent twin stored one first, keep theirs."""
-    insert = pg_insert if deps.runtime.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(IdempotencyRecord)
-        .values(source=source, key=key, request_sha256=digest, response=response)
-        .on_conflict_do_nothing()
-    )
-    async with deps.runtime.sessions() as session, session.begin():
-        await session.execute(statement)

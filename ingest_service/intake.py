@@ -55,10 +55,14 @@ class Intake:
         return self.rejection.reasons if self.rejection else []
 
 
-def stable_id(seed: str, index: int, at: datetime) -> str:
-    """A ULID that is the same every time the same input is processed (redelivery-safe)."""
+def stable_id(seed: str, index: int, at: datetime | None) -> str:
+    """A ULID that is the same every time the same input is processed (redelivery-safe).
+
+    With ``at`` its time part is ``at``; without, the time part is hashed too (the input
+    has no stable time, e.g. an HTTP retry: the id stays, sortability does not matter).
+    """
     digest = hashlib.sha256(f"{seed}#{index}".encode()).digest()
-    ms = int(at.timestamp() * 1000).to_bytes(6, "big")
+    ms = int(at.timestamp() * 1000).to_bytes(6, "big") if at else digest[10:16]
     return str(ULID.from_bytes(ms + digest[:10]))
 
 
@@ -68,6 +72,7 @@ def intake(
     ctx: SourceContext,
     *,
     id_seed: str | None = None,
+    seed_time: bool = True,
     original_topic: str | None = None,
     headers: dict[str, str] | None = None,
     reasons: list[Reason] | None = None,
@@ -81,7 +86,8 @@ def intake(
     for item in parsed:
         if item.report is not None:
             if id_seed is not None:
-                item.report.report_id = stable_id(id_seed, item.index, ctx.received_at)
+                at = ctx.received_at if seed_time else None
+                item.report.report_id = stable_id(id_seed, item.index, at)
             result.reports.append(item.report)
         else:
             result.rejected.append(item)

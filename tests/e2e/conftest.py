@@ -47,7 +47,11 @@ def fast_policy(tmp_path: Path, escalate_after: str | None) -> Path:
 
 @pytest.fixture
 def pipeline_factory(
-    kafka_settings: Settings, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kafka_settings: Settings,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_passport_in_logs: None,
 ) -> Callable[..., AsyncIterator[Pipeline]]:
     async def start(escalate_after: str | None = None) -> AsyncIterator[Pipeline]:
         teams = load_directory(ROOT / "config" / "teams.yaml")
@@ -99,7 +103,7 @@ def pipeline_factory(
 PASSPORTS = re.compile(r"M12345678|C7654321|V1234567|B100000\d|E12345678")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def no_passport_in_logs() -> Iterator[None]:
     """Security check on every e2e run: the services' log output, configured as in
     production but at DEBUG, carries no clear passport number."""
