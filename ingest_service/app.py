@@ -28,6 +28,26 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     )
     app.state.deps = deps
     app.include_router(api.build_router(deps))
-    app.include_router(health_router(runtime.ready))
+    app.include_router(health_router(runtime.ready, runtime.update_lag))
     install_error_handlers(app)
     return app
+
+
+def asyncapi():  # type: ignore[no-untyped-def]
+    """``faststream docs gen --factory ingest_service.app:asyncapi`` (no connection made)."""
+    from shared import topics
+    from shared.kafka import asyncapi_app, document_outputs
+    from shared.schemas import Report, ReportRejected
+
+    app = create_app()
+    broker = app.state.deps.runtime.broker
+    document_outputs(
+        broker,
+        app.state.deps.settings,
+        {topics.REPORTS_NORMALIZED: Report, topics.REPORTS_REJECTED: ReportRejected},
+    )
+    return asyncapi_app(
+        broker,
+        "Timpora ingest",
+        "Upstream reports in (reports.raw), canonical reports and dead letters out.",
+    )

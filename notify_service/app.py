@@ -35,6 +35,28 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     )
     app.state.deps = deps
     app.include_router(acks.build_router(deps))
-    app.include_router(health_router(runtime.ready))
+    app.include_router(health_router(runtime.ready, runtime.update_lag))
     install_error_handlers(app)
     return app
+
+
+def asyncapi():  # type: ignore[no-untyped-def]
+    """``faststream docs gen --factory notify_service.app:asyncapi`` (no connection made)."""
+    from shared import topics
+    from shared.kafka import asyncapi_app, document_outputs
+    from shared.schemas import AlertAcknowledged, DeliveryAttempted, ReportRejected
+
+    app = create_app()
+    broker = app.state.deps.runtime.broker
+    document_outputs(
+        broker,
+        app.state.deps.settings,
+        {
+            topics.DELIVERIES_EVENTS: DeliveryAttempted,
+            topics.ALERTS_ACKS: AlertAcknowledged,
+            topics.REPORTS_REJECTED: ReportRejected,
+        },
+    )
+    return asyncapi_app(
+        broker, "Timpora notify", "Routed alerts in; delivery events and acknowledgements out."
+    )

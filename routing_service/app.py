@@ -23,6 +23,26 @@ def create_app(settings: RoutingSettings | None = None) -> FastAPI:
     runtime.background.append(lambda: handlers.escalation_loop(deps))
     app = FastAPI(title="Timpora routing", version="1", lifespan=runtime.lifespan)
     app.state.deps = deps
-    app.include_router(health_router(runtime.ready))
+    app.include_router(health_router(runtime.ready, runtime.update_lag))
     install_error_handlers(app)
     return app
+
+
+def asyncapi():  # type: ignore[no-untyped-def]
+    """``faststream docs gen --factory routing_service.app:asyncapi`` (no connection made)."""
+    from shared import topics
+    from shared.kafka import asyncapi_app, document_outputs
+    from shared.schemas import AlertRouted, ReportRejected
+
+    app = create_app()
+    broker = app.state.deps.runtime.broker
+    document_outputs(
+        broker,
+        app.state.deps.settings,
+        {topics.ALERTS_ROUTED: AlertRouted, topics.REPORTS_REJECTED: ReportRejected},
+    )
+    return asyncapi_app(
+        broker,
+        "Timpora routing",
+        "Normalised reports and acks in; routed alerts (keyed by team) out.",
+    )

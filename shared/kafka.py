@@ -145,3 +145,27 @@ async def publish_all(broker: KafkaBroker, settings: Settings, records: Iterable
     if futures:
         await asyncio.gather(*futures)
     return len(futures)
+
+
+def document_outputs(broker: KafkaBroker, settings: Settings, outputs: dict[str, Any]) -> None:
+    """Declare what a service publishes (topic → pydantic model) for its AsyncAPI document.
+
+    Publishing itself goes through :func:`publish_all`; these declarations only describe.
+    """
+    for topic, model in outputs.items():
+        broker.publisher(
+            settings.topic(topic),
+            schema=model,
+            title=f"{topic}:publish",
+            description=(model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else None,
+        )
+
+
+def asyncapi_app(broker: KafkaBroker, title: str, description: str) -> Any:
+    """A FastStream app around a configured broker, for ``faststream docs gen --factory``."""
+    from faststream import FastStream
+    from faststream.specification import AsyncAPI
+
+    return FastStream(
+        broker, specification=AsyncAPI(title=title, version="1", description=description)
+    )

@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.pii import PiiLogFilter
@@ -24,6 +24,11 @@ DELIVERIES = Counter(
 )
 ESCALATIONS = Counter("timpora_escalations_total", "Escalations fired", ["to_level"])
 ACKS = Counter("timpora_acks_total", "Acknowledgements by channel", ["channel"])
+CONSUMER_LAG = Gauge(
+    "timpora_consumer_lag",
+    "Records behind the partition's high watermark, per consumer group and partition",
+    ["group", "topic", "partition"],
+)
 TIME_TO_ACK = Histogram(
     "timpora_time_to_ack_seconds",
     "From first routing to acknowledgement",
@@ -70,7 +75,10 @@ def setup_logging(settings: Settings, service: str, stream: TextIO | None = None
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def health_router(ready: Callable[[], Awaitable[dict[str, bool]]]) -> APIRouter:
+def health_router(
+    ready: Callable[[], Awaitable[dict[str, bool]]],
+    before_scrape: Callable[[], Awaitable[None]] | None = None,
+) -> APIRouter:
     """Liveness, readiness (every check true) and Prometheus metrics."""
     router = APIRouter(tags=["operations"])
 
@@ -87,6 +95,8 @@ def health_router(ready: Callable[[], Awaitable[dict[str, bool]]]) -> APIRouter:
 
     @router.get("/metrics")
     async def metrics() -> Response:
+        if before_scrape is not None:
+            await before_scrape()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

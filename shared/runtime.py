@@ -79,6 +79,22 @@ class Runtime:
         )
         return checks
 
+    async def update_lag(self) -> None:
+        """Consumer lag per assigned partition (high watermark - position), for /metrics."""
+        from shared.observability import CONSUMER_LAG
+
+        for subscriber in list(self.broker.subscribers):
+            consumer: Any = getattr(subscriber, "consumer", None)
+            if consumer is None:
+                continue
+            group = consumer._group_id or ""
+            for tp in consumer.assignment():
+                high = consumer.highwater(tp)
+                if high is None:
+                    continue
+                position = await consumer.position(tp)
+                CONSUMER_LAG.labels(group, tp.topic, str(tp.partition)).set(max(0, high - position))
+
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
         await self.start()
