@@ -295,3 +295,31 @@ async def test_routine_reports_become_one_digest_per_team(
 
 async def _eq(fn, n: int) -> bool:  # type: ignore[no-untyped-def]
     return await fn() == n
+
+
+async def test_silenced_alerts_are_recorded_not_sent(kafka_settings: Settings, db: str) -> None:
+    from datetime import timedelta
+
+    from routing_service.models import AlertRow
+    from shared.ops import add_silence
+
+    engine = make_engine(db)
+    sessions = make_sessionmaker(engine)
+    await add_silence(
+        sessions,
+        matchers={"jurisdiction_prefix": "63.10.04"},
+        duration=timedelta(hours=1),
+        comment="joint operation at the Satui mine; teams already on site",
+        created_by="kasi-inteldakim",
+    )
+    async with running(routing_settings(kafka_settings, db)):
+        await publish(
+            kafka_settings, report(), report(location=Location(kecamatan_code="63.10.09"))
+        )
+        records = await consume(kafka_settings, topics.ALERTS_ROUTED, 2, settle=2.0)
+    async with sessions() as s:
+        statuses = {(r.team_id, r.status) for r in (await s.scalars(select(AlertRow))).all()}
+    await engine.dispose()
+    # Everything about Satui is muted (kecamatan and kabupaten alerts); Angsana still flows.
+    assert ("timpora-63.10.04", "muted") in statuses
+    assert {r.key for r in records} == {b"timpora-63.10", b"timpora-63.10.09"}
