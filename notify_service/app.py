@@ -11,9 +11,9 @@ from notify_service import acks, handlers
 from notify_service.channels import build_channels
 from notify_service.delivery import retry_loop
 from notify_service.deps import NotifyDeps
-from shared.observability import health_router, install_error_handlers
+from shared.kafka import asyncapi_app
 from shared.ratelimit import TokenBucket
-from shared.runtime import Runtime
+from shared.runtime import Runtime, http_app
 from shared.settings import NotifySettings
 
 
@@ -27,36 +27,25 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     handlers.register(deps)
     runtime.background.append(lambda: retry_loop(deps))
     runtime.on_stop.extend(ch.aclose for ch in channels.values())
-    app = FastAPI(
+    return http_app(
+        runtime,
+        deps,
         title="Timpora notify",
-        version="1",
-        description="Delivers routed alerts and takes acknowledgements.",
-        lifespan=runtime.lifespan,
+        description="Delivers routed alerts by SMS, email and chat; takes acknowledgements.",
+        routers=[acks.build_router(deps)],
     )
-    app.state.deps = deps
-    app.include_router(acks.build_router(deps))
-    app.include_router(health_router(runtime.ready, runtime.update_lag))
-    install_error_handlers(app)
-    return app
 
 
 def asyncapi():  # type: ignore[no-untyped-def]
     """``faststream docs gen --factory notify_service.app:asyncapi`` (no connection made)."""
     from shared import topics
-    from shared.kafka import asyncapi_app, document_outputs
     from shared.schemas import AlertAcknowledged, DeliveryAttempted, ReportRejected
 
-    app = create_app()
-    broker = app.state.deps.runtime.broker
-    document_outputs(
-        broker,
-        app.state.deps.settings,
+    return asyncapi_app(
+        create_app(),
         {
             topics.DELIVERIES_EVENTS: DeliveryAttempted,
             topics.ALERTS_ACKS: AlertAcknowledged,
             topics.REPORTS_REJECTED: ReportRejected,
         },
-    )
-    return asyncapi_app(
-        broker, "Timpora notify", "Routed alerts in; delivery events and acknowledgements out."
     )

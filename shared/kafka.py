@@ -161,11 +161,14 @@ def document_outputs(broker: KafkaBroker, settings: Settings, outputs: dict[str,
         )
 
 
-def asyncapi_app(broker: KafkaBroker, title: str, description: str) -> Any:
-    """A FastStream app around a configured broker, for ``faststream docs gen --factory``."""
+def asyncapi_app(app: Any, outputs: dict[str, Any]) -> Any:
+    """A FastStream app around a service's (unconnected) broker, for ``faststream docs``."""
     from faststream import FastStream
     from faststream.specification import AsyncAPI
 
+    deps = app.state.deps
+    document_outputs(deps.runtime.broker, deps.settings, outputs)
     return FastStream(
-        broker, specification=AsyncAPI(title=title, version="1", description=description)
+        deps.runtime.broker,
+        specification=AsyncAPI(title=app.title, version="1", description=app.description),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,3 +115,24 @@ async def _forever(loop: Callable[[], Awaitable[None]]) -> None:
         except Exception:
             log.exception("background loop %s crashed; restarting in 1s", loop.__name__)
             await asyncio.sleep(1)
+
+
+def http_app(
+    runtime: Runtime, deps: Any, *, title: str, description: str, routers: Sequence[Any] = ()
+) -> Any:
+    """The service's FastAPI app: its routers, health/ready/metrics, uniform errors.
+
+    The app's lifespan is the runtime's, so HTTP, consumers and background loops start
+    and stop together; ``app.state.deps`` holds the service's dependencies.
+    """
+    from fastapi import FastAPI
+
+    from shared.observability import health_router, install_error_handlers
+
+    app = FastAPI(title=title, version="1", description=description, lifespan=runtime.lifespan)
+    app.state.deps = deps
+    for router in routers:
+        app.include_router(router)
+    app.include_router(health_router(runtime.ready, runtime.update_lag))
+    install_error_handlers(app)
+    return app

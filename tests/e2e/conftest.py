@@ -35,6 +35,18 @@ class Pipeline:
     database_url: str
 
 
+async def seed_teams(database_url: str) -> None:
+    """The seed directory without quiet hours: deliveries happen whatever the wall clock."""
+    teams = load_directory(ROOT / "config" / "teams.yaml")
+    for team in teams:
+        for member in team.members:
+            member.quiet_hours = None
+    engine = make_engine(database_url)
+    async with transaction(make_sessionmaker(engine)) as session:
+        await replace_directory(session, teams)
+    await engine.dispose()
+
+
 def fast_policy(tmp_path: Path, escalate_after: str | None) -> Path:
     """The shipped policy, with every escalation timeout replaced (or left as shipped)."""
     text = (ROOT / "routing_service" / "config" / "policy.yaml").read_text()
@@ -54,14 +66,7 @@ def pipeline_factory(
     no_passport_in_logs: None,
 ) -> Callable[..., AsyncIterator[Pipeline]]:
     async def start(escalate_after: str | None = None) -> AsyncIterator[Pipeline]:
-        teams = load_directory(ROOT / "config" / "teams.yaml")
-        for team in teams:  # deterministic whatever the wall clock: no quiet hours here
-            for member in team.members:
-                member.quiet_hours = None
-        engine = make_engine(database_url)
-        async with transaction(make_sessionmaker(engine)) as session:
-            await replace_directory(session, teams)
-        await engine.dispose()
+        await seed_teams(database_url)
         sinks = Sinks()
         await sinks.start()
         common = {

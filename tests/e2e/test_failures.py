@@ -27,9 +27,9 @@ from notify_service.models import DeliveryRow
 from notify_service.sinks import Sinks, free_port
 from routing_service.models import ProcessedReport
 from shared import topics
-from shared.db import make_engine, make_sessionmaker, transaction
-from shared.directory import load_directory, replace_directory
+from shared.db import make_engine, make_sessionmaker
 from shared.settings import Settings
+from tests.e2e.conftest import seed_teams
 from tests.kafkautil import caught_up, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -83,14 +83,7 @@ class Cluster:
 
 @pytest.fixture
 async def cluster(kafka_settings: Settings, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    teams = load_directory(ROOT / "config" / "teams.yaml")
-    for team in teams:
-        for member in team.members:
-            member.quiet_hours = None
-    engine = make_engine(database_url)
-    async with transaction(make_sessionmaker(engine)) as session:
-        await replace_directory(session, teams)
-    await engine.dispose()
+    await seed_teams(database_url)
     sinks = Sinks()
     await sinks.start()
     env = {
