@@ -10,8 +10,9 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing_service.deps import RoutingDeps
@@ -75,41 +76,104 @@ def find_target(deps: RoutingDeps, level: Level, code: str) -> Target | None:
     return Target(deps.directory[found][0], level_of(found), found)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """Where one report goes (pure: resolution, policy, directory), before any state."""
+
+    report: Report  # with its location resolved and filled in
+    confidence: float
+    routes: list[tuple[RouteDecision, Target]]
+
+
+def plan_report(deps: RoutingDeps, report: Report, now: datetime) -> Plan:
+    resolution = resolve_location(report.location, report.home_area)
+    report = report.model_copy(update={"location": fill_location(report.location, resolution)})
+    routes: list[tuple[RouteDecision, Target]] = []
+    for decision in evaluate(deps.policy(), report, resolution, now):
+        target = find_target(deps, decision.level, decision.jurisdiction_code)
+        if target is not None and all(t.team_id != target.team_id for _, t in routes):
+            routes.append((decision, target))  # one alert per team, however many rules
+    return Plan(report, resolution.confidence, routes)
+
+
 async def route_batch(deps: RoutingDeps, reports: list[Report]) -> list[Outgoing]:
-    """Route every report once; a redelivered report re-emits exactly what it emitted."""
+    """Route a batch in one transaction with two reads, whatever its size.
+
+    A report routed before (a redelivery) re-emits exactly the alerts it produced then,
+    from ``routing_processed_reports``; open groups are read once for the whole batch and
+    kept current in memory, so reports in the same batch group with each other.
+    """
     now = utcnow()
     out: list[Outgoing] = []
     async with transaction(deps.runtime.sessions) as session:
         silences = await deps.active_silences(session)
-        for report in reports:
-            done = await session.get(ProcessedReport, report.report_id)
-            if done is not None:
-                out += [alert_record(AlertRouted.model_validate(a)) for a in done.outputs]
-                continue
-            alerts = await route_report(deps, session, report, now, silences)
-            session.add(
-                ProcessedReport(
-                    report_id=report.report_id, outputs=[a.model_dump(mode="json") for a in alerts]
+        done: dict[str, list[Any]] = {
+            row.report_id: row.outputs
+            for row in await session.scalars(
+                select(ProcessedReport).where(
+                    ProcessedReport.report_id.in_({r.report_id for r in reports})
                 )
             )
+        }
+        plans = {r.report_id: plan_report(deps, r, now) for r in reports if r.report_id not in done}
+        groups = await _open_groups(
+            session, {(t.team_id, d.group_key) for p in plans.values() for d, t in p.routes}, now
+        )
+        for report in reports:
+            if report.report_id in done:
+                out += [alert_record(AlertRouted.model_validate(a)) for a in done[report.report_id]]
+                continue
+            alerts = _apply(session, groups, plans[report.report_id], silences, now)
+            done[report.report_id] = [a.model_dump(mode="json") for a in alerts]
+            session.add(ProcessedReport(report_id=report.report_id, outputs=done[report.report_id]))
             out += [alert_record(a) for a in alerts]
     return out
 
 
-async def route_report(
-    deps: RoutingDeps, session: AsyncSession, report: Report, now: datetime, silences: list
+async def _open_groups(
+    session: AsyncSession, keys: set[tuple[str, str]], now: datetime
+) -> dict[tuple[str, str], AlertRow]:
+    """The newest alert still inside its window for each (team, group key)."""
+    if not keys:
+        return {}
+    rows = await session.scalars(
+        select(AlertRow)
+        .where(
+            tuple_(AlertRow.team_id, AlertRow.group_key).in_(keys), AlertRow.window_ends_at > now
+        )
+        .order_by(AlertRow.created_at)
+    )
+    return {(row.team_id, row.group_key): row for row in rows}  # later rows win
+
+
+def _apply(
+    session: AsyncSession,
+    groups: dict[tuple[str, str], AlertRow],
+    plan: Plan,
+    silences: list[Any],
+    now: datetime,
 ) -> list[AlertRouted]:
-    resolution = resolve_location(report.location, report.home_area)
-    report = report.model_copy(update={"location": fill_location(report.location, resolution)})
+    """Open or update each target team's alert; muted and digest alerts are kept, not sent."""
     alerts: list[AlertRouted] = []
-    seen: set[str] = set()
-    for decision in evaluate(deps.policy(), report, resolution, now):
-        target = find_target(deps, decision.level, decision.jurisdiction_code)
-        if target is None or target.team_id in seen:
-            continue  # no team anywhere up the ladder, or this team already gets it
-        seen.add(target.team_id)
-        alert, row = await _group(session, report, decision, target, resolution.confidence, now)
-        if is_muted(silences, report, target.team_id, target.code, now):
+    for decision, target in plan.routes:
+        row = groups.get((target.team_id, decision.group_key))
+        if row is None:
+            row = _new_alert(plan.report, decision, target, now)
+            session.add(row)
+            groups[(target.team_id, decision.group_key)] = row
+            if decision.escalate_after and not decision.digest:
+                session.add(
+                    EscalationTimer(alert_id=row.alert_id, due_at=now + decision.escalate_after)
+                )
+            reason = AlertReason.new
+        else:
+            row.version += 1
+            row.occurrence_count += 1
+            row.report_ids = [*row.report_ids, plan.report.report_id][-100:]
+            row.updated_at = now
+            reason = AlertReason.update
+        alert = _alert_message(plan, decision, target, row, reason, now)
+        if is_muted(silences, plan.report, target.team_id, target.code, now):
             row.status = "muted"
         elif decision.digest:
             row.status = "digest"
@@ -119,67 +183,47 @@ async def route_report(
     return alerts
 
 
-async def _group(
-    session: AsyncSession,
-    report: Report,
+def _new_alert(report: Report, decision: RouteDecision, target: Target, now: datetime) -> AlertRow:
+    alert_id = new_id()
+    window_end = (
+        digest_period(decision.digest, now)[1] if decision.digest else now + decision.group_window
+    )
+    return AlertRow(
+        alert_id=alert_id,
+        team_id=target.team_id,
+        group_key=decision.group_key,
+        level=target.level.value,
+        jurisdiction_code=target.code,
+        ack_code=ack_code_for(alert_id),
+        version=1,
+        occurrence_count=1,
+        escalation_step=0,
+        status="open",
+        report_ids=[report.report_id],
+        matched_rules=list(decision.rules),
+        severity=decision.severity.value,
+        category=report.category.value,
+        window_ends_at=window_end,
+        escalate_after_s=_seconds(decision.escalate_after),
+        created_at=now,
+        updated_at=now,
+        last_payload={},
+    )
+
+
+def _alert_message(
+    plan: Plan,
     decision: RouteDecision,
     target: Target,
-    confidence: float,
+    row: AlertRow,
+    reason: AlertReason,
     now: datetime,
-) -> tuple[AlertRouted, AlertRow]:
-    """Update the team's open alert with the same group key, or open a new one."""
-    row = await session.scalar(
-        select(AlertRow)
-        .where(
-            AlertRow.team_id == target.team_id,
-            AlertRow.group_key == decision.group_key,
-            AlertRow.window_ends_at > now,
-        )
-        .order_by(AlertRow.created_at.desc())
-        .limit(1)
-    )
-    if row is None:
-        alert_id = new_id()
-        row = AlertRow(
-            alert_id=alert_id,
-            team_id=target.team_id,
-            group_key=decision.group_key,
-            level=target.level.value,
-            jurisdiction_code=target.code,
-            ack_code=ack_code_for(alert_id),
-            version=1,
-            occurrence_count=1,
-            escalation_step=0,
-            status="open",
-            report_ids=[report.report_id],
-            matched_rules=list(decision.rules),
-            severity=decision.severity.value,
-            category=report.category.value,
-            window_ends_at=(
-                digest_period(decision.digest, now)[1]
-                if decision.digest
-                else now + decision.group_window
-            ),
-            escalate_after_s=_seconds(decision.escalate_after),
-            created_at=now,
-            updated_at=now,
-            last_payload={},
-        )
-        session.add(row)
-        if decision.escalate_after and not decision.digest:
-            session.add(EscalationTimer(alert_id=alert_id, due_at=now + decision.escalate_after))
-        reason = AlertReason.new
-    else:
-        row.version += 1
-        row.occurrence_count += 1
-        row.report_ids = [*row.report_ids, report.report_id][-100:]
-        row.updated_at = now
-        reason = AlertReason.update
+) -> AlertRouted:
     region = regions().get(target.code)
-    alert = AlertRouted(
+    return AlertRouted(
         alert_id=row.alert_id,
         version=row.version,
-        report_id=report.report_id,
+        report_id=plan.report.report_id,
         report_ids=row.report_ids,
         team_id=target.team_id,
         level=target.level,
@@ -187,16 +231,15 @@ async def _group(
         jurisdiction_name=region.name if region else None,
         matched_rules=list(decision.rules),
         reason=AlertReason.digest if decision.digest else reason,
-        category=report.category,
+        category=plan.report.category,
         severity=decision.severity,
         occurrence_count=row.occurrence_count,
         escalation_step=row.escalation_step,
         ack_code=row.ack_code,
         routed_at=now,
-        resolution_confidence=confidence,
-        report=report,
+        resolution_confidence=plan.confidence,
+        report=plan.report,
     )
-    return alert, row
 
 
 def _seconds(delta: timedelta | None) -> int | None:
