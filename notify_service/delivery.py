@@ -24,7 +24,7 @@ from notify_service.plan import plan_deliveries
 from notify_service.render import render
 from notify_service.signing import make_token
 from shared import topics
-from shared.db import insert_ignore, transaction
+from shared.db import insert_many_ignore, transaction
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import DELIVERIES
 from shared.pii import mask_json
@@ -149,6 +149,7 @@ def _event(row: DeliveryRow, status: DeliveryStatus, error: str | None = None) -
 
 
 def _row(alert: AlertRouted, member_id: str, channel: str, **values: object) -> dict[str, object]:
+    """A delivery row's values; every row has the same keys (one multi-row INSERT)."""
     return {
         "delivery_id": new_id(),
         "alert_id": alert.alert_id,
@@ -159,6 +160,11 @@ def _row(alert: AlertRouted, member_id: str, channel: str, **values: object) -> 
         "channel": channel,
         "ack_code": alert.ack_code,
         "alert": alert.model_dump(mode="json"),
+        "error": None,
+        "next_attempt_at": None,
+        "fallback_channels": [],
+        "created_at": utcnow(),
+        "updated_at": utcnow(),
         **values,
     }
 
@@ -166,47 +172,53 @@ def _row(alert: AlertRouted, member_id: str, channel: str, **values: object) -> 
 async def claim_alerts(
     deps: NotifyDeps, alerts: list[AlertRouted], now: datetime
 ) -> tuple[list[tuple[AlertRouted, Member, DeliveryRow]], list[Outgoing]]:
-    """Plan and claim every delivery of ``alerts`` in one transaction."""
-    claimed: list[tuple[AlertRouted, Member, DeliveryRow]] = []
-    events: list[Outgoing] = []
-    async with transaction(deps.runtime.sessions) as session:
-        for alert in alerts:
-            team = await deps.team(alert.team_id)
-            if team is None:
-                log.warning("alert %s: unknown team %s", alert.alert_id, alert.team_id)
-                continue
-            members = {m.member_id: m for m in team.members}
-            for planned in plan_deliveries(alert, team, now):
-                if not planned.channels:  # off duty or no usable channel: logged, not sent
-                    values = _row(
-                        alert,
-                        planned.member_id,
-                        "none",
-                        status="skipped",
-                        error=planned.skip_reason,
-                    )
-                    if await insert_ignore(session, DeliveryRow, values):
-                        events.append(
-                            _event(
-                                DeliveryRow(**values, attempts=0),
-                                DeliveryStatus.skipped,
-                                planned.skip_reason,
-                            )
-                        )
-                    continue
-                first, *rest = planned.channels
-                deferred = planned.not_before is not None and planned.not_before > now
+    """Plan every delivery of ``alerts`` and claim them all with one INSERT."""
+    planned_rows: list[tuple[AlertRouted, Member, dict[str, object], str | None]] = []
+    for alert in alerts:
+        team = await deps.team(alert.team_id)
+        if team is None:
+            log.warning("alert %s: unknown team %s", alert.alert_id, alert.team_id)
+            continue
+        members = {m.member_id: m for m in team.members}
+        for planned in plan_deliveries(alert, team, now):
+            member = members[planned.member_id]
+            if not planned.channels:  # off duty or no usable channel: logged, not sent
                 values = _row(
                     alert,
-                    planned.member_id,
-                    first,
-                    status="retrying" if deferred else "sending",
-                    attempts=0 if deferred else 1,
-                    next_attempt_at=planned.not_before if deferred else None,
-                    fallback_channels=list(rest),
+                    member.member_id,
+                    "none",
+                    status="skipped",
+                    attempts=0,
+                    error=planned.skip_reason,
                 )
-                if await insert_ignore(session, DeliveryRow, values) and not deferred:
-                    claimed.append((alert, members[planned.member_id], DeliveryRow(**values)))
+                planned_rows.append((alert, member, values, planned.skip_reason))
+                continue
+            first, *rest = planned.channels
+            deferred = planned.not_before is not None and planned.not_before > now
+            values = _row(
+                alert,
+                member.member_id,
+                first,
+                status="retrying" if deferred else "sending",
+                attempts=0 if deferred else 1,
+                next_attempt_at=planned.not_before if deferred else None,
+                fallback_channels=list(rest),
+            )
+            planned_rows.append((alert, member, values, None))
+    async with transaction(deps.runtime.sessions) as session:
+        inserted = await insert_many_ignore(
+            session, DeliveryRow, [v for _, _, v, _ in planned_rows], "delivery_id"
+        )
+    claimed: list[tuple[AlertRouted, Member, DeliveryRow]] = []
+    events: list[Outgoing] = []
+    for alert, member, values, skip_reason in planned_rows:
+        if values["delivery_id"] not in inserted:
+            continue  # claimed before: a redelivery or another instance
+        row = DeliveryRow(**values)
+        if values["status"] == "skipped":
+            events.append(_event(row, DeliveryStatus.skipped, skip_reason))
+        elif values["status"] == "sending":
+            claimed.append((alert, member, row))
     return claimed, events
 
 
@@ -217,28 +229,29 @@ async def send_and_record(
     outcomes = await asyncio.gather(*(send(deps, a, m, row) for a, m, row in claimed))
     now = utcnow()
     events: list[Outgoing] = []
+    updates: list[dict[str, object]] = []
+    fallbacks: list[dict[str, object]] = []
     settings = deps.settings
-    async with transaction(deps.runtime.sessions) as session:
-        for (alert, _member, row), outcome in zip(claimed, outcomes, strict=True):
-            status, next_at = next_step(
-                outcome, row.attempts, settings.max_attempts, settings.retry_base_seconds, now
-            )
-            row.provider_message_id = outcome.provider_message_id
-            await session.execute(
-                update(DeliveryRow)
-                .where(DeliveryRow.delivery_id == row.delivery_id)
-                .values(
-                    status=status,
-                    next_attempt_at=next_at,
-                    provider_message_id=outcome.provider_message_id,
-                    error=outcome.error,
-                    updated_at=now,
-                )
-            )
-            events.append(_event(row, outcome.status, outcome.error))
-            if status == "gave_up" and row.fallback_channels:
-                nxt, *rest = row.fallback_channels
-                values = _row(
+    for (alert, _member, row), outcome in zip(claimed, outcomes, strict=True):
+        status, next_at = next_step(
+            outcome, row.attempts, settings.max_attempts, settings.retry_base_seconds, now
+        )
+        row.provider_message_id = outcome.provider_message_id
+        updates.append(
+            {
+                "delivery_id": row.delivery_id,
+                "status": status,
+                "next_attempt_at": next_at,
+                "provider_message_id": outcome.provider_message_id,
+                "error": outcome.error,
+                "updated_at": now,
+            }
+        )
+        events.append(_event(row, outcome.status, outcome.error))
+        if status == "gave_up" and row.fallback_channels:
+            nxt, *rest = row.fallback_channels
+            fallbacks.append(
+                _row(
                     alert,
                     row.member_id,
                     nxt,
@@ -247,8 +260,16 @@ async def send_and_record(
                     next_attempt_at=now,
                     fallback_channels=rest,
                 )
-                if await insert_ignore(session, DeliveryRow, values):
-                    events.append(_event(DeliveryRow(**values), DeliveryStatus.fallback))
+            )
+    async with transaction(deps.runtime.sessions) as session:
+        if updates:
+            await session.execute(update(DeliveryRow), updates)  # bulk UPDATE by primary key
+        inserted = await insert_many_ignore(session, DeliveryRow, fallbacks, "delivery_id")
+    events += [
+        _event(DeliveryRow(**v), DeliveryStatus.fallback)
+        for v in fallbacks
+        if v["delivery_id"] in inserted
+    ]
     return events
 
 

@@ -117,3 +117,22 @@ async def insert_ignore(
         from sqlalchemy.dialects.sqlite import insert
     result = await session.execute(insert(model).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_many_ignore(
+    session: AsyncSession, model: type[Base], rows: list[dict[str, object]], key: str
+) -> set[object]:
+    """Multi-row INSERT ... ON CONFLICT DO NOTHING; returns the ``key`` values inserted.
+
+    One round trip for a whole batch of claims; rows whose unique key already exists
+    (claimed before, by this or another process) are simply not returned.
+    """
+    if not rows:
+        return set()
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    column = getattr(model, key)
+    statement = insert(model).values(rows).on_conflict_do_nothing().returning(column)
+    return set((await session.execute(statement)).scalars().all())
