@@ -5,6 +5,8 @@ Run: ``python -m notify_service`` (or ``uvicorn --factory notify_service.app:cre
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import FastAPI
 
 from notify_service import acks, handlers
@@ -23,7 +25,10 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     channels = build_channels(settings)
     rate = settings.provider_rate_per_second
     limits = {name: TokenBucket(rate, burst=max(1, int(rate))) for name in channels}
-    deps = NotifyDeps(runtime, settings, channels, limits)
+    # A bounded number of sends in flight per channel: a connection pool (httpx) slows
+    # down sharply with thousands of queued requests, and providers prefer it too.
+    slots = {name: asyncio.Semaphore(settings.max_in_flight) for name in channels}
+    deps = NotifyDeps(runtime, settings, channels, limits, slots)
     handlers.register(deps)
     runtime.background.append(lambda: retry_loop(deps))
     runtime.on_stop.extend(ch.aclose for ch in channels.values())

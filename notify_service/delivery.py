@@ -10,6 +10,7 @@ a duplicate SMS to a field officer is not undoable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from dataclasses import dataclass
@@ -92,25 +93,23 @@ async def send(deps: NotifyDeps, alert: AlertRouted, member: Member, row: Delive
         language=member.language,
         max_sms_segments=deps.settings.max_sms_segments,
     )
+    outgoing = OutgoingMessage(
+        to_address=to,
+        subject=message.subject,
+        text=message.text,
+        delivery_key=row.delivery_id,
+        ack_code=alert.ack_code,
+        payload=dumps(mask_json(alert.model_dump(mode="json")))
+        if row.channel == Channel.webhook
+        else None,
+    )
     limit = deps.limits.get(row.channel)
+    slot = deps.slots.get(row.channel) or contextlib.nullcontext()
     try:
         if limit is not None:
             await limit.acquire()
-        result = await asyncio.wait_for(
-            channel.send(
-                OutgoingMessage(
-                    to_address=to,
-                    subject=message.subject,
-                    text=message.text,
-                    delivery_key=row.delivery_id,
-                    ack_code=alert.ack_code,
-                    payload=dumps(mask_json(alert.model_dump(mode="json")))
-                    if row.channel == Channel.webhook
-                    else None,
-                )
-            ),
-            SEND_TIMEOUT_S,
-        )
+        async with slot:
+            result = await asyncio.wait_for(channel.send(outgoing), SEND_TIMEOUT_S)
     except TransientError as exc:
         return Outcome(DeliveryStatus.failed, error=str(exc)[:500], retry_after=exc.retry_after)
     except PermanentError as exc:

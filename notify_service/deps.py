@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ class NotifyDeps:
     settings: NotifySettings
     channels: Mapping[str, Channel]
     limits: Mapping[str, TokenBucket]
+    slots: Mapping[str, asyncio.Semaphore] = field(default_factory=dict)
     _teams: dict[str, tuple[float, Team | None]] = field(default_factory=dict)
 
     @property

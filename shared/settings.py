@@ -143,3 +143,4 @@ class NotifySettings(Settings):
     max_attempts: int = Field(4, ge=1, le=20)
     retry_base_seconds: float = Field(2.0, gt=0)
     provider_rate_per_second: float = Field(50.0, gt=0)
+    max_in_flight: int = Field(32, ge=1, le=1000, description="Concurrent sends per channel")
