@@ -1,73 +1,141 @@
 """Delivery planning (pure): who gets an alert, on which channels in which order, and when.
 
-Each on-duty member gets the alert once, on the first channel of their own order for
-which they have an address; later channels are the fallbacks. A grouped update goes to
-chat and email only (no second SMS for the same incident). Quiet hours (local to the
-member) defer the delivery to their end, unless the alert is critical.
+Why these rules:
+
+* Each on-duty member gets the alert once, on the first channel of *their own* order for
+  which they have an address; the later channels are the fallbacks when a channel fails.
+  A channel without an address is not a fallback, it is dropped here.
+* A grouped update (same person, place, day) is news, not a new page: it goes to chat
+  and email, never as another SMS.
+* Quiet hours are local to the member (their IANA zone; the window may wrap midnight).
+  By default a delivery in quiet hours is *deferred* to their end (``not_before``), so
+  the member still has the alert when they wake; ``defer_quiet=False`` skips it instead.
+  Critical alerts bypass quiet hours.
+* Nothing here does I/O or reads a clock: ``now`` is passed in, so every rule is tested
+  with plain values.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.schemas import AlertReason, AlertRouted, Channel, Member, QuietHours, Severity, Team
+
+DEFAULT_TZ = "Asia/Makassar"  # WITA: South Kalimantan
+
+SKIP_OFF_DUTY = "off duty"
+SKIP_QUIET_HOURS = "quiet hours"
+SKIP_NO_CHANNEL = "no usable channel"
+SKIP_UPDATE_NO_CHANNEL = "update: no non-SMS channel"
 
 
 @dataclass(frozen=True)
 class PlannedDelivery:
+    """One member's plan: channels to try in order, or why nobody is contacted."""
+
     member_id: str
     channels: tuple[str, ...] = ()  # first is tried first; empty means skipped
     skip_reason: str | None = None
     not_before: datetime | None = None  # deferred by quiet hours
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)  # human-readable notes for the log
+
+    @property
+    def skipped(self) -> bool:
+        return not self.channels
+
+    @property
+    def deferred(self) -> bool:
+        return self.not_before is not None
 
 
-def has_address(member: Member, channel: Channel) -> bool:
-    return bool(
-        {
-            Channel.sms: member.phone,
-            Channel.email: member.email,
-            Channel.telegram: member.telegram_chat_id,
-            Channel.whatsapp: member.whatsapp,
-            Channel.webhook: member.webhook_url,
-        }[channel]
-    )
+def address_of(member: Member, channel: Channel | str) -> str | None:
+    """The member's address on ``channel`` (``None`` when they have none)."""
+    return {
+        Channel.sms: member.phone,
+        Channel.email: member.email,
+        Channel.telegram: member.telegram_chat_id,
+        Channel.whatsapp: member.whatsapp,
+        Channel.webhook: member.webhook_url,
+    }.get(Channel(channel))
+
+
+def has_address(member: Member, channel: Channel | str) -> bool:
+    return bool(address_of(member, channel))
+
+
+def usable_channels(member: Member) -> tuple[str, ...]:
+    """The member's channel order, without repeats and channels they have no address for."""
+    return tuple(c.value for c in dict.fromkeys(member.channels) if has_address(member, c))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TZ)  # a typo in the directory must not stop alerts
+
+
+def in_window(t: time, start: time, end: time) -> bool:
+    """``start <= t < end``, wrapping midnight when ``start > end``; empty when equal."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= t < end
+    return t >= start or t < end
 
 
 def quiet_until(quiet: QuietHours | None, now: datetime) -> datetime | None:
-    """End of the member's quiet hours if ``now`` falls inside them (wraps midnight)."""
+    """End of the member's quiet hours if ``now`` falls inside them, else ``None``."""
     if quiet is None:
         return None
-    local = now.astimezone(ZoneInfo(quiet.tz))
-    t = local.time()
-    start, end = quiet.start, quiet.end
-    inside = start <= t < end if start < end else (t >= start or t < end)
-    if not inside:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    local = now.astimezone(_zone(quiet.tz))
+    t = local.time().replace(tzinfo=None)
+    if not in_window(t, quiet.start, quiet.end):
         return None
-    end_day = local.date() + timedelta(days=1) if start > end and t >= start else local.date()
-    return datetime.combine(end_day, end, tzinfo=local.tzinfo).astimezone(now.tzinfo)
+    end_day = local.date()
+    if quiet.start > quiet.end and t >= quiet.start:  # before midnight: ends tomorrow
+        end_day += timedelta(days=1)
+    end = datetime.combine(end_day, quiet.end, tzinfo=local.tzinfo)
+    return end.astimezone(now.tzinfo)
 
 
-def plan_member(alert: AlertRouted, member: Member, now: datetime) -> PlannedDelivery:
+def plan_member(
+    alert: AlertRouted, member: Member, now: datetime, *, defer_quiet: bool = True
+) -> PlannedDelivery:
+    """The plan for one member (see the module docstring for the rules)."""
     if not member.on_duty:
-        return PlannedDelivery(member.member_id, skip_reason="off duty")
-    channels = tuple(c.value for c in dict.fromkeys(member.channels) if has_address(member, c))
+        return PlannedDelivery(member.member_id, skip_reason=SKIP_OFF_DUTY)
+    channels = usable_channels(member)
     if alert.reason is AlertReason.update:
-        # A grouped update (same person, place, day) is news, not a new page: it goes
-        # to chat and email, never as another SMS.
         channels = tuple(c for c in channels if c != Channel.sms)
+        if not channels:
+            return PlannedDelivery(member.member_id, skip_reason=SKIP_UPDATE_NO_CHANNEL)
     if not channels:
-        reason = "update: no non-SMS channel" if alert.reason is AlertReason.update else None
-        return PlannedDelivery(member.member_id, skip_reason=reason or "no usable channel")
-    resume = None if alert.severity is Severity.critical else quiet_until(member.quiet_hours, now)
-    return PlannedDelivery(member.member_id, channels, not_before=resume)
+        return PlannedDelivery(member.member_id, skip_reason=SKIP_NO_CHANNEL)
+    if alert.severity is Severity.critical:
+        note = ["critical: quiet hours bypassed"] if quiet_until(member.quiet_hours, now) else []
+        return PlannedDelivery(member.member_id, channels, reasons=note)
+    resume = quiet_until(member.quiet_hours, now)
+    if resume is None:
+        return PlannedDelivery(member.member_id, channels)
+    if not defer_quiet:
+        return PlannedDelivery(member.member_id, skip_reason=SKIP_QUIET_HOURS)
+    note = f"quiet hours until {resume.isoformat()}"
+    return PlannedDelivery(member.member_id, channels, not_before=resume, reasons=[note])
 
 
-def plan_deliveries(alert: AlertRouted, team: Team, now: datetime) -> list[PlannedDelivery]:
-    return [plan_member(alert, m, now) for m in team.members]
+def plan_deliveries(
+    alert: AlertRouted, team: Team, now: datetime, *, defer_quiet: bool = True
+) -> list[PlannedDelivery]:
+    """One plan per team member, in directory order."""
+    return [plan_member(alert, m, now, defer_quiet=defer_quiet) for m in team.members]
 
 
 def delivery_key(alert_id: str, version: int, member_id: str, channel: str) -> str:
+    """The idempotency key of one delivery: the same alert version reaches a member on a
+    channel once, however often the routed alert is redelivered."""
     return f"{alert_id}:{version}:{member_id}:{channel}"

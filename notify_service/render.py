@@ -1,31 +1,176 @@
-"""Message text per channel and language, fitted to the channel's limits.
+"""Message text per channel and language, fitted to each channel's limits.
 
-SMS and chat carry masked personal data (initials, ``A12****89``); email goes to team
-addresses and carries the full details. Every message carries the ack code and the
-signed link. An SMS is shortened (free text first, then subjects) until it fits the
-configured number of segments: 160/153 GSM-7 characters or 70/67 UCS-2 characters.
+Why it works this way:
+
+* **PII per channel.** SMS and chat travel through operators and providers we do not
+  control and sit on shared phones: names become initials, passports ``E12****89``,
+  and the free text is scrubbed of passport/phone/email-looking tokens and of the
+  subjects' names. Email goes to team addresses and carries the full details; so does
+  the signed link.
+* **Every message carries the ack code and the signed link**, in every shortening step:
+  a message the member cannot acknowledge is worse than a short one.
+* **SMS fitting.** An SMS costs per segment: 160 GSM-7 septets alone or 153 per part of a
+  concatenated message (the UDH takes 7), 70/67 UTF-16 units in UCS-2. Extension-table
+  characters (``€ [ ] { } ^ ~ | \\``) take two septets and never straddle two parts.
+  One non-GSM character turns the whole message into UCS-2 (less than half the room),
+  so typographic punctuation is replaced by GSM look-alikes first and the ellipsis is
+  ``...``. Then the free text is shortened (on a word boundary, with an ellipsis), then
+  dropped, then fewer subjects are shown, until it fits ``max_sms_segments``. The ack
+  code and link are never cut; should even the bare message not fit (an absurdly long
+  link), it is sent as is and ``segments`` says so.
+* **Chat** (Telegram, WhatsApp) allows 4096 characters: more detail (site, time, up to
+  ten subjects, source and rule, the whole free text), the same shortening.
+* **Times** are shown in the jurisdiction's local zone: WITA (UTC+8) for South
+  Kalimantan and the rest of central Indonesia, WIB/WIT elsewhere.
+* Templates are Jinja2 files (``templates/{sms,chat,email,subject}.{id,en}.j2``) so the
+  wording can be changed by someone who does not read Python; Bahasa Indonesia is the
+  default, English is optional (``Member.language``).
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from shared.pii import mask_name, mask_passport
-from shared.schemas import AlertReason, AlertRouted, Category, Member, Severity
+from shared.pii import mask_name, mask_passport, scrub_report_text
+from shared.schemas import AlertReason, AlertRouted, Category, Member, Severity, Subject
 
-WITA = ZoneInfo("Asia/Makassar")
-CHAT_LIMIT = 4096
+LANGUAGES = ("id", "en")
+CHAT_LIMIT = 4096  # Telegram and WhatsApp text limit (counted here in UTF-16 units)
+SMS_ELLIPSIS = "..."  # "…" is not GSM-7: it would turn the whole SMS into UCS-2
+CHAT_ELLIPSIS = "…"
+SUBJECT_MAX = 200
 
-GSM7_BASIC = set(
+# --------------------------------------------------------------------------- GSM 03.38
+
+GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-GSM7_EXTENDED = set("^{}\\[~]|€\f")
+GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")  # escape + char: two septets
+GSM7_SINGLE, GSM7_PART = 160, 153
+UCS2_SINGLE, UCS2_PART = 70, 67
+
+# Typographic characters phones and word processors produce, with GSM-7 look-alikes.
+GSM7_LOOKALIKES = {
+    "…": "...",
+    "–": "-",
+    "—": "-",
+    "‐": "-",
+    "‑": "-",
+    "−": "-",
+    "‘": "'",
+    "’": "'",
+    "‚": "'",
+    "‛": "'",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "«": '"',
+    "»": '"',
+    "•": "-",
+    "·": "-",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "\t": " ",
+    "`": "'",
+}
+
+
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENDED
+
+
+def is_gsm7(text: str) -> bool:
+    """Whether ``text`` can be sent in the GSM 7-bit default alphabet (+ extension)."""
+    return GSM7_ALL.issuperset(text)
+
+
+def gsm7_friendly(text: str) -> str:
+    """Replace characters that needlessly force UCS-2 by GSM-7 look-alikes.
+
+    Typographic punctuation is swapped; an accented letter outside GSM-7 loses its
+    accent (``ễ`` → ``e``); anything else (Chinese, Arabic, emoji) is kept and the SMS
+    goes out in UCS-2, which is right for such text.
+    """
+    if is_gsm7(text):
+        return text
+    out = []
+    for c in text:
+        if c in GSM7_ALL:
+            out.append(c)
+        elif c in GSM7_LOOKALIKES:
+            out.append(GSM7_LOOKALIKES[c])
+        else:
+            base = unicodedata.normalize("NFKD", c)[:1]
+            out.append(base if base and base in GSM7_BASIC else c)
+    return "".join(out)
+
+
+GSM7_HEAVY = re.compile("[" + re.escape("".join(sorted(GSM7_EXTENDED))) + "]")
+UCS2_HEAVY = re.compile("[\U00010000-\U0010ffff]")  # a surrogate pair each
+
+
+def _length(text: str, gsm: bool) -> int:
+    if gsm:
+        return len(text) + sum(text.count(c) for c in GSM7_EXTENDED)
+    return len(text.encode("utf-16-le")) // 2
+
+
+def sms_length(text: str) -> int:
+    """Length in septets (GSM-7) or UTF-16 code units (UCS-2)."""
+    return _length(text, is_gsm7(text))
+
+
+def _parts(text: str, heavy: re.Pattern[str], part: int) -> int:
+    """Parts of ``part`` units each, where a two-unit character is never split.
+
+    Runs of one-unit characters fill parts arithmetically; only the (few) two-unit
+    characters are visited one by one.
+    """
+    segments, used, previous = 1, 0, 0
+
+    def fill(count: int) -> None:
+        nonlocal segments, used
+        used += count
+        if used > part:
+            wraps = (used - 1) // part
+            segments, used = segments + wraps, used - wraps * part
+
+    for match in heavy.finditer(text):
+        fill(match.start() - previous)
+        if used + 2 > part:
+            segments, used = segments + 1, 0
+        used += 2
+        previous = match.end()
+    fill(len(text) - previous)
+    return segments
+
+
+def sms_segments(text: str) -> tuple[int, str]:
+    """``(segments, encoding)`` of ``text`` sent as one (concatenated) SMS.
+
+    A message that fits one SMS uses the full 160/70; a longer one is split into parts
+    of 153/67 where an escape pair (GSM-7) or a surrogate pair (UCS-2) is never split,
+    so the count is an upper bound whichever splitter (phone, Kannel, SMSC) is used.
+    """
+    gsm = is_gsm7(text)
+    if _length(text, gsm) <= (GSM7_SINGLE if gsm else UCS2_SINGLE):
+        return 1, "GSM-7" if gsm else "UCS-2"
+    if gsm:
+        return _parts(text, GSM7_HEAVY, GSM7_PART), "GSM-7"
+    return _parts(text, UCS2_HEAVY, UCS2_PART), "UCS-2"
+
+
+# --------------------------------------------------------------------------- wording
 
 SEVERITY = {
     "id": {
@@ -37,6 +182,13 @@ SEVERITY = {
     },
     "en": {s: s.value.upper() if s is Severity.critical else s.value.title() for s in Severity},
 }
+# The SMS headline: "WASPADA" (be on guard) before a medium or high severity, unless the
+# message already leads with ESKALASI or RINGKASAN.
+HEADLINE = {
+    "id": SEVERITY["id"] | {Severity.medium: "WASPADA Sedang", Severity.high: "WASPADA Tinggi"},
+    "en": SEVERITY["en"],
+}
+PLAIN_HEADLINE = frozenset({AlertReason.escalation, AlertReason.digest})
 CATEGORY = {
     "id": {
         Category.presence: "Keberadaan WNA",
@@ -52,30 +204,46 @@ CATEGORY = {
     "en": {c: c.value.replace("_", " ").capitalize() for c in Category},
 }
 LEVEL = {
-    "id": {"kecamatan": "Kecamatan", "kabupaten": "Kabupaten", "provinsi": "Provinsi"},
-    "en": {"kecamatan": "District", "kabupaten": "Regency", "provinsi": "Province"},
+    "id": {"desa": "Desa", "kecamatan": "Kecamatan", "kabupaten": "Kabupaten"}
+    | {"provinsi": "Provinsi"},
+    "en": {"desa": "Village", "kecamatan": "District", "kabupaten": "Regency"}
+    | {"provinsi": "Province"},
 }
+SMS_SUBJECTS = 2
+SMS_STRINGS = ("headline", "category", "place_sms", "code", "link")  # what sms.*.j2 shows
+CHAT_SUBJECTS = 10
+
+# Indonesia's three zones by Kemendagri province code (first two digits).
+WIB = (ZoneInfo("Asia/Jakarta"), "WIB")
+WITA = (ZoneInfo("Asia/Makassar"), "WITA")
+WIT = (ZoneInfo("Asia/Jayapura"), "WIT")
+WIB_PROVINCES = frozenset({"61", "62"})  # West and Central Kalimantan
+WITA_PROVINCES = frozenset({"51", "52", "53", "63", "64", "65"})
+
+
+def local_zone(code: str | None) -> tuple[ZoneInfo, str]:
+    """The zone people in jurisdiction ``code`` read their clocks in (WITA by default)."""
+    province = (code or "")[:2]
+    if not province.isdigit():
+        return WITA
+    if province in WIB_PROVINCES or province[0] in "123":
+        return WIB
+    if province in WITA_PROVINCES or province[0] == "7":
+        return WITA
+    if province[0] in "89":
+        return WIT
+    return WITA
 
 
 @dataclass(frozen=True)
 class RenderedMessage:
     subject: str
     text: str
-    segments: int
-    encoding: str  # "GSM-7", "UCS-2" or "" for non-SMS channels
+    segments: int  # SMS segments; 0 for other channels
+    encoding: str  # "GSM-7" or "UCS-2" for SMS, "" otherwise
 
 
-def is_gsm7(text: str) -> bool:
-    return all(c in GSM7_BASIC or c in GSM7_EXTENDED for c in text)
-
-
-def sms_segments(text: str) -> tuple[int, str]:
-    """(segments, encoding) of ``text`` as one concatenated SMS."""
-    if is_gsm7(text):
-        septets = sum(2 if c in GSM7_EXTENDED else 1 for c in text)
-        return (1 if septets <= 160 else -(-septets // 153)), "GSM-7"
-    units = len(text.encode("utf-16-le")) // 2
-    return (1 if units <= 70 else -(-units // 67)), "UCS-2"
+# --------------------------------------------------------------------------- context
 
 
 @cache
@@ -84,77 +252,223 @@ def _env() -> Environment:
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
         undefined=StrictUndefined,
         keep_trailing_newline=False,
-        autoescape=False,  # noqa: S701 - plain-text messages, never HTML
+        auto_reload=False,  # templates ship with the code: no stat() per message
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
     )
 
 
-def _place(alert: AlertRouted) -> str:
+def _template(kind: str, language: str, ctx: dict[str, Any]) -> str:
+    return _env().get_template(f"{kind}.{language}.j2").render(**ctx)
+
+
+def _strip_prefix(name: str, *prefixes: str) -> str:
+    for prefix in prefixes:
+        if name.lower().startswith(prefix.lower()):
+            return name[len(prefix) :].strip()
+    return name.strip()
+
+
+def _names(alert: AlertRouted) -> tuple[str | None, str | None]:
     loc = alert.report.location
-    parts = [
-        f"Kec. {loc.kecamatan_name}" if loc.kecamatan_name else None,
-        loc.kabupaten_name.removeprefix("Kabupaten ") if loc.kabupaten_name else None,
-    ]
-    text = ", ".join(p for p in parts if p)
-    return text or alert.jurisdiction_name or alert.jurisdiction_code
+    kec = _strip_prefix(loc.kecamatan_name or "", "Kecamatan ", "Kec. ", "Kec ") or None
+    kab = _strip_prefix(loc.kabupaten_name or "", "Kabupaten ", "Kab. ", "Kab ") or None
+    return kec, kab
 
 
-def _subjects_masked(alert: AlertRouted, limit: int) -> str:
-    items = []
-    for s in alert.report.subjects[:limit]:
-        bits = [mask_name(s.full_name) or "?"]
-        if s.nationality:
-            bits.append(f"({s.nationality})")
-        if s.passport_number:
-            bits.append(f"paspor {mask_passport(s.passport_number)}")
-        items.append(" ".join(bits))
-    more = len(alert.report.subjects) - limit
-    return "; ".join(items) + (f" +{more}" if more > 0 else "")
+def _fallback_place(alert: AlertRouted) -> str:
+    loc = alert.report.location
+    return alert.jurisdiction_name or loc.provinsi_name or alert.jurisdiction_code
 
 
-def _context(alert: AlertRouted, language: str, link: str) -> dict[str, object]:
+def _place(alert: AlertRouted) -> str:
+    """``Kec. Satui, Tanah Bumbu`` (chat, email), or the most precise name there is."""
+    kec, kab = _names(alert)
+    parts = [f"Kec. {kec}" if kec else None, kab]
+    return ", ".join(p for p in parts if p) or _fallback_place(alert)
+
+
+def _place_sms(alert: AlertRouted) -> str:
+    """``Kec. Satui (Tanah Bumbu)``; a regency alone reads ``Kab. Tanah Bumbu``."""
+    kec, kab = _names(alert)
+    if kec:
+        return f"Kec. {kec}" + (f" ({kab})" if kab else "")
+    if kab:
+        return kab if kab.lower().startswith("kota ") else f"Kab. {kab}"
+    return _fallback_place(alert)
+
+
+def _subject_masked(s: Subject) -> str:
+    """``Z. W. M. (CHN) paspor E12****89`` (the document's own word, in every language)."""
+    bits = [mask_name(s.full_name) or "?"]
+    if s.nationality:
+        bits.append(f"({s.nationality})")
+    if s.passport_number:
+        bits.append(f"paspor {mask_passport(s.passport_number)}")
+    return " ".join(bits)
+
+
+def _count(alert: AlertRouted) -> int | None:
     report = alert.report
-    when = (report.occurred_at or report.received_at).astimezone(WITA)
+    return report.subject_count or (len(report.subjects) if len(report.subjects) > 1 else None)
+
+
+def _context(alert: AlertRouted, language: str, link: str) -> dict[str, Any]:
+    """Everything the templates may show (masked and clear values both; each template
+    picks what its channel may carry)."""
+    report, loc = alert.report, alert.report.location
+    zone, zone_label = local_zone(loc.most_precise_code() or alert.jurisdiction_code)
+    when = (report.occurred_at or report.received_at).astimezone(zone)
+    plain = alert.reason in PLAIN_HEADLINE
     return {
         "severity": SEVERITY[language][alert.severity],
+        "headline": (SEVERITY if plain else HEADLINE)[language][alert.severity],
         "category": CATEGORY[language][alert.category],
-        "count": report.subject_count
-        or (len(report.subjects) if len(report.subjects) > 1 else None),
+        "count": _count(alert),
         "place": _place(alert),
-        "place_name": report.location.place_name,
-        "address": report.location.address,
-        "code_path": report.location.most_precise_code() or alert.jurisdiction_code,
-        "level_name": f"{LEVEL[language][alert.level.value]} {alert.jurisdiction_name or ''}",
+        "place_sms": _place_sms(alert),
+        "desa": loc.desa_name,
+        "place_name": loc.place_name,
+        "address": loc.address,
+        "coordinates": (
+            f"{loc.latitude:.5f}, {loc.longitude:.5f}"
+            if loc.latitude is not None and loc.longitude is not None
+            else None
+        ),
+        "code_path": loc.most_precise_code() or alert.jurisdiction_code,
+        "level_name": f"{LEVEL[language][alert.level.value]} "
+        f"{alert.jurisdiction_name or alert.jurisdiction_code}",
         "team": alert.team_name or alert.jurisdiction_name or alert.team_id,
-        "when": when.strftime("%d-%m-%Y %H:%M"),
+        "when": f"{when:%d-%m-%Y %H:%M} {zone_label}",
         "escalated": alert.reason is AlertReason.escalation,
         "update": alert.reason is AlertReason.update,
+        "digest": alert.reason is AlertReason.digest,
         "occurrences": alert.occurrence_count,
         "code": alert.ack_code,
         "link": link,
         "source": report.source,
         "rules": ", ".join(alert.matched_rules),
         "report_id": report.report_id,
+        "alert_id": alert.alert_id,
+        "version": alert.version,
         "subjects_full": report.subjects,
+        "reporter": report.reporter,
+        "lodging": report.lodging,
+        "attachments": report.attachments,
         "text": report.text or "",
-        "subjects": "",
+        "subjects": [],
+        "more": 0,
     }
 
 
-def _fit_sms(language: str, ctx: dict[str, object], text: str, max_segments: int) -> str:
-    """Shorten free text, then subjects, until the SMS fits; code and link always stay."""
-    template = _env().get_template(f"sms.{language}.j2")
+# --------------------------------------------------------------------------- fitting
 
-    def build(**changes: object) -> str:
-        return " ".join(template.render(**(ctx | changes)).split())
 
-    message = build(text=text)
-    for n in range(len(text), -1, -8):
-        if sms_segments(message)[0] <= max_segments:
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def shorten(text: str, limit: int, ellipsis: str) -> str:
+    """``text`` cut to at most ``limit`` characters plus ``ellipsis``, on a word boundary
+    when one is near (an ellipsis after half a word reads like a typo)."""
+    if len(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    if space > 0 and space >= limit - 15:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + ellipsis
+
+
+def _longest_fitting_text(
+    build: Callable[[str], str], fits: Callable[[str], bool], text: str, ellipsis: str
+) -> str | None:
+    """The message with the longest shortening of ``text`` that fits (binary search over
+    the cut; more text never makes a message shorter), or ``None``."""
+    message = build(text)
+    if fits(message):
+        return message
+    lo, hi, best = 1, len(text) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        candidate = build(shorten(text, mid, ellipsis))
+        if fits(candidate):
+            best, lo = candidate, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _fit(
+    render_with: Callable[..., str],
+    fits: Callable[[str], bool],
+    text: str,
+    subjects: list[str],
+    ellipsis: str,
+    hidden: int = 0,
+) -> str:
+    """Shorten until ``fits``: the free text, then the subjects shown (``hidden``
+    subjects were never shown and count as "+N"), finally the head count.
+
+    The ack code and link are template constants: never touched.
+    """
+
+    def build(shown: int, text: str) -> str:
+        rest = hidden + len(subjects) - shown
+        return render_with(subjects=subjects[:shown], more=rest, text=text)
+
+    found = _longest_fitting_text(lambda t: build(len(subjects), t), fits, text, ellipsis)
+    if found is not None:
+        return found
+    for shown in range(len(subjects) - 1, -1, -1):
+        message = build(shown, "")
+        if fits(message):
             return message
-        message = build(text=(text[:n].rstrip() + "…") if n else "")
-    if sms_segments(message)[0] > max_segments:
-        message = build(text="", subjects="")
-    return message
+    return render_with(subjects=[], more=0, text="", count=None)
+
+
+def _sms(
+    alert: AlertRouted, language: str, ctx: dict[str, Any], max_segments: int
+) -> tuple[str, int, str]:
+    """The fitted SMS with its ``(segments, encoding)``."""
+    shown = alert.report.subjects[:SMS_SUBJECTS]
+    subjects = [gsm7_friendly(_subject_masked(s)) for s in shown]
+    text = gsm7_friendly(_one_line(scrub_report_text(alert.report)))
+    safe = ctx | {k: gsm7_friendly(ctx[k]) for k in SMS_STRINGS}
+
+    def render_with(**changes: Any) -> str:
+        return _one_line(_template("sms", language, safe | changes))
+
+    counted: dict[str, tuple[int, str]] = {}
+
+    def fits(message: str) -> bool:
+        counted[message] = sms_segments(message)
+        return counted[message][0] <= max_segments
+
+    hidden = len(alert.report.subjects) - len(shown)
+    message = _fit(render_with, fits, text, subjects, SMS_ELLIPSIS, hidden)
+    segments, encoding = counted.get(message) or sms_segments(message)
+    return message, segments, encoding
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _chat(alert: AlertRouted, language: str, ctx: dict[str, Any]) -> str:
+    shown = alert.report.subjects[:CHAT_SUBJECTS]
+    subjects = [_subject_masked(s) for s in shown]
+    text = scrub_report_text(alert.report).strip()
+
+    def render_with(**changes: Any) -> str:
+        return _template("chat", language, ctx | changes).strip()
+
+    def fits(message: str) -> bool:
+        return _utf16_length(message) <= CHAT_LIMIT
+
+    hidden = len(alert.report.subjects) - len(shown)
+    return _fit(render_with, fits, text, subjects, CHAT_ELLIPSIS, hidden)
 
 
 def render(
@@ -166,18 +480,20 @@ def render(
     language: str | None = None,
     max_sms_segments: int = 2,
 ) -> RenderedMessage:
-    language = language if language in ("id", "en") else member.language
+    """The message for ``member`` on ``channel`` (``sms``, ``email``, ``telegram``,
+    ``whatsapp``; anything else gets the chat text).
+
+    ``language`` overrides the member's (``Member.language``, Bahasa Indonesia by
+    default); an unknown language falls back to the member's, then to Indonesian.
+    """
+    if max_sms_segments < 1:
+        raise ValueError("max_sms_segments must be >= 1")
+    language = language if language in LANGUAGES else member.language
+    language = language if language in LANGUAGES else "id"
     ctx = _context(alert, language, link)
-    subject = f"[TIMPORA {ctx['severity']}] {ctx['category']} — {ctx['place']} ({alert.ack_code})"
+    subject = _one_line(_template("subject", language, ctx))[:SUBJECT_MAX]
     if channel == "sms":
-        ctx["subjects"] = _subjects_masked(alert, 2)
-        text = _fit_sms(language, ctx, str(ctx["text"]), max_sms_segments)
-        segments, encoding = sms_segments(text)
-        return RenderedMessage(subject, text, segments, encoding)
+        return RenderedMessage(subject, *_sms(alert, language, ctx, max_sms_segments))
     if channel == "email":
-        return RenderedMessage(
-            subject, _env().get_template(f"email.{language}.j2").render(**ctx), 0, ""
-        )
-    ctx["subjects"] = _subjects_masked(alert, 10)
-    text = _env().get_template(f"chat.{language}.j2").render(**ctx)
-    return RenderedMessage(subject, text[:CHAT_LIMIT], 0, "")
+        return RenderedMessage(subject, _template("email", language, ctx).strip() + "\n", 0, "")
+    return RenderedMessage(subject, _chat(alert, language, ctx), 0, "")

@@ -1,12 +1,43 @@
-"""Signed ack links: an HMAC over (alert, member, expiry), URL-safe, constant-time checked."""
+"""Signed ack links and short ack codes.
+
+A link token names the alert, the member and when it expires, and carries an
+HMAC-SHA256 over exactly those (with a purpose prefix, so a MAC made for something else
+with the same secret never verifies here). It has to fit in an SMS next to the message,
+so it is compact: ``<payload>.<mac>``, both base64url without padding, where the payload
+is binary — a format byte, the alert id (a ULID packed into its 16 bytes, any other id
+as length-prefixed UTF-8), the length-prefixed member id and a 5-byte expiry — and the
+MAC is the first 144 bits of the HMAC (RFC 2104 allows truncation to half the hash; a
+forger gets one online guess per request). About 63 characters for a ULID alert.
+
+Length prefixes make every (alert, member) pair encode differently, whatever characters
+the ids contain. Verification re-encodes the payload and refuses any other spelling of
+the same bytes, so one token has exactly one valid form.
+
+Ack codes are the short codes members reply with (``OK 7KQ2M``): derived from the alert
+id, from an alphabet without 0/O and 1/I; routing stamps them on the alert through
+:func:`shared.schemas.ack_code_for`, which this module wraps.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import re
 import time
 from datetime import timedelta
+
+from shared.schemas import ACK_ALPHABET
+from shared.schemas import ack_code_for as _schema_ack_code
+
+PURPOSE = b"timpora-ack-link-v1|"
+MAC_BYTES = 18  # 24 base64url characters, no padding bits
+MAX_TOKEN_LENGTH = 1024
+ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+KIND_ULID, KIND_TEXT = 1, 2
+ACK_CODE = re.compile(rf"^[{ACK_ALPHABET}]{{4,6}}$")
 
 
 def _b64(data: bytes) -> str:
@@ -14,29 +45,121 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", text):
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:  # non-canonical spelling (padding bits set)
+        raise ValueError("non-canonical base64url")
+    return data
+
+
+def _text_field(value: str) -> bytes:
+    data = value.encode()
+    if len(data) > 255:
+        raise ValueError("id longer than 255 bytes")
+    return bytes([len(data)]) + data
+
+
+def _encode(alert_id: str, member_id: str, expires: int) -> bytes:
+    if ULID.match(alert_id):
+        number = 0
+        for char in alert_id:
+            number = number * 32 + CROCKFORD.index(char)
+        alert = bytes([KIND_ULID]) + number.to_bytes(16, "big")
+    else:
+        alert = bytes([KIND_TEXT]) + _text_field(alert_id)
+    return alert + _text_field(member_id) + max(0, expires).to_bytes(5, "big")
+
+
+def _take_text(data: bytes, at: int) -> tuple[str, int]:
+    length = data[at]
+    end = at + 1 + length
+    if end > len(data):
+        raise ValueError("truncated")
+    return data[at + 1 : end].decode(), end
+
+
+def _decode(data: bytes) -> tuple[str, str, int]:
+    if not data:
+        raise ValueError("empty")
+    if data[0] == KIND_ULID:
+        number = int.from_bytes(data[1:17], "big")
+        alert_id = "".join(CROCKFORD[(number >> (5 * i)) & 31] for i in range(25, -1, -1))
+        at = 17
+    elif data[0] == KIND_TEXT:
+        alert_id, at = _take_text(data, 1)
+    else:
+        raise ValueError("unknown token format")
+    member_id, at = _take_text(data, at)
+    if len(data) != at + 5:
+        raise ValueError("bad length")
+    return alert_id, member_id, int.from_bytes(data[at:], "big")
+
+
+def _mac(secret: str, payload: bytes) -> str:
+    digest = hmac.new(secret.encode(), PURPOSE + payload, hashlib.sha256).digest()
+    return _b64(digest[:MAC_BYTES])
 
 
 def make_token(
     secret: str, alert_id: str, member_id: str, ttl: timedelta, now: float | None = None
 ) -> str:
-    expires = int((now if now is not None else time.time()) + ttl.total_seconds())
-    payload = f"{alert_id}.{member_id}.{expires}".encode()
-    signature = hmac.new(secret.encode(), payload, hashlib.sha256).digest()[:18]
-    return f"{_b64(payload)}.{_b64(signature)}"
+    """A URL-safe token proving that ``member_id`` was sent ``alert_id``, valid ``ttl``
+    from ``now``."""
+    if not secret:
+        raise ValueError("a signing secret is required")
+    if ttl.total_seconds() <= 0:
+        raise ValueError("ttl must be positive")
+    issued = time.time() if now is None else now
+    payload = _encode(alert_id, member_id, int(issued + ttl.total_seconds()))
+    return f"{_b64(payload)}.{_mac(secret, payload)}"
 
 
 def verify_token(secret: str, token: str, now: float | None = None) -> tuple[str, str] | None:
-    """(alert_id, member_id) when the token is authentic and unexpired, else None."""
+    """``(alert_id, member_id)`` when the token is authentic and unexpired, else ``None``.
+
+    The MAC is compared in constant time before the payload is trusted; any malformed
+    token is simply invalid (never an exception).
+    """
+    if not secret or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    payload_part, dot, mac = token.partition(".")
+    if not dot or not mac.isascii():
+        return None
     try:
-        payload_part, signature_part = token.split(".", 1)
-        payload, signature = _unb64(payload_part), _unb64(signature_part)
-        expected = hmac.new(secret.encode(), payload, hashlib.sha256).digest()[:18]
-        if not hmac.compare_digest(signature, expected):
-            return None
-        alert_id, member_id, expires = payload.decode().split(".")
-        if int(expires) < (now if now is not None else time.time()):
-            return None
-    except (ValueError, UnicodeDecodeError):
+        payload = _unb64(payload_part)
+    except (ValueError, binascii.Error):
+        return None
+    if not hmac.compare_digest(mac.encode(), _mac(secret, payload).encode()):
+        return None
+    try:
+        alert_id, member_id, expires = _decode(payload)
+    except (ValueError, UnicodeDecodeError, IndexError):
+        return None
+    if expires < (time.time() if now is None else now):
         return None
     return alert_id, member_id
+
+
+def ack_url(base_url: str, token: str) -> str:
+    """The link a member opens: ``{base_url}/a/{token}``."""
+    return f"{base_url.rstrip('/')}/a/{token}"
+
+
+def ack_code_for(alert_id: str, length: int = 5) -> str:
+    """The alert's short ack code, 4-6 characters of :data:`ACK_ALPHABET`.
+
+    Deterministic from the alert id (routing and notify derive the same code without
+    sharing state); the same function routing uses, so codes always agree.
+    """
+    if not 4 <= length <= 6:
+        raise ValueError("ack codes are 4-6 characters long")
+    return _schema_ack_code(alert_id, length)
+
+
+def is_ack_code(text: str) -> bool:
+    """Whether ``text`` could be an ack code (case-insensitive)."""
+    return bool(ACK_CODE.match(text.strip().upper()))
+
+
+__all__ = ["ACK_ALPHABET", "ack_code_for", "ack_url", "is_ack_code", "make_token", "verify_token"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from routing_service.policy import evaluate, load_policy, pick_team
 from shared.directory import load_directory
+from shared.pii import scrub_text
 from shared.regions import regions, resolve_location
 from shared.schemas import Report
 from shared.settings import RoutingSettings
@@ -41,7 +42,7 @@ def explain(
                 "severity": decision.severity.value,
                 "escalate_after": str(decision.escalate_after or "never"),
                 "digest": decision.digest or "",
-                "group_key": decision.group_key,
+                "group_key": scrub_text(decision.group_key),
             }
         )
     return {

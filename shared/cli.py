@@ -14,12 +14,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from shared.pii import scrub_text
 from shared.settings import Settings
 
 app = typer.Typer(
@@ -52,6 +53,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 def run(coro: Awaitable[T]) -> T:
     return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def fail(message: str) -> NoReturn:
+    """A clear one-line error and exit code 1, instead of a traceback."""
+    console.print(f"[red]error:[/red] {message}", markup=True)
+    raise typer.Exit(1)
 
 
 def settings() -> Settings:
@@ -163,11 +170,12 @@ def dlq_show(rejection_id: str) -> None:
 
     rejection = run(find_rejection(settings(), rejection_id))
     if rejection is None:
-        raise typer.Exit(f"no rejection {rejection_id}")  # type: ignore[arg-type]
+        fail(f"no rejection {rejection_id}")
     console.print_json(rejection.model_dump_json(exclude={"original_b64"}))
     if rejection.original_b64:
         raw = base64.b64decode(rejection.original_b64)
-        console.print(raw.decode("utf-8", "replace")[:4000], markup=False)
+        # Original bytes may hold anything: passport-like tokens and phones are scrubbed.
+        console.print(scrub_text(raw.decode("utf-8", "replace")[:4000]), markup=False)
 
 
 @dlq_app.command("replay")
@@ -178,7 +186,10 @@ def dlq_replay(
     """Publish the original bytes again (to reports.raw for ingest input), after a fix."""
     from shared.ops import replay_rejection
 
-    target = run(replay_rejection(settings(), rejection_id, topic))
+    try:
+        target = run(replay_rejection(settings(), rejection_id, topic))
+    except LookupError as exc:
+        fail(str(exc))
     console.print(f"replayed {rejection_id} to {target}")
 
 
@@ -270,23 +281,32 @@ def silences_add(
     created_by: Annotated[str, typer.Option(help="Operator name.")] = "operator",
 ) -> None:
     """Mute alerts matching every given matcher; they are still recorded."""
+    from pydantic import ValidationError
+
     from shared.ops import add_silence
 
-    silence_id = run(
-        _with_sessions(
-            lambda s: add_silence(
-                s,
-                matchers={
-                    "jurisdiction_prefix": jurisdiction,
-                    "team_id": team,
-                    "category": category,
-                },
-                duration=timedelta(hours=hours),
-                comment=comment,
-                created_by=created_by,
+    if hours <= 0:
+        fail("--hours must be positive")
+    try:
+        silence_id = run(
+            _with_sessions(
+                lambda s: add_silence(
+                    s,
+                    matchers={
+                        "jurisdiction_prefix": jurisdiction,
+                        "team_id": team,
+                        "category": category,
+                    },
+                    duration=timedelta(hours=hours),
+                    comment=comment,
+                    created_by=created_by,
+                )
             )
         )
-    )
+    except ValidationError as exc:
+        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    except ValueError as exc:
+        fail(str(exc))
     console.print(f"silence {silence_id} added")
 
 
@@ -303,7 +323,8 @@ def silences_expire(silence_id: str) -> None:
     """End a silence now."""
     from shared.ops import expire_silence
 
-    run(_with_sessions(lambda s: expire_silence(s, silence_id)))
+    if not run(_with_sessions(lambda s: expire_silence(s, silence_id))):
+        fail(f"no silence {silence_id}")
     console.print(f"silence {silence_id} expired")
 
 

@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import select, update
 
 from shared import topics
-from shared.pii import mask_json
+from shared.pii import mask_json, scrub_text
 from shared.schemas import ReportRejected, new_id, utcnow
 from shared.settings import Settings
 
@@ -110,7 +110,8 @@ async def tail_topic(settings: Settings, topic: str, count: int) -> list[dict[st
     rows = []
     for r in await _latest(settings, settings.topic(topic), count):
         try:
-            value: Any = mask_json(orjson.loads(r.value))
+            value: Any = mask_json(orjson.loads(r.value))  # schema PII fields
+            value = orjson.loads(scrub_text(orjson.dumps(value).decode()))  # and free text
         except orjson.JSONDecodeError:
             value = f"<{len(r.value or b'')} bytes, not JSON>"
         rows.append(
@@ -257,10 +258,12 @@ async def list_silences(sessions: Any) -> list[dict[str, Any]]:
     ]
 
 
-async def expire_silence(sessions: Any, silence_id: str) -> None:
+async def expire_silence(sessions: Any, silence_id: str) -> bool:
+    """End a silence now; False when there is no such silence."""
     from routing_service.models import Silence
 
     async with sessions() as session, session.begin():
-        await session.execute(
+        result = await session.execute(
             update(Silence).where(Silence.id == silence_id).values(ends_at=utcnow())
         )
+    return bool(result.rowcount)

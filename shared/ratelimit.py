@@ -1,42 +1,144 @@
-"""Token buckets: per-source API limits (ingest) and per-provider send limits (notify)."""
+"""Token buckets: per-source API limits (ingest) and per-provider send limits (notify).
+
+Providers throttle us (Telegram: ~30 messages/s per bot, WhatsApp per phone number,
+an SMSC per bind) and answer 429 or silently drop when we exceed it; a bucket per
+provider keeps us under their limit instead of learning it from errors. Pure asyncio,
+one event loop (not thread-safe); the clock and the sleep are injectable so tests run on
+a fake clock without waiting.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+
+Clock = Callable[[], float]
+EPSILON = 1e-9  # float dust: 0.1 s x 10/s must make a whole token, not 0.9999999999
+Sleep = Callable[[float], Awaitable[object]]
 
 
 class TokenBucket:
-    """``rate`` tokens per second, at most ``burst`` saved up. Not thread-safe (asyncio)."""
+    """``rate_per_s`` tokens per second, at most ``burst`` saved up (starts full)."""
 
     def __init__(
-        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+        self,
+        rate_per_s: float | None = None,
+        burst: float = 1.0,
+        *,
+        rate: float | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep | None = None,
     ) -> None:
-        if rate <= 0 or burst < 1:
+        """``rate`` is an alias of ``rate_per_s``; ``sleep`` defaults to ``asyncio.sleep``
+        looked up at call time (so tests may patch it)."""
+        per_s = rate_per_s if rate_per_s is not None else rate
+        if per_s is None or per_s <= 0 or burst < 1:
             raise ValueError("rate must be > 0 and burst >= 1")
-        self.rate, self.burst, self._clock = rate, float(burst), clock
+        self.rate_per_s, self.burst = float(per_s), float(burst)
+        self._clock, self._sleep = clock, sleep
         self._tokens, self._at = float(burst), clock()
         self._lock = asyncio.Lock()
 
+    @property
+    def rate(self) -> float:
+        """Alias of ``rate_per_s`` (older callers)."""
+        return self.rate_per_s
+
+    @property
+    def available(self) -> float:
+        """Tokens available now."""
+        self._refill()
+        return self._tokens
+
     def _refill(self) -> None:
         now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        elapsed = max(0.0, now - self._at)
+        self._tokens = min(self.burst, self._tokens + elapsed * self.rate_per_s)
         self._at = now
 
+    def _check(self, tokens: float) -> None:
+        if tokens <= 0 or tokens > self.burst:
+            raise ValueError(f"tokens must be in (0, burst={self.burst:g}], got {tokens:g}")
+
     def try_acquire(self, tokens: float = 1.0) -> bool:
+        """Take ``tokens`` now if they are there; never waits."""
+        self._check(tokens)
         self._refill()
-        if self._tokens >= tokens:
-            self._tokens -= tokens
+        if self._tokens + EPSILON >= tokens:
+            self._tokens = max(0.0, self._tokens - tokens)
             return True
         return False
 
     def wait_time(self, tokens: float = 1.0) -> float:
+        """Seconds until ``tokens`` would be available (0 when they are)."""
+        self._check(tokens)
         self._refill()
-        return max(0.0, (tokens - self._tokens) / self.rate)
+        missing = tokens - self._tokens
+        return 0.0 if missing <= EPSILON else missing / self.rate_per_s
 
-    async def acquire(self, tokens: float = 1.0) -> None:
-        """Wait until ``tokens`` are available; callers are served in arrival order."""
+    async def acquire(self, tokens: float = 1.0) -> float:
+        """Wait until ``tokens`` are available and take them; returns the seconds waited.
+
+        Waiters are served in arrival order (the lock is FIFO), so a burst of sends
+        cannot starve an earlier one.
+        """
+        self._check(tokens)
+        waited = 0.0
         async with self._lock:
-            while not self.try_acquire(tokens):  # noqa: ASYNC110 - sleep until a token is due
-                await asyncio.sleep(self.wait_time(tokens))
+            while not self.try_acquire(tokens):
+                delay = self.wait_time(tokens)
+                waited += delay
+                await (self._sleep or asyncio.sleep)(delay)
+        return waited
+
+
+class RateLimits(Mapping[str, TokenBucket]):
+    """Buckets keyed by provider name (``sms``, ``telegram``, ``kannel-smsc2``...).
+
+    ``limits`` configures named providers as ``{name: (rate_per_s, burst)}``; any other
+    name gets ``default`` when one is given, else no limit (``get`` returns ``None``).
+    Buckets are created on first use and shared by every sender of that provider.
+    """
+
+    def __init__(
+        self,
+        limits: Mapping[str, tuple[float, float]] | None = None,
+        default: tuple[float, float] | None = None,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep | None = None,
+    ) -> None:
+        self._limits = dict(limits or {})
+        self._default = default
+        self._clock, self._sleep = clock, sleep
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def __getitem__(self, name: str) -> TokenBucket:
+        if name not in self._buckets:
+            spec = self._limits.get(name, self._default)
+            if spec is None:
+                raise KeyError(name)
+            rate, burst = spec
+            self._buckets[name] = TokenBucket(rate, burst, clock=self._clock, sleep=self._sleep)
+        return self._buckets[name]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and (
+            name in self._buckets or name in self._limits or self._default is not None
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._buckets)
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    async def acquire(self, name: str, tokens: float = 1.0) -> float:
+        """Wait for ``name``'s bucket (no-op for an unlimited provider)."""
+        bucket = self.get(name)
+        return await bucket.acquire(tokens) if bucket is not None else 0.0
+
+    def try_acquire(self, name: str, tokens: float = 1.0) -> bool:
+        bucket = self.get(name)
+        return bucket.try_acquire(tokens) if bucket is not None else True

@@ -1,20 +1,45 @@
 """The contract every delivery channel implements, and its two kinds of failure.
 
-Channels are small httpx/aiosmtplib clients rather than Apprise: we need the exact
-request shape of each provider (tested against local servers speaking it), a typed
-distinction between a retryable failure and a permanent one, the provider's message id,
-our delivery key passed as the provider's idempotency/reference field, and non-blocking
-async I/O. Apprise's notify() returns a bool and runs providers synchronously.
+Why direct httpx/aiosmtplib clients and not Apprise
+---------------------------------------------------
+Apprise was considered (it knows ~100 services). It does not fit the delivery engine:
+
+* **Outcome, not a bool.** ``Apprise.notify()`` / ``async_notify()`` return ``True``/
+  ``False`` (failures are only logged). The engine needs to know *why* a send failed:
+  a timeout, 5xx or 429 is retried with backoff (and the provider's ``Retry-After``),
+  a 4xx or a rejected address falls back to the member's next channel at once.
+  Here that is :class:`TransientError` vs :class:`PermanentError`.
+* **Provider message id.** We record the provider's id (Telegram ``message_id``,
+  WhatsApp ``wamid``, SMTP ``Message-ID``) in the delivery log; Apprise drops it.
+* **Idempotency keys.** Our delivery key goes where the provider takes one (HTTP SMS
+  ``reference``, SMTP ``Message-ID``, webhook ``X-Timpora-Delivery``, Kannel
+  ``dlr-url``) so a retry is recognisable downstream.
+* **Exact request shapes.** Kannel's ``sendsms`` (which Apprise has no plugin for), with
+  ``coding=2`` for UCS-2 and ``dlr-mask``/``smsc``; Telegram's inline ack button;
+  WhatsApp Cloud API paths; our signed webhook. Each is tested against a local server
+  speaking the provider's protocol.
+* **Async I/O.** Apprise plugins use blocking ``requests`` (``async_notify`` runs them in
+  threads); here every channel shares one pooled ``httpx.AsyncClient`` with timeouts.
+* **PII control.** We decide exactly what leaves the process; URL-style Apprise configs
+  also put credentials in strings that end up in logs.
+
+Each channel is ~50 lines, so owning them costs little.
 """
 
 from __future__ import annotations
 
+import email.utils
+import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from shared.pii import scrub_text
+
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+ERROR_BODY_CHARS = 200
+TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
 
 @dataclass(frozen=True)
@@ -24,7 +49,7 @@ class OutgoingMessage:
     text: str
     delivery_key: str  # our idempotency key, passed to the provider where it takes one
     payload: bytes | None = None  # machine-readable alert (webhook)
-    ack_code: str | None = None
+    ack_code: str | None = None  # for channels with an ack button (Telegram)
 
 
 @dataclass(frozen=True)
@@ -32,18 +57,26 @@ class SendResult:
     provider_message_id: str | None
 
 
-class TransientError(Exception):
-    """Worth retrying: timeouts, connection errors, 5xx, 429."""
+class ChannelError(Exception):
+    """A send failed. Messages are safe to log: PII is scrubbed, secrets never included."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(scrub_text(message))
+
+
+class TransientError(ChannelError):
+    """Worth retrying: timeouts, connection errors, 5xx, 429 (``retry_after`` seconds)."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
 
-class PermanentError(Exception):
+class PermanentError(ChannelError):
     """Retrying cannot help (bad address, rejected credentials, 4xx): fall back instead."""
 
 
+@runtime_checkable
 class Channel(Protocol):
     name: str
 
@@ -52,33 +85,96 @@ class Channel(Protocol):
     async def aclose(self) -> None: ...
 
 
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def short_body(response: httpx.Response) -> str:
+    """The start of a response body, for an error message (scrubbed by ChannelError)."""
+    try:
+        text = response.text
+    except (UnicodeDecodeError, httpx.ResponseNotRead):
+        return "<unreadable body>"
+    return " ".join(text.split())[:ERROR_BODY_CHARS]
+
+
+def is_transient_status(status: int) -> bool:
+    return status >= 500 or status in TRANSIENT_STATUSES
+
+
 def raise_for_status(response: httpx.Response, provider: str) -> None:
-    """Map an HTTP answer to our error kinds (the body is short-quoted for the log)."""
-    if response.status_code < 300:
+    """Map an HTTP answer to our error kinds: 2xx passes, 408/425/429/5xx are transient,
+    anything else (4xx, an unexpected redirect) is permanent."""
+    status = response.status_code
+    if 200 <= status < 300:
         return
-    body = response.text[:200]
-    if response.status_code == 429 or response.status_code >= 500:
-        retry = response.headers.get("retry-after")
-        raise TransientError(
-            f"{provider} HTTP {response.status_code}: {body}",
-            float(retry) if retry and retry.isdigit() else None,
-        )
-    raise PermanentError(f"{provider} HTTP {response.status_code}: {body}")
+    message = f"{provider} HTTP {status}: {short_body(response)}"
+    if is_transient_status(status):
+        raise TransientError(message, parse_retry_after(response.headers.get("retry-after")))
+    raise PermanentError(message)
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 class HttpChannel:
-    """Shared plumbing: one pooled client, transport errors as TransientError."""
+    """Shared plumbing: one pooled client per channel, transport errors as TransientError.
+
+    Exception messages name the error type only: httpx puts the URL in its messages and
+    ours carry credentials (Kannel's password, the Telegram bot token).
+    """
 
     name = "http"
+    provider = "http"
 
-    def __init__(self, client: httpx.AsyncClient | None = None) -> None:
-        self.client = client or httpx.AsyncClient(timeout=TIMEOUT)
+    def __init__(
+        self,
+        client: httpx.AsyncClient | None = None,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> None:
+        self._owns_client = client is None
+        self.client = client or httpx.AsyncClient(
+            timeout=TIMEOUT if timeout is None else timeout,
+            follow_redirects=False,
+            headers={"User-Agent": "timpora-alert-router"},
+        )
 
-    async def request(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         try:
-            return await self.client.request(method, url, **kwargs)  # type: ignore[arg-type]
+            return await self.client.request(method, url, **kwargs)
+        except httpx.UnsupportedProtocol as exc:
+            raise PermanentError(f"{self.provider}: unsupported URL scheme") from exc
+        except httpx.InvalidURL as exc:
+            raise PermanentError(f"{self.provider}: invalid URL") from exc
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"{self.provider}: timeout ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
-            raise TransientError(f"{self.name}: {type(exc).__name__}") from exc
+            raise TransientError(f"{self.provider}: {type(exc).__name__}") from exc
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        if self._owns_client:
+            await self.client.aclose()
+
+    async def __aenter__(self) -> HttpChannel:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,127 @@
+"""SmtpChannel against a real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+
+import pytest
+
+from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
+from notify_service.channels.smtp import SmtpChannel, message_id
+from notify_service.render import render
+from tests.gateways import SmtpGateway
+from tests.unit.notify.factories import LINK, alert, member
+
+Make = Callable[..., OutgoingMessage]
+SENDER = "timpora-alert@imigrasi.example.go.id"
+
+
+def email_message(**overrides: object) -> dict[str, object]:
+    a = alert()
+    rendered = render(a, member(), "email", link=LINK)
+    return {
+        "to_address": "camat.satui@example.org",
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "delivery_key": f"{a.alert_id}:1:camat:email",
+        "ack_code": a.ack_code,
+    } | overrides
+
+
+async def test_email_is_received_with_headers_and_full_body(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    msg = outgoing(**email_message())
+    result = await smtp.send(msg)
+    [mail] = smtp_gw.messages
+    assert mail["From"] == SENDER
+    assert mail["To"] == "camat.satui@example.org"
+    assert mail["Subject"] == msg.subject  # UTF-8 (the em dash) survives encoding
+    assert mail["Message-ID"] == result.provider_message_id
+    assert mail["Message-ID"] == message_id(msg.delivery_key, SENDER)
+    assert mail["X-Timpora-Delivery"] == msg.delivery_key
+    assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail["Date"]
+    [received] = smtp_gw.received
+    assert received.to == "camat.satui@example.org"
+    assert received.meta["mail_from"] == SENDER
+    body = received.text
+    assert "Zhang Wei Ming" in body
+    assert "E12345689" in body
+    assert f'balas "OK {msg.ack_code}"' in body
+    assert LINK in body
+
+
+async def test_a_retry_carries_the_same_message_id(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    msg = outgoing(**email_message())
+    first = await smtp.send(msg)
+    second = await smtp.send(msg)
+    assert first.provider_message_id == second.provider_message_id
+    assert smtp_gw.messages[0]["Message-ID"] == smtp_gw.messages[1]["Message-ID"]
+
+
+def test_message_id_is_valid_and_stable() -> None:
+    mid = message_id("01JH8Z3K6Y2QW4E5R6T7Y8V9WA:1:camat:email", SENDER)
+    assert mid.startswith("<01JH8Z3K6Y2QW4E5R6T7Y8V9WA.1.camat.email.")
+    assert mid.endswith("@imigrasi.example.go.id>")
+    assert ":" not in mid  # not allowed in a msg-id's left part
+    assert mid == message_id("01JH8Z3K6Y2QW4E5R6T7Y8V9WA:1:camat:email", SENDER)
+    assert mid != message_id("01JH8Z3K6Y2QW4E5R6T7Y8V9WA.1.camat.email", SENDER)
+
+
+async def test_header_injection_is_flattened(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    msg = outgoing(**email_message(subject="Satui\r\nBcc: spy@example.org"))
+    await smtp.send(msg)
+    [mail] = smtp_gw.messages
+    assert mail["Bcc"] is None
+    assert mail["Subject"] == "Satui Bcc: spy@example.org"
+    assert [r.to for r in smtp_gw.received] == ["camat.satui@example.org"]
+
+
+async def test_greylisting_is_transient(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    smtp_gw.script.fail(1, 450)
+    with pytest.raises(TransientError, match="450"):
+        await smtp.send(outgoing(**email_message()))
+    await smtp.send(outgoing(**email_message()))
+    assert len(smtp_gw.received) == 1
+
+
+async def test_unknown_user_is_permanent(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    smtp_gw.script.fail(1, 550)
+    with pytest.raises(PermanentError, match="550"):
+        await smtp.send(outgoing(**email_message()))
+
+
+async def test_service_not_available_is_transient(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    smtp_gw.script.down = True
+    with pytest.raises(TransientError):
+        await smtp.send(outgoing(**email_message()))
+
+
+async def test_no_server_is_transient(outgoing: Make) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    channel = SmtpChannel("127.0.0.1", port, SENDER, timeout=1)
+    with pytest.raises(TransientError, match="smtp"):
+        await channel.send(outgoing(**email_message()))
+    await channel.aclose()
+
+
+@pytest.mark.parametrize("address", ["", "not-an-address", "a@b", "x y@example.org"])
+async def test_invalid_address_is_permanent(
+    smtp: SmtpChannel, outgoing: Make, address: str
+) -> None:
+    with pytest.raises(PermanentError, match="invalid recipient"):
+        await smtp.send(outgoing(**email_message(to_address=address)))
