@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -286,7 +287,9 @@ async def test_killed_after_send_before_commit_never_sends_twice(
         proc.terminate()
         proc.wait(30)
     assert sinks.requests["sms"] == 1  # the redelivered alert did not send it again
-    assert sorted(r.channel for r in sinks.received) == ["email", "sms", "telegram", "whatsapp"]
+    # The others were claimed in the same batch: each reached at most once (a send still in
+    # flight at the kill stays "sending", shown as uncertain, never repeated).
+    assert all(n == 1 for n in Counter(r.channel for r in sinks.received).values())
     [sms_row] = [r for r in await rows(db) if r.channel == "sms"]
     assert sms_row.status == "sending"  # becomes "uncertain" for operators, never re-sent
 
