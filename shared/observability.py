@@ -49,8 +49,8 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         data |= {k: v for k, v in record.__dict__.items() if k not in self.STANDARD}
-        if record.exc_info:
-            data["exc"] = self.formatException(record.exc_info)
+        if record.exc_info:  # the PII filter leaves a scrubbed copy in exc_text
+            data["exc"] = record.exc_text or self.formatException(record.exc_info)
         return orjson.dumps(data, default=str).decode()
 
 
