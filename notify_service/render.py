@@ -312,6 +312,13 @@ def _count(alert: AlertRouted) -> int | None:
     return report.subject_count or (len(report.subjects) if len(report.subjects) > 1 else None)
 
 
+def _level_name(alert: AlertRouted, language: str) -> str:
+    """'Kecamatan Satui', 'Kabupaten Tanah Bumbu' (official kabupaten names carry the word)."""
+    level = LEVEL[language][alert.level.value]
+    name = alert.jurisdiction_name or alert.jurisdiction_code
+    return name if name.lower().startswith(("kabupaten", "kota")) else f"{level} {name}"
+
+
 def _context(alert: AlertRouted, language: str, link: str) -> dict[str, Any]:
     """Everything the templates may show (masked and clear values both; each template
     picks what its channel may carry)."""
@@ -335,8 +342,7 @@ def _context(alert: AlertRouted, language: str, link: str) -> dict[str, Any]:
             else None
         ),
         "code_path": loc.most_precise_code() or alert.jurisdiction_code,
-        "level_name": f"{LEVEL[language][alert.level.value]} "
-        f"{alert.jurisdiction_name or alert.jurisdiction_code}",
+        "level_name": _level_name(alert, language),
         "team": alert.team_name or alert.jurisdiction_name or alert.team_id,
         "when": f"{when:%d-%m-%Y %H:%M} {zone_label}",
         "escalated": alert.reason is AlertReason.escalation,

@@ -64,9 +64,14 @@ def prepare(env: dict[str, str], demo: bool) -> None:
     subprocess.run([*cli, "topics", "create"], cwd=ROOT, env=env, check=True)
     teams = ROOT / "config" / "teams.yaml"
     if demo:  # the demo shows deliveries now, whatever the hour: no quiet hours
-        text = re.sub(r"  quiet_hours:\n(    .*\n)+", "", teams.read_text())
+        from shared.directory import dump_directory, load_directory
+
+        directory = load_directory(teams)
+        for team in directory:
+            for member in team.members:
+                member.quiet_hours = None
         teams = STATE / "demo-teams.yaml"
-        teams.write_text(text)
+        teams.write_text(dump_directory(directory))
     subprocess.run([*cli, "teams", "import", str(teams)], cwd=ROOT, env=env, check=True)
 
 
