@@ -1,0 +1,239 @@
+"""``python -m bench``: end-to-end benchmark of the Timpora pipeline on this machine.
+
+Parts (``--only`` picks some):
+
+* ``ceiling``: raw Kafka pass-through with aiokafka (consume, produce, commit per batch);
+* ``pipeline``: ingest → routing → notify as processes, raw report in → delivery recorded
+  in PostgreSQL; flat out, then at fixed offered rates; per-stage throughput from
+  consumer-group offsets; CPU and peak RSS per process;
+* ``alertmanager``: Prometheus Alertmanager fed the same number of alerts, into a webhook.
+
+Needs the local stack (``python3 scripts/stack.py up``): Kafka and PostgreSQL. Prints a
+table and writes everything to ``bench/results/<timestamp>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.common import RESULTS, say
+from bench.table import ratios, render
+from bench.workload import Workload, bench_directory, bench_kecamatan
+
+PARTS = ("ceiling", "alertmanager", "pipeline")  # the order they run in
+DEFAULT_DATABASE = "postgresql+asyncpg://timpora:timpora@127.0.0.1:55432/timpora"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__.split("\n\n", 1)[0] if __doc__ else None,
+        epilog="Kafka and PostgreSQL from KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL "
+        '(eval "$(python3 scripts/stack.py env)"); defaults: 127.0.0.1:9092 and the '
+        "local stack's PostgreSQL. Load goes to 127.0.0.1 only.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("-n", "--n", type=int, default=5000, help="reports (and alerts) per run")
+    parser.add_argument("-p", "--partitions", type=int, default=6, help="partitions per topic")
+    parser.add_argument(
+        "--only", default=",".join(PARTS), help=f"comma-separated parts: {', '.join(PARTS)}"
+    )
+    parser.add_argument(
+        "--rates",
+        default="20,50",
+        help="fixed offered rates in reports/s, or a share of the measured maximum ('50%%'); "
+        "empty for none",
+    )
+    parser.add_argument(
+        "--rate-seconds", type=float, default=20.0, help="length of each fixed-rate phase"
+    )
+    parser.add_argument("--warmup", type=int, default=300, help="warm-up reports (not reported)")
+    parser.add_argument("--no-max", action="store_true", help="skip the flat-out pipeline phase")
+    parser.add_argument(
+        "--ceiling-n", type=int, default=50_000, help="records through the ceiling pass-through"
+    )
+    parser.add_argument("--ceiling-rounds", type=int, default=3, help="ceiling runs (best kept)")
+    parser.add_argument("--am-batch", type=int, default=50, help="alerts per Alertmanager POST")
+    parser.add_argument("--am-concurrency", type=int, default=8, help="concurrent POSTers")
+    parser.add_argument("--am-rounds", type=int, default=3, help="Alertmanager runs (best kept)")
+    parser.add_argument("--am-binary", default=None, help="prometheus-alertmanager binary")
+    parser.add_argument(
+        "--settle-seconds", type=float, default=3.0, help="pause between parts (quiet machine)"
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", help="TIMPORA_LOG_LEVEL of the services (their default)"
+    )
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="services to profile with cProfile during each phase, e.g. 'routing,notify' "
+        "(<service>.<phase no>.prof next to the logs; slows them: for hot spots, not numbers)",
+    )
+    parser.add_argument(
+        "--instances",
+        default="",
+        help="processes per service, e.g. 'notify=2' (same consumer group; scale-out)",
+    )
+    parser.add_argument(
+        "--service-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for every service process (repeatable; experiments)",
+    )
+    parser.add_argument(
+        "--stall-seconds", type=float, default=45.0, help="give up a phase after no progress"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the bench database and topics")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="JSON path (default: bench/results/)"
+    )
+    args = parser.parse_args(argv)
+    parts = {p.strip() for p in args.only.split(",") if p.strip()}
+    if unknown := parts - set(PARTS):
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
+    args.parts = [p for p in PARTS if p in parts]
+    try:
+        args.instance_counts = {
+            k.strip(): int(v) for k, v in (i.split("=", 1) for i in args.instances.split(",") if i)
+        }
+        args.env_pairs = dict(e.split("=", 1) for e in args.service_env)
+    except ValueError:
+        parser.error("--instances takes SERVICE=COUNT,...; --service-env takes KEY=VALUE")
+    if unknown := set(args.instance_counts) - {"ingest", "routing", "notify"}:
+        parser.error(f"--instances: unknown service(s) {', '.join(sorted(unknown))}")
+    args.rate_list = [r.strip() for r in args.rates.split(",") if r.strip()]
+    return args
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    from bench.alertmanager import run_alertmanager
+    from bench.ceiling import run_ceiling
+    from bench.pipeline import PipelineConfig, run_pipeline
+
+    started = datetime.now(UTC)
+    stamp = f"{started:%Y%m%dT%H%M%SZ}"
+    log_dir = RESULTS / f"{stamp}-logs"
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    database = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
+    if not database.startswith("postgresql+asyncpg://"):
+        raise SystemExit(f"DATABASE_URL must point at PostgreSQL (got {database.split(':')[0]})")
+    teams = bench_directory()
+    workload = Workload.from_directory(teams)
+    result: dict[str, Any] = {
+        "started": stamp,
+        "machine": {
+            "cores": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "settings": {
+            "n": args.n,
+            "partitions": args.partitions,
+            "parts": args.parts,
+            "rates": args.rate_list,
+            "rate_seconds": args.rate_seconds,
+            "warmup": args.warmup,
+            "ceiling_n": args.ceiling_n,
+            "bootstrap": bootstrap,
+            "log_level": args.log_level,
+            "profile": args.profile or None,
+            "instances": args.instance_counts or None,
+            "service_env": args.env_pairs or None,
+            "workload": "illegal_work over 34 kecamatan of 63.10/63.02, distinct passports; "
+            f"{workload.expected_deliveries(args.n)} deliveries for N reports",
+        },
+        "logs": str(log_dir),
+    }
+    out = args.out or RESULTS / f"{stamp}.json"
+    say(f"parts: {', '.join(args.parts)}; N={args.n}, partitions={args.partitions}")
+    try:
+        if "ceiling" in args.parts:
+            result["ceiling"] = await run_ceiling(
+                bootstrap, workload, args.ceiling_n, args.partitions, args.ceiling_rounds
+            )
+        if "alertmanager" in args.parts:
+            await settle(args.settle_seconds)
+            result["alertmanager"] = await run_alertmanager(
+                args.n,
+                bench_kecamatan(teams),
+                log_dir,
+                binary=args.am_binary,
+                batch=args.am_batch,
+                concurrency=args.am_concurrency,
+                warmup=min(args.warmup, args.n),
+                rounds=args.am_rounds,
+            )
+        if "pipeline" in args.parts:
+            await settle(args.settle_seconds)
+            config = PipelineConfig(
+                bootstrap=bootstrap,
+                database_url=database,
+                partitions=args.partitions,
+                log_dir=log_dir,
+                log_level=args.log_level,
+                stall_seconds=args.stall_seconds,
+                profile=tuple(p.strip() for p in args.profile.split(",") if p.strip()),
+                keep=args.keep,
+                instances=args.instance_counts,
+                service_env=args.env_pairs,
+            )
+            result["pipeline"] = await run_pipeline(
+                config,
+                workload,
+                teams,
+                n=args.n,
+                rates=args.rate_list,
+                rate_seconds=args.rate_seconds,
+                warmup=args.warmup,
+                skip_max=args.no_max,
+            )
+        result["ratios"] = ratios(result)
+    except BaseException as exc:  # Ctrl-C included: the partial result says why it stops
+        result["error"] = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2, default=str))
+    print()
+    print(render(result))
+    print()
+    say(f"results written to {out}")
+    return result
+
+
+async def settle(seconds: float) -> None:
+    """Let the broker and the database finish the previous part's cleanup (deleted topics)."""
+    if seconds > 0:
+        await asyncio.sleep(seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+
+    async def guarded() -> None:
+        # SIGTERM behaves like Ctrl-C: cancel the run so every part cleans up after itself.
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        await run(args)
+
+    try:
+        asyncio.run(guarded())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        say("interrupted; subprocesses stopped, bench database dropped")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

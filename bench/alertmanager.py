@@ -1,0 +1,324 @@
+"""The peer: Prometheus Alertmanager on the same machine, fed the same number of alerts.
+
+The harness starts Debian's ``prometheus-alertmanager`` on a free port, clustering off,
+storage in a temporary directory, with a route tree of one route per kecamatan of
+Tanah Bumbu and Kotabaru (matchers on a ``kecamatan`` label) and a webhook receiver that
+points into a small HTTP sink in this process. ``group_by: [alertname, kecamatan,
+passport]`` with a distinct passport per alert makes every alert its own group, so every
+alert is one webhook call, as every report is a set of deliveries in the pipeline.
+``group_wait: 0s`` sends a new group at once.
+
+Alerts are POSTed to ``/api/v2/alerts`` in batches by concurrent clients; the post time
+rides in an annotation, so latency is post → webhook received, per alert. A webhook
+carries groups: the alerts inside each call are counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.common import Child, ResourceSampler, percentiles, say, wait_ready
+from notify_service.sinks import free_port
+
+BINARY = "/usr/bin/prometheus-alertmanager"
+
+
+class WebhookSink:
+    """A minimal HTTP/1.1 server (keep-alive, Content-Length or chunked bodies) that hands
+    each request body and its arrival time to ``on_body``: cheap enough not to be the
+    bottleneck it measures."""
+
+    def __init__(self, on_body: Callable[[bytes, float], None]) -> None:
+        self.on_body = on_body
+        self.port = free_port()
+        self.requests = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 5)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                headers = {
+                    k.strip().lower(): v.strip()
+                    for k, _, v in (
+                        line.partition(b":") for line in head.split(b"\r\n")[1:] if line
+                    )
+                }
+                if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+                    body = await self._read_chunked(reader)
+                else:
+                    body = await reader.readexactly(int(headers.get(b"content-length", b"0")))
+                self.requests += 1
+                self.on_body(body, time.time())
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+        finally:
+            writer.close()
+
+    @staticmethod
+    async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+        parts: list[bytes] = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await reader.readuntil(b"\r\n")
+                return b"".join(parts)
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+
+
+def config_yaml(kecamatan: Sequence[str], webhook_url: str, group_interval: str) -> str:
+    """Alertmanager configuration: one route per kecamatan, all into the webhook."""
+    routes = "".join(
+        f"    - receiver: bench-hook\n      matchers: ['kecamatan=\"{code}\"']\n"
+        for code in kecamatan
+    )
+    return (
+        "route:\n"
+        "  receiver: bench-hook\n"
+        "  group_by: ['alertname', 'kecamatan', 'passport']\n"
+        "  group_wait: 0s\n"
+        f"  group_interval: {group_interval}\n"
+        "  repeat_interval: 24h\n"
+        "  routes:\n"
+        f"{routes}"
+        "receivers:\n"
+        "  - name: bench-hook\n"
+        "    webhook_configs:\n"
+        f"      - url: {webhook_url}\n"
+        "        send_resolved: false\n"
+    )
+
+
+@dataclass
+class Received:
+    """What the webhook got: first arrival per alert (by passport), and totals."""
+
+    first: dict[str, float] = field(default_factory=dict)
+    posted: dict[str, float] = field(default_factory=dict)
+    alerts_in_webhooks: int = 0
+    webhooks: int = 0
+    target: int = 0
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def reset(self, target: int) -> None:
+        """Start counting a new round of ``target`` alerts."""
+        self.first.clear()
+        self.posted.clear()
+        self.target, self.alerts_in_webhooks, self.webhooks = target, 0, 0
+        self.done.clear()
+
+    def on_body(self, body: bytes, at: float) -> None:
+        self.webhooks += 1
+        for alert in orjson.loads(body).get("alerts", []):
+            self.alerts_in_webhooks += 1
+            passport = alert["labels"].get("passport", "")
+            if passport not in self.first:
+                self.first[passport] = at
+                self.posted[passport] = float(alert["annotations"]["posted_at"])
+        if len(self.first) >= self.target:
+            self.done.set()
+
+
+def _alert(tag: str, i: int, kecamatan: Sequence[str], posted_at: float) -> dict[str, Any]:
+    return {
+        "labels": {
+            "alertname": "illegal_work",
+            "kecamatan": kecamatan[i % len(kecamatan)],
+            "passport": f"A{tag}{i:09d}",
+            "severity": "medium",
+        },
+        "annotations": {
+            "posted_at": f"{posted_at:.6f}",
+            "summary": "WNA diduga bekerja tanpa izin kerja di lokasi tambang (benchmark)",
+        },
+        "startsAt": datetime.fromtimestamp(posted_at, UTC).isoformat(),
+    }
+
+
+async def post_alerts(
+    base: str, tag: str, n: int, kecamatan: Sequence[str], batch: int, concurrency: int
+) -> tuple[float, float]:
+    """POST ``n`` alerts in batches from ``concurrency`` clients; return (first, last) post."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for start in range(0, n, batch):
+        queue.put_nowait(start)
+    first = time.time()
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            start = queue.get_nowait()
+            now = time.time()
+            alerts = [_alert(tag, i, kecamatan, now) for i in range(start, min(n, start + batch))]
+            response = await client.post(
+                f"{base}/api/v2/alerts",
+                content=orjson.dumps(alerts),
+                headers={"content-type": "application/json"},
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"Alertmanager answered {response.status_code}: {response.text}")
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    return first, time.time()
+
+
+@dataclass(frozen=True)
+class AmSettings:
+    """How Alertmanager is run and fed."""
+
+    binary: str
+    kecamatan: tuple[str, ...]
+    log_dir: Path
+    batch: int = 50
+    concurrency: int = 8
+    warmup: int = 200
+    group_interval: str = "1s"
+    timeout: float = 120.0
+
+
+async def one_round(am: AmSettings, n: int, round_no: int) -> dict[str, Any]:
+    """A fresh Alertmanager (empty state): a warm-up, then ``n`` new alerts, measured."""
+    received = Received()
+    sink = WebhookSink(received.on_body)
+    await sink.start()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-am-"))
+    port = free_port()
+    (workdir / "alertmanager.yml").write_text(
+        config_yaml(am.kecamatan, f"http://127.0.0.1:{sink.port}/hook", am.group_interval)
+    )
+    child = Child.start(
+        "alertmanager",
+        [
+            am.binary,
+            f"--config.file={workdir / 'alertmanager.yml'}",
+            f"--storage.path={workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+            "--log.level=warn",
+        ],
+        env={"PATH": "/usr/bin:/bin"},
+        log_path=am.log_dir / f"alertmanager.{round_no}.log",
+    )
+    base = f"http://127.0.0.1:{port}"
+    sampler = ResourceSampler()
+    try:
+        await wait_ready(f"{base}/-/ready", child, timeout=30)
+        sampler.watch("alertmanager", child.pid)
+        sampler.watch("bench+sink", os.getpid())
+        sampler.start()
+        for tag, count in (("W", am.warmup), ("M", n)):
+            if not count:
+                continue
+            received.reset(count)
+            sampler.mark()
+            first_post, last_post = await post_alerts(
+                base, tag, count, am.kecamatan, am.batch, am.concurrency
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(received.done.wait(), am.timeout)
+        return _summary(received, n, first_post, last_post, sampler.window())
+    finally:
+        await sampler.stop()
+        await asyncio.to_thread(child.stop, 10)
+        await sink.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def run_alertmanager(
+    n: int,
+    kecamatan: Sequence[str],
+    log_dir: Path,
+    *,
+    binary: str | None = None,
+    batch: int = 50,
+    concurrency: int = 8,
+    warmup: int = 200,
+    rounds: int = 3,
+    group_interval: str = "1s",
+) -> dict[str, Any]:
+    """``rounds`` times: a fresh Alertmanager, a warm-up, then ``n`` alerts; keep the best
+    round (the peer at its best; all rounds are in the result)."""
+    binary = binary or shutil.which("prometheus-alertmanager") or BINARY
+    if not Path(binary).exists():
+        raise FileNotFoundError(
+            f"{binary} not found: apt-get install -y prometheus-alertmanager (or --am-binary)"
+        )
+    am = AmSettings(binary, tuple(kecamatan), log_dir, batch, concurrency, warmup, group_interval)
+    say(
+        f"alertmanager: {_version(binary)}; {len(kecamatan)} routes, {n} alerts per round "
+        f"in POSTs of {batch} from {concurrency} clients"
+    )
+    measured = []
+    for i in range(1, rounds + 1):
+        r = await one_round(am, n, i)
+        say(
+            f"alertmanager: round {i}/{rounds}: {r['alerts_per_s']:.0f} alerts/s, "
+            f"p50 {r['latency_ms']['p50']} ms, p99 {r['latency_ms']['p99']} ms"
+        )
+        measured.append(r)
+    best = max(measured, key=lambda r: r["alerts_per_s"])
+    return {
+        **best,
+        "rounds": measured,
+        "batch": batch,
+        "concurrency": concurrency,
+        "group_interval": group_interval,
+        "routes": len(kecamatan),
+        "version": _version(binary),
+    }
+
+
+def _summary(
+    received: Received, n: int, first_post: float, last_post: float, resources: dict[str, Any]
+) -> dict[str, Any]:
+    latencies = [received.first[p] - received.posted[p] for p in received.first]
+    last = max(received.first.values(), default=first_post)
+    span = last - first_post
+    return {
+        "n": n,
+        "received": len(received.first),
+        "complete": len(received.first) >= n,
+        "webhooks": received.webhooks,
+        "alerts_in_webhooks": received.alerts_in_webhooks,
+        "post_s": round(last_post - first_post, 3),
+        "span_s": round(span, 3),
+        "alerts_per_s": round(len(received.first) / span, 1) if span > 0 else 0.0,
+        "latency_ms": percentiles(latencies),
+        "resources": resources,
+    }
+
+
+def _version(binary: str) -> str:
+    import subprocess
+
+    with contextlib.suppress(Exception):
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=5)
+        return (out.stdout or out.stderr).splitlines()[0]
+    return "unknown"

@@ -1,0 +1,134 @@
+"""The benchmark workload: the team directory, reports that page immediately, and how many
+deliveries each report must produce.
+
+Reports are ``illegal_work`` spread round-robin over the 34 kecamatan of Tanah Bumbu
+(63.10) and Kotabaru (63.02), each about a different person (distinct passport), so
+grouping never merges two of them. The routing policy sends illegal work to the
+kecamatan team, and at the four mining kecamatan (Sungai Loban, Satui, Mantewe, Angsana)
+to the Tanah Bumbu kabupaten team as well. Every member's quiet hours are cleared, so a
+delivery is never deferred by the wall clock.
+
+The send time travels in the report itself (``upstream_ref`` and ``occurred_at``), and the
+notify service copies the whole routed alert, report included, into each delivery row:
+latency is read back from the delivery log without any bookkeeping on the side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from bench.common import ROOT
+from shared.directory import load_directory
+from shared.schemas import Level, Team
+
+TEAMS_FILE = ROOT / "config" / "teams.yaml"
+REGENCIES = ("63.10", "63.02")
+MINING_KECAMATAN = frozenset({"63.10.03", "63.10.04", "63.10.08", "63.10.09"})
+NATIONALITIES = ("CHN", "VNM", "PHL", "MYS", "KOR", "IND")
+REF_PREFIX = "bench"
+
+
+def bench_directory(path: Path = TEAMS_FILE) -> list[Team]:
+    """The seed directory with every member's quiet hours cleared."""
+    teams = load_directory(path)
+    for team in teams:
+        for member in team.members:
+            member.quiet_hours = None
+    return teams
+
+
+def bench_kecamatan(teams: Iterable[Team]) -> list[str]:
+    """Kecamatan codes of 63.10 and 63.02 that have a team (34 with the seed directory)."""
+    return sorted(
+        t.jurisdiction_code
+        for t in teams
+        if t.level is Level.kecamatan and t.jurisdiction_code.startswith(REGENCIES)
+    )
+
+
+def _reachable(team: Team) -> int:
+    """Members that get a delivery row: on duty, with an address on one of their channels."""
+    from notify_service.plan import usable_channels
+
+    return sum(1 for m in team.members if m.on_duty and usable_channels(m))
+
+
+def deliveries_per_kecamatan(teams: list[Team]) -> dict[str, int]:
+    """Expected delivery rows of one illegal-work report, per kecamatan (see module doc)."""
+    by_code = {t.jurisdiction_code: t for t in teams}
+    out: dict[str, int] = {}
+    for code in bench_kecamatan(teams):
+        count = _reachable(by_code[code])
+        if code in MINING_KECAMATAN and "63.10" in by_code:
+            count += _reachable(by_code["63.10"])
+        out[code] = count
+    return out
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Builds the reports of one benchmark phase (``tag`` keeps phases apart)."""
+
+    kecamatan: tuple[str, ...]
+    per_kecamatan: dict[str, int]
+
+    @classmethod
+    def from_directory(cls, teams: list[Team]) -> Workload:
+        per = deliveries_per_kecamatan(teams)
+        return cls(tuple(per), per)
+
+    def expected_deliveries(self, n: int) -> int:
+        return sum(self.per_kecamatan[self.kecamatan[i % len(self.kecamatan)]] for i in range(n))
+
+    def report(self, phase: int, tag: str, i: int, sent_at: float) -> bytes:
+        """One canonical report (~1 KB of JSON) stamped with its send time (epoch seconds).
+
+        ``phase`` (a small number) makes passports unique across the phases of one run.
+        """
+        code = self.kecamatan[i % len(self.kecamatan)]
+        return orjson.dumps(
+            {
+                "category": "illegal_work",
+                "severity": "medium",
+                "upstream_ref": f"{REF_PREFIX}:{tag}:{i}:{sent_at:.6f}",
+                "occurred_at": datetime.fromtimestamp(sent_at, UTC).isoformat(),
+                "location": {
+                    "kecamatan_code": code,
+                    "place_name": f"Lokasi tambang dan perkebunan nomor {i % 97}",
+                    "address": f"Jl. Provinsi km {i % 170}, RT {i % 20:02d}",
+                },
+                "subjects": [
+                    {
+                        "full_name": f"Bench Worker {tag} {i}",
+                        "nationality": NATIONALITIES[i % len(NATIONALITIES)],
+                        "passport_number": f"B{phase:03d}{i:09d}",
+                        "date_of_birth": "1988-04-12",
+                        "sex": "M",
+                        "permit_type": "ITK",
+                        "permit_expiry": "2027-01-31",
+                        "employer": "PT Contoh Tambang Batubara",
+                    }
+                ],
+                "subject_count": 1,
+                "reporter": {"organisation": "Kantor Imigrasi Batulicin (benchmark)"},
+                "text": (
+                    "Laporan uji beban: WNA diduga bekerja tanpa izin kerja di lokasi "
+                    "tambang; mohon dicek oleh Timpora kecamatan. Menurut warga, pekerja "
+                    "datang dua minggu lalu dan tinggal di mes perusahaan dekat lokasi. "
+                    "Benchmark report, generated by python -m bench; not a real sighting."
+                ),
+            }
+        )
+
+
+def sent_time(upstream_ref: str) -> float:
+    """The send time stamped by :meth:`Workload.report` into ``upstream_ref``."""
+    return float(upstream_ref.rsplit(":", 1)[1])
+
+
+RAW_HEADERS = [("format", b"canonical"), ("source", b"kanim-batulicin")]
