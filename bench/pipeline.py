@@ -57,6 +57,12 @@ from shared.topics import ensure_topics
 
 SERVICES = ("ingest_service", "routing_service", "notify_service")
 SERVICE_ENV_PREFIXES = ("TIMPORA_", "INGEST_", "ROUTING_", "NOTIFY_")
+# What a PostgreSQL restart looks like to a client (someone else's failure test, say).
+RESTART_ERRORS = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+)
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,7 @@ class PipelineHarness:
     sampler: ResourceSampler = field(default_factory=ResourceSampler)
     startup: dict[str, float] = field(default_factory=dict)
     _db: BenchDatabase | None = None
-    _conn: asyncpg.Connection | None = None
+    _pool: asyncpg.Pool | None = None
     _producer: AIOKafkaProducer | None = None
     _monitor: StageMonitor | None = None
     _phases: int = 0
@@ -264,7 +270,7 @@ class PipelineHarness:
         self.sampler.watch("kafka", listening_pid(_port(cfg.bootstrap, 9092)))
         self.sampler.watch("bench+sinks", os.getpid())
         self.sampler.start()
-        self._conn = await asyncpg.connect(_asyncpg_dsn(self._db.url))
+        self._pool = await asyncpg.create_pool(_asyncpg_dsn(self._db.url), min_size=1, max_size=2)
         self._producer = durable_producer(cfg.bootstrap)
         await self._producer.start()
         self._monitor = StageMonitor(cfg.bootstrap, self.prefix, cfg.partitions)
@@ -279,9 +285,9 @@ class PipelineHarness:
         if self._producer is not None:
             with contextlib.suppress(Exception):
                 await self._producer.stop()
-        if self._conn is not None:
+        if self._pool is not None:
             with contextlib.suppress(Exception):
-                await self._conn.close()
+                await asyncio.wait_for(self._pool.close(), 10)
         if self.children:
             say("pipeline: stopping services")
             await asyncio.to_thread(stop_all, self.children)
@@ -323,9 +329,21 @@ class PipelineHarness:
         await asyncio.gather(*futures)
         return start, time.time()
 
+    async def _fetch(self, sql: str, *args: Any, retry_for: float = 120.0) -> list[asyncpg.Record]:
+        """Query the bench database; ride out a PostgreSQL restart (reconnect and retry)."""
+        assert self._pool is not None
+        deadline = time.monotonic() + retry_for
+        while True:
+            try:
+                return await self._pool.fetch(sql, *args)
+            except (OSError, asyncpg.InterfaceError, *RESTART_ERRORS) as exc:
+                if time.monotonic() > deadline:
+                    raise
+                say(f"database unavailable ({type(exc).__name__}); retrying")
+                await asyncio.sleep(1.0)
+
     async def _progress(self, since: datetime) -> asyncpg.Record:
-        assert self._conn is not None
-        return await self._conn.fetchrow(PROGRESS, since)
+        return (await self._fetch(PROGRESS, since))[0]
 
     async def _wait_delivered(
         self, name: str, since: datetime, expected: int, feeder: asyncio.Task[Any], n: int
@@ -365,7 +383,6 @@ class PipelineHarness:
 
     async def run_phase(self, name: str, n: int, rate: float | None) -> dict[str, Any]:
         """Offer ``n`` reports (at ``rate``/s, or flat out) and measure them end to end."""
-        assert self._conn is not None
         assert self._monitor is not None
         self._phases += 1
         phase, tag = self._phases, f"{self._phases}{name}"
@@ -388,8 +405,8 @@ class PipelineHarness:
         await self._monitor.sample()
         t_end = time.time()
         resources = self.sampler.window()
-        rows = await self._conn.fetch(REPORT_TIMES, since)
-        statuses = dict(await self._conn.fetch(STATUSES, since))
+        rows = await self._fetch(REPORT_TIMES, since)
+        statuses = dict(await self._fetch(STATUSES, since))
         result = self._analyse(name, tag, n, rate, rows, fed_start, fed_end)
         result.update(
             complete=complete,
