@@ -11,6 +11,7 @@ The harness uses it for ``python -m bench --profile routing,notify``.
 from __future__ import annotations
 
 import cProfile
+import os
 import runpy
 import signal
 import sys
@@ -31,15 +32,18 @@ class SignalProfiler:
             print("bench.profiled: profile started", file=sys.stderr, flush=True)
 
     def stop(self, _signum: int, _frame: FrameType | None) -> None:
-        if self.profile is not None:
-            self.profile.disable()
-            self.count += 1
-            print(f"bench.profiled: writing profile {self.count}", file=sys.stderr, flush=True)
-            try:
-                self.profile.dump_stats(f"{self.prefix}.{self.count}.prof")
-            except BaseException:  # never let a profiling problem escape into the service
-                traceback.print_exc()
-            self.profile = None
+        profile, self.profile = self.profile, None  # a SIGUSR1 during the dump starts anew
+        if profile is None:
+            return
+        profile.disable()
+        self.count += 1
+        path = f"{self.prefix}.{self.count}.prof"
+        print(f"bench.profiled: writing {path}", file=sys.stderr, flush=True)
+        try:
+            profile.dump_stats(path + ".tmp")
+            os.replace(path + ".tmp", path)  # appears complete or not at all
+        except BaseException:  # never let a profiling problem escape into the service
+            traceback.print_exc()
 
 
 def main() -> None:
