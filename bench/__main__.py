@@ -49,7 +49,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--rates",
-        default="20,50",
+        default="20,40",
         help="fixed offered rates in reports/s, or a share of the measured maximum ('50%%'); "
         "empty for none",
     )
@@ -95,7 +95,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench database and topics")
     parser.add_argument(
-        "--out", type=Path, default=None, help="JSON path (default: bench/results/)"
+        "--out", type=Path, default=None, help="JSON path instead of bench/results/<timestamp>.json"
     )
     args = parser.parse_args(argv)
     parts = {p.strip() for p in args.only.split(",") if p.strip()}
