@@ -15,14 +15,15 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.deps import NotifyDeps
 from notify_service.models import DeliveryRow
 from notify_service.plan import plan_deliveries
-from notify_service.render import render
+from notify_service.render import AlertMessages
 from notify_service.signing import make_token
 from shared import topics
 from shared.db import insert_many_ignore, transaction
@@ -76,8 +77,9 @@ def address(member: Member, channel: str) -> str | None:
     }.get(Channel(channel))
 
 
-async def send(deps: NotifyDeps, alert: AlertRouted, member: Member, row: DeliveryRow) -> Outcome:
+async def send(deps: NotifyDeps, texts: AlertMessages, member: Member, row: DeliveryRow) -> Outcome:
     """One attempt on one channel; every failure becomes an Outcome, never an exception."""
+    alert = texts.alert
     channel = deps.channels.get(row.channel)
     to = address(member, row.channel)
     if channel is None or not to:
@@ -85,14 +87,7 @@ async def send(deps: NotifyDeps, alert: AlertRouted, member: Member, row: Delive
     token = make_token(
         deps.settings.secret_key.get_secret_value(), alert.alert_id, member.member_id, TOKEN_TTL
     )
-    message = render(
-        alert,
-        member,
-        row.channel,
-        link=f"{deps.settings.public_base_url}/a/{token}",
-        language=member.language,
-        max_sms_segments=deps.settings.max_sms_segments,
-    )
+    message = texts.render(member, row.channel, f"{deps.settings.public_base_url}/a/{token}")
     outgoing = OutgoingMessage(
         to_address=to,
         subject=message.subject,
@@ -117,6 +112,22 @@ async def send(deps: NotifyDeps, alert: AlertRouted, member: Member, row: Delive
     except Exception as exc:  # timeouts, connection resets, provider surprises
         return Outcome(DeliveryStatus.failed, error=f"{type(exc).__name__}: {exc}"[:500])
     return Outcome(DeliveryStatus.sent, provider_message_id=result.provider_message_id)
+
+
+_deliveries = DeliveryRow.__table__
+# An outcome per row, executed as one executemany (the ORM's bulk UPDATE rebuilt and
+# compiled a statement per batch).
+RECORD_OUTCOME = (
+    update(_deliveries)
+    .where(_deliveries.c.delivery_id == bindparam("key"))
+    .values(
+        status=bindparam("b_status"),
+        next_attempt_at=bindparam("b_next_attempt_at"),
+        provider_message_id=bindparam("b_provider_message_id"),
+        error=bindparam("b_error"),
+        updated_at=bindparam("b_updated_at"),
+    )
+)
 
 
 def _event(row: DeliveryRow, status: DeliveryStatus, error: str | None = None) -> Outgoing:
@@ -147,8 +158,11 @@ def _event(row: DeliveryRow, status: DeliveryStatus, error: str | None = None) -
     return Outgoing(topics.DELIVERIES_EVENTS, row.alert_id, dumps(event))
 
 
-def _row(alert: AlertRouted, member_id: str, channel: str, **values: object) -> dict[str, object]:
-    """A delivery row's values; every row has the same keys (one multi-row INSERT)."""
+def _row(
+    alert: AlertRouted, payload: dict[str, Any], member_id: str, channel: str, **values: object
+) -> dict[str, object]:
+    """A delivery row's values; every row has the same keys (one executemany INSERT).
+    ``payload`` is the alert as JSON, dumped once for all its rows."""
     return {
         "delivery_id": new_id(),
         "alert_id": alert.alert_id,
@@ -158,7 +172,7 @@ def _row(alert: AlertRouted, member_id: str, channel: str, **values: object) -> 
         "member_id": member_id,
         "channel": channel,
         "ack_code": alert.ack_code,
-        "alert": alert.model_dump(mode="json"),
+        "alert": payload,
         "error": None,
         "next_attempt_at": None,
         "fallback_channels": [],
@@ -179,11 +193,13 @@ async def claim_alerts(
             log.warning("alert %s: unknown team %s", alert.alert_id, alert.team_id)
             continue
         members = {m.member_id: m for m in team.members}
+        payload = alert.model_dump(mode="json")
         for planned in plan_deliveries(alert, team, now):
             member = members[planned.member_id]
             if not planned.channels:  # off duty or no usable channel: logged, not sent
                 values = _row(
                     alert,
+                    payload,
                     member.member_id,
                     "none",
                     status="skipped",
@@ -196,6 +212,7 @@ async def claim_alerts(
             deferred = planned.not_before is not None and planned.not_before > now
             values = _row(
                 alert,
+                payload,
                 member.member_id,
                 first,
                 status="retrying" if deferred else "sending",
@@ -225,7 +242,11 @@ async def send_and_record(
     deps: NotifyDeps, claimed: list[tuple[AlertRouted, Member, DeliveryRow]]
 ) -> list[Outgoing]:
     """Send claimed deliveries concurrently, then record outcomes and schedule what's next."""
-    outcomes = await asyncio.gather(*(send(deps, a, m, row) for a, m, row in claimed))
+    texts: dict[int, AlertMessages] = {}  # one per alert object: its members share texts
+    for alert, _, _ in claimed:
+        if id(alert) not in texts:
+            texts[id(alert)] = AlertMessages(alert, deps.settings.max_sms_segments)
+    outcomes = await asyncio.gather(*(send(deps, texts[id(a)], m, row) for a, m, row in claimed))
     now = utcnow()
     events: list[Outgoing] = []
     updates: list[dict[str, object]] = []
@@ -238,12 +259,12 @@ async def send_and_record(
         row.provider_message_id = outcome.provider_message_id
         updates.append(
             {
-                "delivery_id": row.delivery_id,
-                "status": status,
-                "next_attempt_at": next_at,
-                "provider_message_id": outcome.provider_message_id,
-                "error": outcome.error,
-                "updated_at": now,
+                "key": row.delivery_id,
+                "b_status": status,
+                "b_next_attempt_at": next_at,
+                "b_provider_message_id": outcome.provider_message_id,
+                "b_error": outcome.error,
+                "b_updated_at": now,
             }
         )
         events.append(_event(row, outcome.status, outcome.error))
@@ -252,6 +273,7 @@ async def send_and_record(
             fallbacks.append(
                 _row(
                     alert,
+                    row.alert,
                     row.member_id,
                     nxt,
                     status="retrying",
@@ -262,7 +284,7 @@ async def send_and_record(
             )
     async with transaction(deps.runtime.sessions) as session:
         if updates:
-            await session.execute(update(DeliveryRow), updates)  # bulk UPDATE by primary key
+            await session.execute(RECORD_OUTCOME, updates)  # one executemany
         inserted = await insert_many_ignore(session, DeliveryRow, fallbacks, "delivery_id")
     events += [
         _event(DeliveryRow(**v), DeliveryStatus.fallback)

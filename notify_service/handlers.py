@@ -15,7 +15,13 @@ from shared.schemas import AlertRouted
 
 
 def register(deps: NotifyDeps) -> None:
-    @batch_subscriber(deps.broker, deps.settings, topics.ALERTS_ROUTED, group="notify")
+    @batch_subscriber(
+        deps.broker,
+        deps.settings,
+        topics.ALERTS_ROUTED,
+        group="notify",
+        max_records=deps.settings.batch_alerts,
+    )
     async def on_alerts_routed(records: Records) -> None:
         alerts, dead = read_records(records, AlertRouted, topics.ALERTS_ROUTED, "notify")
         await publish_all(deps.broker, deps.settings, dead)

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -57,9 +58,15 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def _json_dumps(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    # orjson for JSON columns: the stdlib encoder was a visible cost per delivery row
+    json = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **json)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +76,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **json
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -124,8 +133,11 @@ async def insert_many_ignore(
 ) -> set[object]:
     """Multi-row INSERT ... ON CONFLICT DO NOTHING; returns the ``key`` values inserted.
 
-    One round trip for a whole batch of claims; rows whose unique key already exists
-    (claimed before, by this or another process) are simply not returned.
+    One round trip per 1,000 rows; rows whose unique key already exists (claimed before,
+    by this or another process) are simply not returned. Executed as an executemany of
+    one cached Core statement (SQLAlchemy's "insertmanyvalues" batches it into multi-row
+    VALUES): building a fresh ``values(rows)`` statement compiled ~16 parameters per row
+    on every call.
     """
     if not rows:
         return set()
@@ -133,6 +145,6 @@ async def insert_many_ignore(
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    column = getattr(model, key)
-    statement = insert(model).values(rows).on_conflict_do_nothing().returning(column)
-    return set((await session.execute(statement)).scalars().all())
+    table = model.__table__
+    statement = insert(table).on_conflict_do_nothing().returning(table.c[key])
+    return set((await session.execute(statement, rows)).scalars().all())

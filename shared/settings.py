@@ -144,3 +144,10 @@ class NotifySettings(Settings):
     retry_base_seconds: float = Field(2.0, gt=0)
     provider_rate_per_second: float = Field(50.0, gt=0)
     max_in_flight: int = Field(32, ge=1, le=1000, description="Concurrent sends per channel")
+    batch_alerts: int = Field(
+        100,
+        ge=1,
+        le=5000,
+        description="Alerts per consumed batch: claimed, sent, recorded, then committed "
+        "(smaller batches record sooner; larger ones spend less per alert)",
+    )

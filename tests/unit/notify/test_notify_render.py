@@ -315,3 +315,56 @@ def test_every_channel_carries_code_and_link() -> None:
 def test_bad_segment_limit() -> None:
     with pytest.raises(ValueError, match="max_sms_segments"):
         render(alert(), member(), "sms", link=LINK, max_sms_segments=0)
+
+
+# --------------------------------------------------------------------------- shared renders
+
+CHANNELS = ("sms", "email", "telegram", "whatsapp")
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    text=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=900),
+    segments=st.integers(min_value=1, max_value=4),
+)
+def test_fitting_around_a_marker_equals_rendering_every_candidate(
+    monkeypatch: pytest.MonkeyPatch, text: str, segments: int
+) -> None:
+    """The fast search (one render, candidates joined around the text) gives exactly the
+    message the plain search (one render per candidate) gives."""
+    from notify_service import render as module
+
+    a = alert(report=report(text=text))
+    fast = {c: render(a, member(), c, link=LINK, max_sms_segments=segments) for c in CHANNELS}
+    with monkeypatch.context() as m:
+        m.setattr(module, "TEXT_MARK", "")  # never found exactly once: the plain search
+        slow = {c: render(a, member(), c, link=LINK, max_sms_segments=segments) for c in CHANNELS}
+    assert fast == slow
+
+
+def test_alert_messages_render_each_text_once_and_give_each_member_their_link() -> None:
+    from notify_service.render import AlertMessages
+
+    a = alert(report=report(text="Pekerja asing terlihat di lokasi tambang. " * 20))
+    messages = AlertMessages(a)
+    links = [LINK[:-3] + suffix for suffix in ("AAA", "BBB", "CCC")] + [SHORT_LINK]
+    people = [member(member_id=f"m{i}", language=("en" if i == 2 else "id")) for i in range(4)]
+    for channel in CHANNELS:
+        for person, link in zip(people, links, strict=True):
+            shared = messages.render(person, channel, link)
+            assert shared == render(a, person, channel, link=link)
+            assert link in shared.text
+    # (channel, language, link length): LINK-sized id, LINK-sized en, SHORT_LINK-sized id
+    assert len(messages._shared) == 3 * len(CHANNELS)
+
+
+def test_a_link_outside_the_safe_alphabet_is_rendered_directly() -> None:
+    from notify_service.render import AlertMessages
+
+    odd = "https://tímpora.example/a/x~y"
+    msg = AlertMessages(alert()).render(member(), "sms", odd)
+    assert msg == render(alert(), member(), "sms", link=odd)
