@@ -25,8 +25,8 @@ def create_app(settings: NotifySettings | None = None) -> FastAPI:
     channels = build_channels(settings)
     rate = settings.provider_rate_per_second
     limits = {name: TokenBucket(rate, burst=max(1, int(rate))) for name in channels}
-    # A bounded number of sends in flight per channel: a connection pool (httpx) slows
-    # down sharply with thousands of queued requests, and providers prefer it too.
+    # A bounded number of sends in flight per channel: providers prefer it, and a batch of
+    # thousands of sends should not queue thousands of requests in a connection pool.
     slots = {name: asyncio.Semaphore(settings.max_in_flight) for name in channels}
     deps = NotifyDeps(runtime, settings, channels, limits, slots)
     handlers.register(deps)

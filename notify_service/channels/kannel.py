@@ -12,8 +12,8 @@ delivery`` (or ``Sent.`` with ``immediate-sendsms-reply``); 4xx with a reason
 routable. Do not try again.``) are permanent; 5xx (``Sending failed.``, ``Temporal
 failure, try again later.``) are transient.
 
-The password travels in the query string (Kannel's design): the service holds httpx's
-logger at WARNING, and no error message here contains the URL.
+The password travels in the query string (Kannel's design): aiohttp does not log
+request URLs, and no error message here contains the URL.
 """
 
 from __future__ import annotations

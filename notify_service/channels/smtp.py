@@ -4,6 +4,11 @@ The ``Message-ID`` is derived from the delivery key, so a retried send carries t
 id and mail systems and people can recognise the duplicate (and the delivery log can be
 matched to a mailbox). STARTTLS or implicit TLS are optional, with a timeout.
 
+Connections are kept and reused (connect, EHLO, STARTTLS and AUTH once, then one
+MAIL/RCPT/DATA per message): a connection per message cost more than the message.
+A connection idle for longer than ``IDLE_REUSE_S`` is closed rather than reused (servers
+drop idle clients), and one in an unknown state after an error is discarded.
+
 SMTP replies map to our errors by class: 4xx (greylisting, mailbox busy) is transient,
 5xx (unknown user, relaying denied) permanent; connection problems and timeouts are
 transient.
@@ -11,9 +16,11 @@ transient.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import ssl
+import time
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -22,6 +29,7 @@ import aiosmtplib
 
 from notify_service.channels.base import OutgoingMessage, PermanentError, SendResult, TransientError
 
+IDLE_REUSE_S = 20.0  # well below common server idle timeouts (Postfix 300 s, aiosmtpd 300 s)
 ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 DELIVERY_HEADER = "X-Timpora-Delivery"
 
@@ -55,11 +63,15 @@ class SmtpChannel:
         *,
         use_tls: bool = False,
         tls_context: ssl.SSLContext | None = None,
+        pool_size: int = 16,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.username, self.password = username or None, password or None
         self.starttls, self.use_tls, self.tls_context = starttls, use_tls, tls_context
         self.timeout = timeout
+        self.pool_size = pool_size
+        self._idle: list[tuple[float, aiosmtplib.SMTP]] = []  # (idle since, connection)
+        self.connections_opened = 0  # for operators and tests
 
     def build(self, msg: OutgoingMessage) -> EmailMessage:
         email = EmailMessage()
@@ -77,22 +89,52 @@ class SmtpChannel:
         if not ADDRESS.match(msg.to_address.strip()):
             raise PermanentError("smtp: invalid recipient address")
         email = self.build(msg)
+        client: aiosmtplib.SMTP | None = None
+        state = "broken"  # how to check the connection back in: clean, reset, broken
         try:
-            await aiosmtplib.send(email, **self._options())
+            client = await self._checkout()
+            await client.send_message(email)
+            state = "clean"
         except aiosmtplib.SMTPRecipientsRefused as exc:
+            state = "clean"  # aiosmtplib sent RSET itself
             codes = [r.code for r in exc.recipients]
             error = f"smtp: recipient refused ({', '.join(map(str, codes))})"
             if codes and all(400 <= c < 500 for c in codes):
                 raise TransientError(error) from exc
             raise PermanentError(error) from exc
         except aiosmtplib.SMTPResponseException as exc:
+            state = "reset"  # a reply, so the session is in step; RSET before reuse
             error = f"smtp {exc.code}: {exc.message}"[:200]
             if 400 <= exc.code < 500:
                 raise TransientError(error) from exc
             raise PermanentError(error) from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise TransientError(f"smtp: {type(exc).__name__}") from exc
+        finally:
+            if client is not None:
+                await self._checkin(client, state)
         return SendResult(provider_message_id=str(email["Message-ID"]))
+
+    async def _checkout(self) -> aiosmtplib.SMTP:
+        """An idle connection used recently, or a new one (connect, EHLO, TLS, AUTH)."""
+        while self._idle:
+            since, client = self._idle.pop()
+            if client.is_connected and time.monotonic() - since < IDLE_REUSE_S:
+                return client
+            await _close(client)
+        client = aiosmtplib.SMTP(**self._options())
+        await client.connect()
+        self.connections_opened += 1
+        return client
+
+    async def _checkin(self, client: aiosmtplib.SMTP, state: str) -> None:
+        if state != "broken" and client.is_connected and len(self._idle) < self.pool_size:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+                if state == "reset":
+                    await client.rset()
+                self._idle.append((time.monotonic(), client))
+                return
+        await _close(client)
 
     def _options(self) -> dict[str, Any]:
         options: dict[str, Any] = {
@@ -109,4 +151,15 @@ class SmtpChannel:
         return options
 
     async def aclose(self) -> None:
-        """Nothing to close: one SMTP connection per message (alerts are few per member)."""
+        """QUIT every idle connection."""
+        idle, self._idle = self._idle, []
+        for _, client in idle:
+            await _close(client)
+
+
+async def _close(client: aiosmtplib.SMTP) -> None:
+    """QUIT politely; a connection that is already gone is just dropped."""
+    if client.is_connected:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+            await client.quit()
+    client.close()

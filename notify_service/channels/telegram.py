@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
-
 from notify_service.channels.base import (
+    HttpAnswer,
     HttpChannel,
     OutgoingMessage,
     PermanentError,
@@ -67,7 +66,7 @@ class TelegramChannel(HttpChannel):
         response = await self.request("POST", self.url, json=self.body(msg))
         return self._result(response)
 
-    def _result(self, response: httpx.Response) -> SendResult:
+    def _result(self, response: HttpAnswer) -> SendResult:
         data = json_or_none(response)
         data = data if isinstance(data, dict) else {}
         if 200 <= response.status_code < 300:

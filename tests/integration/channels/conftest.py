@@ -124,7 +124,9 @@ async def smtp_gw() -> AsyncIterator[SmtpGateway]:
 
 
 @pytest.fixture
-def smtp(smtp_gw: SmtpGateway) -> SmtpChannel:
-    return SmtpChannel(
+async def smtp(smtp_gw: SmtpGateway) -> AsyncIterator[SmtpChannel]:
+    channel = SmtpChannel(
         smtp_gw.host, smtp_gw.port, "timpora-alert@imigrasi.example.go.id", timeout=2
     )
+    yield channel
+    await channel.aclose()

@@ -125,3 +125,42 @@ async def test_invalid_address_is_permanent(
 ) -> None:
     with pytest.raises(PermanentError, match="invalid recipient"):
         await smtp.send(outgoing(**email_message(to_address=address)))
+
+
+# --------------------------------------------------------------------------- connection reuse
+
+
+async def test_one_connection_carries_successive_messages(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    for i in range(5):
+        await smtp.send(outgoing(**email_message(delivery_key=f"k{i}")))
+    assert len(smtp_gw.received) == 5
+    assert smtp.connections_opened == 1
+
+
+async def test_a_dropped_or_stale_connection_is_replaced_not_used(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from notify_service.channels import smtp as module
+
+    await smtp.send(outgoing(**email_message(delivery_key="a")))
+    [(_, client)] = smtp._idle
+    client.close()  # the server went away while the connection was idle
+    await smtp.send(outgoing(**email_message(delivery_key="b")))
+    assert smtp.connections_opened == 2
+    monkeypatch.setattr(module, "IDLE_REUSE_S", 0.0)  # idle too long: not trusted
+    await smtp.send(outgoing(**email_message(delivery_key="c")))
+    assert smtp.connections_opened == 3
+    assert [r.meta["mail_from"] for r in smtp_gw.received] == [SENDER] * 3
+
+
+async def test_the_connection_stays_usable_after_a_refused_recipient(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    smtp_gw.script.fail(1, 550)
+    with pytest.raises(PermanentError):
+        await smtp.send(outgoing(**email_message(delivery_key="x")))
+    await smtp.send(outgoing(**email_message(delivery_key="y")))
+    assert [r.to for r in smtp_gw.received] == ["camat.satui@example.org"]
+    assert smtp.connections_opened == 1

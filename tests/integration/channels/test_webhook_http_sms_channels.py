@@ -86,7 +86,7 @@ async def test_webhook_unreachable_is_transient(
 ) -> None:
     url = webhook_rx.url
     await webhook_rx.go_down()
-    with pytest.raises(TransientError, match="ConnectError"):
+    with pytest.raises(TransientError, match="ClientConnectorError"):
         await webhook.send(outgoing(to_address=url))
 
 
