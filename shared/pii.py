@@ -130,8 +130,18 @@ def mask_value(field: str, value: Any) -> Any:
 # --------------------------------------------------------------------------- free text
 
 
-def _known_pattern(values: Iterable[str]) -> re.Pattern[str] | None:
-    words = sorted({v.strip() for v in values if v and len(v.strip()) >= 3}, key=len, reverse=True)
+def _known_pattern(values: Iterable[str], text: str) -> re.Pattern[str] | None:
+    """An alternation of the ``values`` that occur in ``text`` (case-insensitively).
+
+    Compiling costs ~0.6 ms per report and most free text names nobody, so only the
+    words present are compiled (the regex then decides on word boundaries).
+    """
+    lowered = text.casefold()
+    words = sorted(
+        {w for v in values if v and len(w := v.strip()) >= 3 and w.casefold() in lowered},
+        key=len,
+        reverse=True,
+    )
     return _compile_known(tuple(words)) if words else None
 
 
@@ -149,9 +159,9 @@ def scrub_text(text: str | None, names: Sequence[str] = (), documents: Sequence[
     """
     if not text:
         return text or ""
-    if pattern := _known_pattern(documents):
+    if pattern := _known_pattern(documents, text):
         text = pattern.sub(lambda m: mask_passport(m.group(0)) or STARS, text)
-    if pattern := _known_pattern(names):
+    if pattern := _known_pattern(names, text):
         text = pattern.sub(lambda m: mask_name(m.group(0)) or STARS, text)
     text = EMAIL_TOKEN.sub(lambda m: mask_email(m.group(0)) or STARS, text)
     text = PHONE_TOKEN.sub(lambda m: mask_phone(m.group(0)) or STARS, text)

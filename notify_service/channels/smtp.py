@@ -16,12 +16,13 @@ transient.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import re
 import ssl
 import time
-from email.message import EmailMessage
+from email.header import Header
 from email.utils import formatdate
 from typing import Any
 
@@ -45,6 +46,13 @@ def message_id(delivery_key: str, sender: str) -> str:
 def one_line(value: str) -> str:
     """Header values never contain line breaks (header injection)."""
     return " ".join(value.split())
+
+
+def _header_value(value: str) -> str:
+    """ASCII as is; anything else as RFC 2047 encoded words (folded with CRLF)."""
+    if value.isascii():
+        return value
+    return Header(value, "utf-8").encode().replace("\n", "\r\n")
 
 
 class SmtpChannel:
@@ -73,27 +81,45 @@ class SmtpChannel:
         self._idle: list[tuple[float, aiosmtplib.SMTP]] = []  # (idle since, connection)
         self.connections_opened = 0  # for operators and tests
 
-    def build(self, msg: OutgoingMessage) -> EmailMessage:
-        email = EmailMessage()
-        email["From"] = self.sender
-        email["To"] = one_line(msg.to_address)
-        email["Subject"] = one_line(msg.subject)
-        email["Date"] = formatdate(localtime=False, usegmt=True)
-        email["Message-ID"] = message_id(msg.delivery_key, self.sender)
-        email[DELIVERY_HEADER] = one_line(msg.delivery_key)
-        email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies back
-        email.set_content(msg.text)
-        return email
+    def build(self, msg: OutgoingMessage) -> bytes:
+        """The message as RFC 5322 bytes (CRLF), plain text in UTF-8.
+
+        Written directly rather than through ``email.message.EmailMessage``, whose header
+        registry cost ~1 ms per message. Header values are single lines (no injection);
+        a non-ASCII subject is RFC 2047-encoded; a body that is not short-lined ASCII
+        goes as base64.
+        """
+        headers = [
+            ("From", one_line(self.sender)),
+            ("To", one_line(msg.to_address)),
+            ("Subject", _header_value(one_line(msg.subject))),
+            ("Date", formatdate(localtime=False, usegmt=True)),
+            ("Message-ID", message_id(msg.delivery_key, self.sender)),
+            (DELIVERY_HEADER, _header_value(one_line(msg.delivery_key))),
+            ("Auto-Submitted", "auto-generated"),  # RFC 3834: no auto-replies back
+            ("MIME-Version", "1.0"),
+            ("Content-Type", 'text/plain; charset="utf-8"'),
+        ]
+        lines = msg.text.splitlines() or [""]
+        if msg.text.isascii() and all(len(line) <= 998 for line in lines):
+            headers.append(("Content-Transfer-Encoding", "7bit"))
+            body = "\r\n".join(lines)
+        else:
+            headers.append(("Content-Transfer-Encoding", "base64"))
+            body = base64.encodebytes(msg.text.encode()).decode().replace("\n", "\r\n")
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+        return f"{head}\r\n{body}\r\n".encode()
 
     async def send(self, msg: OutgoingMessage) -> SendResult:
         if not ADDRESS.match(msg.to_address.strip()):
             raise PermanentError("smtp: invalid recipient address")
-        email = self.build(msg)
+        data = self.build(msg)
+        recipient = msg.to_address.strip()
         client: aiosmtplib.SMTP | None = None
         state = "broken"  # how to check the connection back in: clean, reset, broken
         try:
             client = await self._checkout()
-            await client.send_message(email)
+            await client.sendmail(self.sender, [recipient], data)
             state = "clean"
         except aiosmtplib.SMTPRecipientsRefused as exc:
             state = "clean"  # aiosmtplib sent RSET itself
@@ -113,7 +139,7 @@ class SmtpChannel:
         finally:
             if client is not None:
                 await self._checkin(client, state)
-        return SendResult(provider_message_id=str(email["Message-ID"]))
+        return SendResult(provider_message_id=message_id(msg.delivery_key, self.sender))
 
     async def _checkout(self) -> aiosmtplib.SMTP:
         """An idle connection used recently, or a new one (connect, EHLO, TLS, AUTH)."""

@@ -545,3 +545,32 @@ def test_mask_json_never_lets_a_subject_passport_through(people: list[tuple[str,
     for passport, name in people:
         assert passport not in text
         assert name not in text
+
+
+_PIECES = [*"aAiIİıßSsKkÅåΩω ", "Zhang", "Wei", "İlker", "STRASSE", "straße"]
+_TRICKY = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    names=st.lists(_TRICKY, max_size=4),
+    text=_TRICKY.map(lambda t: t * 2),
+)
+def test_only_names_present_are_compiled_and_the_result_is_unchanged(
+    names: list[str], text: str
+) -> None:
+    """The presence pre-check never skips a name the full alternation would mask."""
+    import re
+
+    from shared import pii
+
+    words = sorted({n.strip() for n in names if len(n.strip()) >= 3}, key=len, reverse=True)
+    expected = text
+    if words:
+        expected = pii._compile_known(tuple(words)).sub(
+            lambda m: pii.mask_name(m.group(0)) or pii.STARS, text
+        )
+    got = text
+    if pattern := pii._known_pattern(names, text):
+        got = pattern.sub(lambda m: pii.mask_name(m.group(0)) or pii.STARS, text)
+    assert got == expected, re.escape(text)

@@ -164,3 +164,22 @@ async def test_the_connection_stays_usable_after_a_refused_recipient(
     await smtp.send(outgoing(**email_message(delivery_key="y")))
     assert [r.to for r in smtp_gw.received] == ["camat.satui@example.org"]
     assert smtp.connections_opened == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ASCII only\nsecond line\n.\n..a line starting with a dot",
+        "Bahasa dan 中文 — ringkasan\nbaris dua",
+        "x" * 2000,  # longer than SMTP's 998-character line limit
+        "",
+    ],
+)
+async def test_bodies_arrive_exactly_as_written(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make, text: str
+) -> None:
+    await smtp.send(outgoing(**email_message(text=text, subject="Peringatan — Kec. Satui 中文")))
+    [received] = smtp_gw.received
+    # SMTP carries CRLF line ends; a mail client shows them as line breaks
+    assert received.text.replace("\r\n", "\n").rstrip("\n") == text.rstrip("\n")
+    assert received.subject == "Peringatan — Kec. Satui 中文"
