@@ -521,6 +521,7 @@ class AlertMessages:
         self.alert, self.max_sms_segments = alert, max_sms_segments
         self._scrubbed: str | None = None
         self._shared: dict[tuple[str, str, int], tuple[str, RenderedMessage]] = {}
+        self._contexts: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
 
     def render(
         self, member: Member, channel: str, link: str, language: str | None = None
@@ -541,8 +542,11 @@ class AlertMessages:
         if self._scrubbed is None:
             self._scrubbed = scrub_report_text(self.alert.report)
         alert, scrubbed = self.alert, self._scrubbed
-        ctx = _context(alert, language, link)
-        subject = _one_line(_template("subject", language, ctx))[:SUBJECT_MAX]
+        if (language, link) not in self._contexts:  # shared by the channels
+            ctx = _context(alert, language, link)
+            subject = _one_line(_template("subject", language, ctx))[:SUBJECT_MAX]
+            self._contexts[language, link] = ctx, subject
+        ctx, subject = self._contexts[language, link]
         if channel == "sms":
             sms = _sms(alert, language, ctx, self.max_sms_segments, scrubbed)
             return RenderedMessage(subject, *sms)
