@@ -28,6 +28,7 @@ from typing import Any
 from bench.common import RESULTS, say
 from bench.table import ratios, render
 from bench.workload import Workload, bench_directory, bench_kecamatan
+from notify_service.sinks import Sinks
 
 PARTS = ("ceiling", "alertmanager", "pipeline")  # the order they run in
 DEFAULT_DATABASE = "postgresql+asyncpg://timpora:timpora@127.0.0.1:55432/timpora"
@@ -52,6 +53,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="20,40",
         help="fixed offered rates in reports/s, or a share of the measured maximum ('50%%'); "
         "empty for none",
+    )
+    parser.add_argument(
+        "--job",
+        choices=("teams", "webhook"),
+        default="teams",
+        help="what the pipeline delivers: 'teams' = the seed directory's members over SMS, "
+        "email, Telegram and WhatsApp (~3.4 deliveries per report); 'webhook' = one signed "
+        "webhook POST per alert, the job Alertmanager does in its peer run",
     )
     parser.add_argument(
         "--rate-seconds", type=float, default=20.0, help="length of each fixed-rate phase"
@@ -127,7 +136,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     database = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
     if not database.startswith("postgresql+asyncpg://"):
         raise SystemExit(f"DATABASE_URL must point at PostgreSQL (got {database.split(':')[0]})")
-    teams = bench_directory()
+    sinks = Sinks()
+    teams = bench_directory(webhook=f"{sinks.base_url}/hook" if args.job == "webhook" else None)
     workload = Workload.from_directory(teams)
     result: dict[str, Any] = {
         "started": stamp,
@@ -149,6 +159,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "profile": args.profile or None,
             "instances": args.instance_counts or None,
             "service_env": args.env_pairs or None,
+            "job": args.job,
             "workload": "illegal_work over 34 kecamatan of 63.10/63.02, distinct passports; "
             f"{workload.expected_deliveries(args.n)} deliveries for N reports",
         },
@@ -196,6 +207,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 rate_seconds=args.rate_seconds,
                 warmup=args.warmup,
                 skip_max=args.no_max,
+                sinks=sinks,
             )
         result["ratios"] = ratios(result)
     except BaseException as exc:  # Ctrl-C included: the partial result says why it stops

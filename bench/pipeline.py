@@ -503,10 +503,11 @@ async def run_pipeline(
     rate_seconds: float,
     warmup: int,
     skip_max: bool = False,
+    sinks: Sinks | None = None,
 ) -> dict[str, Any]:
     """Start the stack, run warm-up, the max phase and the fixed-rate phases."""
     out: dict[str, Any] = {"partitions": config.partitions, "phases": {}}
-    async with PipelineHarness(config, workload, teams) as harness:
+    async with PipelineHarness(config, workload, teams, sinks=sinks or Sinks()) as harness:
         out["startup"] = harness.startup
         out["database"] = harness._db.name if harness._db else None
         out["topic_prefix"] = harness.prefix

@@ -24,7 +24,7 @@ import orjson
 
 from bench.common import ROOT
 from shared.directory import load_directory
-from shared.schemas import Level, Team
+from shared.schemas import Channel, Level, Member, Team
 
 TEAMS_FILE = ROOT / "config" / "teams.yaml"
 REGENCIES = ("63.10", "63.02")
@@ -33,12 +33,25 @@ NATIONALITIES = ("CHN", "VNM", "PHL", "MYS", "KOR", "IND")
 REF_PREFIX = "bench"
 
 
-def bench_directory(path: Path = TEAMS_FILE) -> list[Team]:
-    """The seed directory with every member's quiet hours cleared."""
+def bench_directory(path: Path = TEAMS_FILE, webhook: str | None = None) -> list[Team]:
+    """The seed directory with every member's quiet hours cleared.
+
+    With ``webhook`` (a URL), every team has one member instead: a webhook receiver at
+    that URL, so each alert is one signed POST — Alertmanager's job in its peer run.
+    """
     teams = load_directory(path)
     for team in teams:
         for member in team.members:
             member.quiet_hours = None
+        if webhook:
+            team.members = [
+                Member(
+                    member_id=f"hook-{team.team_id}",
+                    name="Webhook receiver",
+                    channels=[Channel.webhook],
+                    webhook_url=webhook,
+                )
+            ]
     return teams
 
 

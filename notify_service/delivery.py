@@ -29,7 +29,6 @@ from shared import topics
 from shared.db import insert_many_ignore, transaction
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import DELIVERIES
-from shared.pii import mask_json
 from shared.schemas import (
     AlertRouted,
     Channel,
@@ -113,24 +112,23 @@ async def send(deps: NotifyDeps, texts: AlertMessages, member: Member, row: Row)
     token = make_token(
         deps.settings.secret_key.get_secret_value(), alert.alert_id, member.member_id, TOKEN_TTL
     )
-    message = texts.render(member, row.channel, f"{deps.settings.public_base_url}/a/{token}")
-    outgoing = OutgoingMessage(
-        to_address=to,
-        subject=message.subject,
-        text=message.text,
-        delivery_key=row.delivery_id,
-        ack_code=alert.ack_code,
-        payload=dumps(mask_json(alert.model_dump(mode="json")))
-        if row.channel == Channel.webhook
-        else None,
-    )
+    if row.channel == Channel.webhook:  # machines get the masked alert, not a text
+        outgoing = OutgoingMessage(
+            to, "", "", row.delivery_id, payload=texts.webhook_payload, ack_code=alert.ack_code
+        )
+    else:
+        message = texts.render(member, row.channel, f"{deps.settings.public_base_url}/a/{token}")
+        outgoing = OutgoingMessage(
+            to, message.subject, message.text, row.delivery_id, ack_code=alert.ack_code
+        )
     limit = deps.limits.get(row.channel)
     slot = deps.slots.get(row.channel) or contextlib.nullcontext()
     try:
         if limit is not None:
             await limit.acquire()
         async with slot:
-            result = await asyncio.wait_for(channel.send(outgoing), SEND_TIMEOUT_S)
+            async with asyncio.timeout(SEND_TIMEOUT_S):  # no extra task, unlike wait_for
+                result = await channel.send(outgoing)
     except TransientError as exc:
         return Outcome(DeliveryStatus.failed, error=str(exc)[:500], retry_after=exc.retry_after)
     except PermanentError as exc:

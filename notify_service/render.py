@@ -35,14 +35,15 @@ import string
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from shared.pii import mask_name, mask_passport, scrub_report_text
+from shared.pii import mask_json, mask_name, mask_passport, scrub_report_text
 from shared.schemas import AlertReason, AlertRouted, Category, Member, Severity, Subject
 
 LANGUAGES = ("id", "en")
@@ -522,6 +523,11 @@ class AlertMessages:
         self._scrubbed: str | None = None
         self._shared: dict[tuple[str, str, int], tuple[str, RenderedMessage]] = {}
         self._contexts: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+
+    @cached_property
+    def webhook_payload(self) -> bytes:
+        """The alert as JSON with its personal data masked, for webhook receivers."""
+        return orjson.dumps(mask_json(self.alert.model_dump(mode="json")))
 
     def render(
         self, member: Member, channel: str, link: str, language: str | None = None
