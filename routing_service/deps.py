@@ -19,6 +19,7 @@ from shared.schemas import utcnow
 from shared.settings import RoutingSettings
 
 DIRECTORY_REFRESH_S = 30.0
+POLICY_CHECK_S = 1.0
 
 
 @dataclass
@@ -28,6 +29,7 @@ class RoutingDeps:
     directory: dict[str, list[str]] = field(default_factory=dict)  # code → team ids
     _policy: Policy | None = None
     _policy_mtime: float = 0.0
+    _policy_checked: float = 0.0
     _directory_at: float = 0.0
 
     @property
@@ -35,11 +37,15 @@ class RoutingDeps:
         return self.runtime.broker
 
     def policy(self) -> Policy:
-        """The routing policy, reloaded when its file changes (hot reload)."""
-        path = Path(self.settings.policy_file)
-        mtime = path.stat().st_mtime
-        if self._policy is None or mtime != self._policy_mtime:
-            self._policy, self._policy_mtime = load_policy(path), mtime
+        """The routing policy, reloaded when its file changes (hot reload; the file is
+        looked at once a second at most, not once per report)."""
+        now = time.monotonic()
+        if self._policy is None or now - self._policy_checked >= POLICY_CHECK_S:
+            path = Path(self.settings.policy_file)
+            mtime = path.stat().st_mtime
+            if self._policy is None or mtime != self._policy_mtime:
+                self._policy, self._policy_mtime = load_policy(path), mtime
+            self._policy_checked = now
         return self._policy
 
     async def refresh_directory(self, force: bool = False) -> None:

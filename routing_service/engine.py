@@ -124,9 +124,9 @@ async def route_batch(deps: RoutingDeps, reports: list[Report]) -> list[Outgoing
                 out += [alert_record(AlertRouted.model_validate(a)) for a in done[report.report_id]]
                 continue
             alerts = _apply(session, groups, plans[report.report_id], silences, now)
-            done[report.report_id] = [a.model_dump(mode="json") for a in alerts]
+            done[report.report_id] = [payload for _, payload in alerts]  # a repeat re-emits
             session.add(ProcessedReport(report_id=report.report_id, outputs=done[report.report_id]))
-            out += [alert_record(a) for a in alerts]
+            out += [alert_record(a) for a, _ in alerts]
     return out
 
 
@@ -152,9 +152,10 @@ def _apply(
     plan: Plan,
     silences: list[Any],
     now: datetime,
-) -> list[AlertRouted]:
-    """Open or update each target team's alert; muted and digest alerts are kept, not sent."""
-    alerts: list[AlertRouted] = []
+) -> list[tuple[AlertRouted, dict[str, Any]]]:
+    """Open or update each target team's alert; muted and digest alerts are kept, not sent.
+    Returns the alerts to send, each with its JSON form (dumped once, stored twice)."""
+    alerts: list[tuple[AlertRouted, dict[str, Any]]] = []
     for decision, target in plan.routes:
         row = groups.get((target.team_id, decision.group_key))
         if row is None:
@@ -173,13 +174,13 @@ def _apply(
             row.updated_at = now
             reason = AlertReason.update
         alert = _alert_message(plan, decision, target, row, reason, now)
+        row.last_payload = alert.model_dump(mode="json")
         if is_muted(silences, plan.report, target.team_id, target.code, now):
             row.status = "muted"
         elif decision.digest:
             row.status = "digest"
         else:
-            alerts.append(alert)
-        row.last_payload = alert.model_dump(mode="json")
+            alerts.append((alert, row.last_payload))
     return alerts
 
 

@@ -139,6 +139,11 @@ def normalize_code(text: str | None) -> str | None:
     """``"631006"``, ``"63.10.06"``, ``"63-10-06"`` → ``"63.10.06"`` if it exists, else None."""
     if not text or not isinstance(text, str) or len(text) > 20:
         return None
+    return _normalize_code(text)
+
+
+@lru_cache(maxsize=65536)  # every report carries codes, and the same few thousand recur
+def _normalize_code(text: str) -> str | None:
     code = _shape_code(text)
     return code if code and regions().exists(code) else None
 

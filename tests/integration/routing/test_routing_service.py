@@ -323,3 +323,17 @@ async def test_silenced_alerts_are_recorded_not_sent(kafka_settings: Settings, d
     # Everything about Satui is muted (kecamatan and kabupaten alerts); Angsana still flows.
     assert ("timpora-63.10.04", "muted") in statuses
     assert {r.key for r in records} == {b"timpora-63.10", b"timpora-63.10.09"}
+
+
+async def test_a_report_twice_in_one_batch_is_routed_once(
+    kafka_settings: Settings, db: str
+) -> None:
+    """A redelivery can land in the same consumed batch as the original."""
+    once = report()
+    async with running(routing_settings(kafka_settings, db)):
+        await publish(kafka_settings, once, once)
+        records = await consume(kafka_settings, topics.ALERTS_ROUTED, 4, settle=1.0)
+    alerts = values(records)
+    assert len(alerts) == 4  # 2 teams; the repeat re-emits the same two alerts
+    assert len({(a["alert_id"], a["version"]) for a in alerts}) == 2
+    assert {a["reason"] for a in alerts} == {"new"}
