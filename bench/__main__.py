@@ -31,6 +31,7 @@ from bench.workload import Workload, bench_directory, bench_kecamatan
 from notify_service.sinks import Sinks
 
 PARTS = ("ceiling", "alertmanager", "pipeline")  # the order they run in
+JOBS = ("teams", "webhook")
 DEFAULT_DATABASE = "postgresql+asyncpg://timpora:timpora@127.0.0.1:55432/timpora"
 
 
@@ -50,17 +51,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--rates",
-        default="20,40",
+        default="100,200",
         help="fixed offered rates in reports/s, or a share of the measured maximum ('50%%'); "
         "empty for none",
     )
     parser.add_argument(
         "--job",
-        choices=("teams", "webhook"),
-        default="teams",
-        help="what the pipeline delivers: 'teams' = the seed directory's members over SMS, "
-        "email, Telegram and WhatsApp (~3.4 deliveries per report); 'webhook' = one signed "
-        "webhook POST per alert, the job Alertmanager does in its peer run",
+        default="teams,webhook",
+        help="what the pipeline delivers, one pipeline run each (comma-separated): 'teams' = "
+        "the seed directory's members over SMS, email, Telegram and WhatsApp (~3.4 "
+        "deliveries per report); 'webhook' = one signed webhook POST per alert, the job "
+        "Alertmanager does in its peer run",
     )
     parser.add_argument(
         "--rate-seconds", type=float, default=20.0, help="length of each fixed-rate phase"
@@ -121,6 +122,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if unknown := set(args.instance_counts) - {"ingest", "routing", "notify"}:
         parser.error(f"--instances: unknown service(s) {', '.join(sorted(unknown))}")
     args.rate_list = [r.strip() for r in args.rates.split(",") if r.strip()]
+    args.jobs = [j.strip() for j in args.job.split(",") if j.strip()]
+    if unknown := set(args.jobs) - set(JOBS):
+        parser.error(f"--job: unknown job(s) {', '.join(sorted(unknown))}; known: {JOBS}")
     return args
 
 
@@ -136,8 +140,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     database = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
     if not database.startswith("postgresql+asyncpg://"):
         raise SystemExit(f"DATABASE_URL must point at PostgreSQL (got {database.split(':')[0]})")
-    sinks = Sinks()
-    teams = bench_directory(webhook=f"{sinks.base_url}/hook" if args.job == "webhook" else None)
+    teams = bench_directory()
     workload = Workload.from_directory(teams)
     result: dict[str, Any] = {
         "started": stamp,
@@ -159,7 +162,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "profile": args.profile or None,
             "instances": args.instance_counts or None,
             "service_env": args.env_pairs or None,
-            "job": args.job,
+            "jobs": args.jobs,
             "workload": "illegal_work over 34 kecamatan of 63.10/63.02, distinct passports; "
             f"{workload.expected_deliveries(args.n)} deliveries for N reports",
         },
@@ -198,17 +201,24 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 instances=args.instance_counts,
                 service_env=args.env_pairs,
             )
-            result["pipeline"] = await run_pipeline(
-                config,
-                workload,
-                teams,
-                n=args.n,
-                rates=args.rate_list,
-                rate_seconds=args.rate_seconds,
-                warmup=args.warmup,
-                skip_max=args.no_max,
-                sinks=sinks,
-            )
+            result["pipelines"] = {}
+            for job in args.jobs:
+                sinks = Sinks()
+                job_teams = (
+                    bench_directory(webhook=f"{sinks.base_url}/hook") if job == "webhook" else teams
+                )
+                say(f"pipeline job: {job}")
+                result["pipelines"][job] = await run_pipeline(
+                    config,
+                    Workload.from_directory(job_teams),
+                    job_teams,
+                    n=args.n,
+                    rates=args.rate_list,
+                    rate_seconds=args.rate_seconds,
+                    warmup=args.warmup,
+                    skip_max=args.no_max,
+                    sinks=sinks,
+                )
         result["ratios"] = ratios(result)
     except BaseException as exc:  # Ctrl-C included: the partial result says why it stops
         result["error"] = f"{type(exc).__name__}: {exc}"

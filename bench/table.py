@@ -15,20 +15,30 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 3) if a and b else None
 
 
+def pipelines(result: dict[str, Any]) -> dict[str, Any]:
+    """Pipeline results by job (``teams``, ``webhook``); older files had one ``pipeline``."""
+    if "pipelines" in result:
+        return dict(result["pipelines"])
+    return {"teams": result["pipeline"]} if "pipeline" in result else {}
+
+
 def ratios(result: dict[str, Any]) -> dict[str, Any]:
-    """Pipeline against the ceiling and against Alertmanager (max phase)."""
-    phase = result.get("pipeline", {}).get("phases", {}).get("max")
+    """Each job's pipeline (max phase) against the ceiling and against Alertmanager."""
     ceiling = result.get("ceiling", {}).get("msgs_per_s")
     peer = result.get("alertmanager", {}).get("alerts_per_s")
-    if not phase:
-        return {}
-    reports, deliveries = phase["reports_per_s"], phase["deliveries_per_s"]
-    return {
-        "pipeline_reports_per_ceiling_msgs": _ratio(reports, ceiling),
-        "pipeline_reports_per_alertmanager_alerts": _ratio(reports, peer),
-        "pipeline_deliveries_per_alertmanager_alerts": _ratio(deliveries, peer),
-        "bars": {"vs_ceiling": 0.5, "vs_alertmanager": 1.0},
-    }
+    out: dict[str, Any] = {}
+    for job, pipeline in pipelines(result).items():
+        phase = pipeline.get("phases", {}).get("max")
+        if not phase:
+            continue
+        reports, deliveries = phase["reports_per_s"], phase["deliveries_per_s"]
+        out[job] = {
+            "pipeline_reports_per_ceiling_msgs": _ratio(reports, ceiling),
+            "pipeline_reports_per_alertmanager_alerts": _ratio(reports, peer),
+            "pipeline_deliveries_per_alertmanager_alerts": _ratio(deliveries, peer),
+            "bars": {"vs_ceiling": 0.5, "vs_alertmanager": 1.0},
+        }
+    return out
 
 
 def render(result: dict[str, Any]) -> str:
@@ -56,21 +66,23 @@ def render(result: dict[str, Any]) -> str:
 
     if c := result.get("ceiling"):
         row(f"ceiling: aiokafka pass-through ({c['messages']})", c["msgs_per_s"], None, None, None)
-    phases = result.get("pipeline", {}).get("phases", {})
-    for p in phases.values():
-        label = "max" if p["offered_rate"] is None else f"offered {p['offered_rate']:.0f}/s"
-        row(
-            f"pipeline {label} ({p['n']} reports)",
-            p["reports_per_s"],
-            p["deliveries_per_s"],
-            p["latency_ms"]["first_claimed"],
-            p["complete"],
-        )
-        sent = p["latency_ms"]["all_sent"]
-        lines.append(
-            f"{'':<4}every member sent: p50 {_num(sent['p50'])} ms, p99 {_num(sent['p99'])} ms; "
-            f"steady {_num(p['steady_reports_per_s'])} reports/s; fed at {_num(p['fed_rate'])}/s"
-        )
+    jobs = pipelines(result)
+    for job, pipeline in jobs.items():
+        for p in pipeline.get("phases", {}).values():
+            label = "max" if p["offered_rate"] is None else f"offered {p['offered_rate']:.0f}/s"
+            row(
+                f"{job}: {label} ({p['n']} reports)",
+                p["reports_per_s"],
+                p["deliveries_per_s"],
+                p["latency_ms"]["first_claimed"],
+                p["complete"],
+            )
+            sent = p["latency_ms"]["all_sent"]
+            lines.append(
+                f"{'':<4}every member sent: p50 {_num(sent['p50'])} ms, p99 "
+                f"{_num(sent['p99'])} ms; steady {_num(p['steady_reports_per_s'])} reports/s; "
+                f"fed at {_num(p['fed_rate'])}/s"
+            )
     if am := result.get("alertmanager"):
         row(
             f"Alertmanager ({am['n']} alerts)",
@@ -79,13 +91,23 @@ def render(result: dict[str, Any]) -> str:
             am["latency_ms"],
             am["complete"],
         )
-    if phases:
+    if jobs:
         lines += [
             "",
+            "teams = the seed directory's members by SMS, email, Telegram, WhatsApp",
+            "webhook = one signed webhook per alert (Alertmanager's job)",
             "pipeline latency = written to reports.raw -> first delivery row recorded "
             "(created_at); Alertmanager = POST -> webhook received",
+        ]
+    all_phases: dict[str, Any] = {}
+    for job, pipeline in jobs.items():
+        phases = pipeline.get("phases", {})
+        all_phases |= {f"{job} {name}": p for name, p in phases.items()}
+        if not phases:
+            continue
+        lines += [
             "",
-            "stages: records/s while busy (caught up after s)",
+            f"{job}: stages: records/s while busy (caught up after s)",
             f"{'':<10}" + "".join(f"{n:>24}" for n in phases),
         ]
         for stage in ("ingest", "routing", "notify"):
@@ -98,7 +120,7 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"{stage:<10}" + "".join(f"{c:>24}" for c in cells))
         lines += [
             "",
-            "resources: CPU s (% of one core), peak RSS MB; other = rest of the machine",
+            f"{job}: resources: CPU s (% of one core), peak RSS MB; other = rest of the machine",
         ]
         lines.append(f"{'':<12}" + "".join(f"{n:>24}" for n in phases))
         names = list(next(iter(phases.values()))["resources"])
@@ -115,6 +137,7 @@ def render(result: dict[str, Any]) -> str:
                         f"{r['cpu_s']:.1f} ({r['cpu_pct_of_core']:.0f}%) {r['peak_rss_mb']:.0f}"
                     )
             lines.append(f"{proc:<12}" + "".join(f"{c:>24}" for c in cells))
+    phases = all_phases
     busy = [
         (name, p["resources"]["other"]["cpu_pct_of_core"])
         for name, p in phases.items()
@@ -126,12 +149,12 @@ def render(result: dict[str, Any]) -> str:
             + ", ".join(f"{n} ({pct:.0f}% of a core)" for n, pct in busy)
             + ": numbers are skewed; rerun on a quiet machine"
         )
-    if r := result.get("ratios"):
+    for job, r in (result.get("ratios") or {}).items():
         lines += [
             "",
-            "pipeline/ceiling (reports/s / msgs/s): "
+            f"{job}: pipeline/ceiling (reports/s / msgs/s): "
             f"{_num(r['pipeline_reports_per_ceiling_msgs'], 3)} (bar >= {r['bars']['vs_ceiling']})",
-            f"pipeline/Alertmanager (reports/s / alerts/s): "
+            f"{job}: pipeline/Alertmanager (reports/s / alerts/s): "
             f"{_num(r['pipeline_reports_per_alertmanager_alerts'], 3)}"
             f" (bar >= {r['bars']['vs_alertmanager']}); deliveries/s / alerts/s: "
             f"{_num(r['pipeline_deliveries_per_alertmanager_alerts'], 3)}",
