@@ -99,6 +99,8 @@ def batch_subscriber(
         ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=_parse_lenient,
         decoder=_raw_records,
+        fetch_min_bytes=settings.fetch_min_bytes,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
         **kwargs,
     )
 
