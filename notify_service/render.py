@@ -535,7 +535,8 @@ class AlertMessages:
         language = _language(language, member)
         if len(link) > len(_STAND_IN) or not _LINK_SAFE.issuperset(link):
             return self._render(channel, language, link)
-        key = (channel, language, len(link))
+        kind = channel if channel in ("sms", "email") else "chat"  # Telegram = WhatsApp text
+        key = (kind, language, len(link))
         if key not in self._shared:
             stand_in = _STAND_IN[: len(link)]
             self._shared[key] = (stand_in, self._render(channel, language, stand_in))
