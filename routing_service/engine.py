@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing_service.deps import RoutingDeps
@@ -119,15 +119,66 @@ async def route_batch(deps: RoutingDeps, reports: list[Report]) -> list[Outgoing
         groups = await _open_groups(
             session, {(t.team_id, d.group_key) for p in plans.values() for d, t in p.routes}, now
         )
+        new = NewRows()
         for report in reports:
             if report.report_id in done:
                 out += [alert_record(AlertRouted.model_validate(a)) for a in done[report.report_id]]
                 continue
-            alerts = _apply(session, groups, plans[report.report_id], silences, now)
+            alerts = _apply(new, groups, plans[report.report_id], silences, now)
             done[report.report_id] = [payload for _, payload in alerts]  # a repeat re-emits
-            session.add(ProcessedReport(report_id=report.report_id, outputs=done[report.report_id]))
+            new.processed.append({"report_id": report.report_id, "outputs": done[report.report_id]})
             out += [alert_record(a) for a, _ in alerts]
+        await new.write(session)
     return out
+
+
+@dataclass(slots=True)
+class NewAlert:
+    """An alert opened in this batch, as a plain record (same attributes as ``AlertRow``).
+
+    New rows are written with one executemany per table at the end of the batch: ORM
+    objects and the unit of work cost about a quarter of routing's CPU. Alerts read from
+    the database stay ``AlertRow`` objects, updated by the session as before.
+    """
+
+    alert_id: str
+    team_id: str
+    group_key: str
+    level: str
+    jurisdiction_code: str
+    ack_code: str
+    version: int
+    occurrence_count: int
+    escalation_step: int
+    status: str
+    report_ids: list[str]
+    matched_rules: list[str]
+    severity: str
+    category: str
+    window_ends_at: datetime
+    escalate_after_s: int | None
+    created_at: datetime
+    updated_at: datetime
+    last_payload: dict[str, Any]
+
+
+@dataclass
+class NewRows:
+    """What a batch inserts: alerts, escalation timers, processed-report records."""
+
+    alerts: list[NewAlert] = field(default_factory=list)
+    timers: list[dict[str, Any]] = field(default_factory=list)
+    processed: list[dict[str, Any]] = field(default_factory=list)
+
+    async def write(self, session: AsyncSession) -> None:
+        alerts = [{name: getattr(a, name) for name in NewAlert.__slots__} for a in self.alerts]
+        for table, rows in (
+            (AlertRow.__table__, alerts),
+            (EscalationTimer.__table__, self.timers),
+            (ProcessedReport.__table__, self.processed),
+        ):
+            if rows:
+                await session.execute(insert(table), rows)
 
 
 async def _open_groups(
@@ -147,8 +198,8 @@ async def _open_groups(
 
 
 def _apply(
-    session: AsyncSession,
-    groups: dict[tuple[str, str], AlertRow],
+    new: NewRows,
+    groups: dict[tuple[str, str], AlertRow | NewAlert],
     plan: Plan,
     silences: list[Any],
     now: datetime,
@@ -160,11 +211,11 @@ def _apply(
         row = groups.get((target.team_id, decision.group_key))
         if row is None:
             row = _new_alert(plan.report, decision, target, now)
-            session.add(row)
+            new.alerts.append(row)
             groups[(target.team_id, decision.group_key)] = row
             if decision.escalate_after and not decision.digest:
-                session.add(
-                    EscalationTimer(alert_id=row.alert_id, due_at=now + decision.escalate_after)
+                new.timers.append(
+                    {"alert_id": row.alert_id, "due_at": now + decision.escalate_after}
                 )
             reason = AlertReason.new
         else:
@@ -184,12 +235,12 @@ def _apply(
     return alerts
 
 
-def _new_alert(report: Report, decision: RouteDecision, target: Target, now: datetime) -> AlertRow:
+def _new_alert(report: Report, decision: RouteDecision, target: Target, now: datetime) -> NewAlert:
     alert_id = new_id()
     window_end = (
         digest_period(decision.digest, now)[1] if decision.digest else now + decision.group_window
     )
-    return AlertRow(
+    return NewAlert(
         alert_id=alert_id,
         team_id=target.team_id,
         group_key=decision.group_key,
@@ -216,7 +267,7 @@ def _alert_message(
     plan: Plan,
     decision: RouteDecision,
     target: Target,
-    row: AlertRow,
+    row: AlertRow | NewAlert,
     reason: AlertReason,
     now: datetime,
 ) -> AlertRouted:
