@@ -267,9 +267,9 @@ async def send_and_record(
 ) -> list[Outgoing]:
     """Send claimed deliveries concurrently, then record outcomes and schedule what's next."""
     texts: dict[int, AlertMessages] = {}  # one per alert object: its members share texts
-    for alert, _, _ in claimed:
+    for alert, _, row in claimed:
         if id(alert) not in texts:
-            texts[id(alert)] = AlertMessages(alert, deps.settings.max_sms_segments)
+            texts[id(alert)] = AlertMessages(alert, deps.settings.max_sms_segments, row.alert)
     outcomes = await asyncio.gather(*(send(deps, texts[id(a)], m, row) for a, m, row in claimed))
     now = utcnow()
     events: list[Outgoing] = []

@@ -516,10 +516,13 @@ class AlertMessages:
     The result is exactly what :func:`render` gives for that member.
     """
 
-    def __init__(self, alert: AlertRouted, max_sms_segments: int = 2) -> None:
+    def __init__(
+        self, alert: AlertRouted, max_sms_segments: int = 2, dumped: dict[str, Any] | None = None
+    ) -> None:
         if max_sms_segments < 1:
             raise ValueError("max_sms_segments must be >= 1")
         self.alert, self.max_sms_segments = alert, max_sms_segments
+        self._dumped = dumped  # the alert as JSON, when the caller has it already
         self._scrubbed: str | None = None
         self._shared: dict[tuple[str, str, int], tuple[str, RenderedMessage]] = {}
         self._contexts: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
@@ -527,7 +530,7 @@ class AlertMessages:
     @cached_property
     def webhook_payload(self) -> bytes:
         """The alert as JSON with its personal data masked, for webhook receivers."""
-        return orjson.dumps(mask_json(self.alert.model_dump(mode="json")))
+        return orjson.dumps(mask_json(self._dumped or self.alert.model_dump(mode="json")))
 
     def render(
         self, member: Member, channel: str, link: str, language: str | None = None

@@ -25,6 +25,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 
 from shared.schemas import AlertRouted, Member, Report, Team, pii_paths
@@ -238,6 +239,14 @@ def _hide_rejected_original(obj: dict[str, Any]) -> None:
         obj["original_b64"] = "<original bytes hidden>"
 
 
+def _json_copy(obj: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of decoded JSON; an orjson round trip is ~10x faster than deepcopy."""
+    try:
+        return orjson.loads(orjson.dumps(obj))  # type: ignore[no-any-return]
+    except TypeError:  # not plain JSON (datetimes, non-string keys...): copy it slowly
+        return copy.deepcopy(obj)
+
+
 def mask_json(
     obj: Any, paths: Iterable[str] | type[BaseModel] | None = None, *, typed: bool = False
 ) -> Any:
@@ -253,7 +262,7 @@ def mask_json(
         chosen = pii_paths(paths)
     else:
         chosen = list(paths) if paths is not None else paths_for(obj)
-    out = copy.deepcopy(obj)
+    out = _json_copy(obj)
     for path in chosen:
         _mask_path(out, path.split("."), typed)
     _hide_rejected_original(out)
