@@ -132,14 +132,23 @@ def mask_value(field: str, value: Any) -> Any:
 
 
 def _known_pattern(values: Iterable[str], text: str) -> re.Pattern[str] | None:
-    """An alternation of the ``values`` that occur in ``text`` (case-insensitively).
+    """An alternation of the ``values`` that may occur in ``text``.
 
-    Compiling costs ~0.6 ms per report and most free text names nobody, so only the
-    words present are compiled (the regex then decides on word boundaries).
+    Compiling costs ~0.6 ms per report and most free text names nobody, so in ASCII text
+    an ASCII value is only compiled when it occurs (case-insensitively). Anything else is
+    always compiled: Unicode case-insensitive matching has cases (``İ``, ``ſ``, the Kelvin
+    sign) that no simple containment test reproduces.
     """
-    lowered = text.casefold()
+    ascii_text = text.isascii()
+    lowered = text.lower() if ascii_text else ""
     words = sorted(
-        {w for v in values if v and len(w := v.strip()) >= 3 and w.casefold() in lowered},
+        {
+            w
+            for v in values
+            if v
+            and len(w := v.strip()) >= 3
+            and (not ascii_text or not w.isascii() or w.lower() in lowered)
+        },
         key=len,
         reverse=True,
     )
