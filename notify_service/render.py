@@ -491,7 +491,16 @@ def _chat(alert: AlertRouted, language: str, ctx: dict[str, Any], scrubbed: str)
         return _utf16_length(message) <= CHAT_LIMIT
 
     hidden = len(alert.report.subjects) - len(shown)
-    return _fit(render_with, fits, text, subjects, CHAT_ELLIPSIS, hidden)
+    message = _fit(render_with, fits, text, subjects, CHAT_ELLIPSIS, hidden)
+    if fits(message):
+        return message
+    # Even the bare message is too long (absurdly long place names): cut what precedes the
+    # last line, which carries the ack code and the link.
+    head, _, tail = message.rpartition("\n")
+    room = CHAT_LIMIT - _utf16_length(tail) - _utf16_length(CHAT_ELLIPSIS) - 1
+    while _utf16_length(head) > room:
+        head = head[: max(0, len(head) - max(1, (_utf16_length(head) - room) // 2))]
+    return f"{head}{CHAT_ELLIPSIS}\n{tail}"
 
 
 def _language(language: str | None, member: Member) -> str:

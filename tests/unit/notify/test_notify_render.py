@@ -369,3 +369,15 @@ def test_a_link_outside_the_safe_alphabet_is_rendered_directly() -> None:
     odd = "https://tímpora.example/a/x~y"
     msg = AlertMessages(alert()).render(member(), "sms", odd)
     assert msg == render(alert(), member(), "sms", link=odd)
+
+
+@pytest.mark.parametrize("piece", ["Lokasi tambang ", "矿区 ", "🏕️ "])
+def test_chat_fits_even_with_absurd_place_names(piece: str) -> None:
+    """Place names are not shortened by fitting: the text before the last line is cut."""
+    place = piece * 2000
+    a = alert(
+        report=report(location=Location(kecamatan_code="63.10.04", place_name=place, address=place))
+    )
+    msg = render(a, member(), "telegram", link=LINK)
+    assert _utf16(msg.text) <= CHAT_LIMIT
+    assert msg.text.endswith(f"Balas OK {a.ack_code} untuk konfirmasi. Detail: {LINK}")
