@@ -457,7 +457,7 @@ def _sms(
     """The fitted SMS with its ``(segments, encoding)``."""
     shown = alert.report.subjects[:SMS_SUBJECTS]
     subjects = [gsm7_friendly(_subject_masked(s)) for s in shown]
-    text = gsm7_friendly(_one_line(scrubbed))
+    text = _one_line(gsm7_friendly(_one_line(scrubbed)))  # look-alikes may be spaces
     safe = ctx | {k: gsm7_friendly(ctx[k]) for k in SMS_STRINGS}
 
     def render_with(**changes: Any) -> str:

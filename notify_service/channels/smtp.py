@@ -115,47 +115,75 @@ class SmtpChannel:
             raise PermanentError("smtp: invalid recipient address")
         data = self.build(msg)
         recipient = msg.to_address.strip()
-        client: aiosmtplib.SMTP | None = None
-        state = "broken"  # how to check the connection back in: clean, reset, broken
         try:
-            client = await self._checkout()
-            await client.sendmail(self.sender, [recipient], data)
-            state = "clean"
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            state = "clean"  # aiosmtplib sent RSET itself
-            codes = [r.code for r in exc.recipients]
-            error = f"smtp: recipient refused ({', '.join(map(str, codes))})"
-            if codes and all(400 <= c < 500 for c in codes):
+            await self._transaction(recipient, data)
+        except aiosmtplib.SMTPRecipientRefused as exc:
+            error = f"smtp: recipient refused ({exc.code})"
+            if 400 <= exc.code < 500:
                 raise TransientError(error) from exc
             raise PermanentError(error) from exc
         except aiosmtplib.SMTPResponseException as exc:
-            state = "reset"  # a reply, so the session is in step; RSET before reuse
             error = f"smtp {exc.code}: {exc.message}"[:200]
             if 400 <= exc.code < 500:
                 raise TransientError(error) from exc
             raise PermanentError(error) from exc
+        except UnicodeEncodeError as exc:  # a non-ASCII address (no SMTPUTF8 here)
+            raise PermanentError("smtp: address is not ASCII") from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise TransientError(f"smtp: {type(exc).__name__}") from exc
-        finally:
-            if client is not None:
-                await self._checkin(client, state)
         return SendResult(provider_message_id=message_id(msg.delivery_key, self.sender))
 
-    async def _checkout(self) -> aiosmtplib.SMTP:
-        """An idle connection used recently, or a new one (connect, EHLO, TLS, AUTH)."""
+    async def _transaction(self, recipient: str, data: bytes) -> None:
+        """MAIL, RCPT, DATA on a pooled connection (SMTP replies raise as aiosmtplib does).
+
+        A reused connection found dead on MAIL (the server dropped it while it was idle and
+        we had not noticed yet) is replaced once by a fresh one: nothing was sent on it.
+        Never later: once DATA went out the server may have taken the message, and a
+        duplicate email is worse than a retry later.
+        """
+        client, reused = await self._checkout()
+        state = "broken"  # how to check the connection back in: clean, reset, broken
+        try:
+            try:
+                await client.mail(self.sender, options=_mail_options(client, data))
+            except (OSError, aiosmtplib.SMTPException) as exc:
+                if not (reused and _looks_dropped(exc)):
+                    raise
+                client.close()
+                client = await self._connect()
+                await client.mail(self.sender, options=_mail_options(client, data))
+            await client.rcpt(recipient)
+            await client.data(data)
+            state = "clean"
+        except aiosmtplib.SMTPResponseException:
+            state = "reset"  # a reply, so the session is in step; RSET before reuse
+            raise
+        finally:
+            await self._checkin(client, state)
+
+    async def _checkout(self) -> tuple[aiosmtplib.SMTP, bool]:
+        """An idle connection used recently (reused=True), or a new one."""
         while self._idle:
             since, client = self._idle.pop()
             if client.is_connected and time.monotonic() - since < IDLE_REUSE_S:
-                return client
+                return client, True
             await _close(client)
+        return await self._connect(), False
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        """A new connection: connect, EHLO, STARTTLS and AUTH as configured."""
         client = aiosmtplib.SMTP(**self._options())
         await client.connect()
         self.connections_opened += 1
         return client
 
     async def _checkin(self, client: aiosmtplib.SMTP, state: str) -> None:
-        if state != "broken" and client.is_connected and len(self._idle) < self.pool_size:
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+        """Back to the pool if its state is known (RSET first after an error reply)."""
+        if state == "broken":  # a timeout or a lost connection: no QUIT, just close
+            client.close()
+            return
+        if client.is_connected and len(self._idle) < self.pool_size:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
                 if state == "reset":
                     await client.rset()
                 self._idle.append((time.monotonic(), client))
@@ -189,3 +217,15 @@ async def _close(client: aiosmtplib.SMTP) -> None:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
             await client.quit()
     client.close()
+
+
+def _mail_options(client: aiosmtplib.SMTP, data: bytes) -> list[str]:
+    """``SIZE`` (RFC 1870) when the server takes it, as ``sendmail`` did."""
+    return [f"SIZE={len(data)}"] if client.supports_extension("size") else []
+
+
+def _looks_dropped(exc: BaseException) -> bool:
+    """An error saying the server had closed (or was closing) the connection."""
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return exc.code == 421  # "service not available, closing transmission channel"
+    return isinstance(exc, ConnectionError | OSError) and not isinstance(exc, TimeoutError)

@@ -323,7 +323,7 @@ CHANNELS = ("sms", "email", "telegram", "whatsapp")
 
 
 @settings(
-    max_examples=60,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
