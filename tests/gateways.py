@@ -131,6 +131,7 @@ class HttpGateway:
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.requests: list[RecordedRequest] = []
+        self.peers: list[tuple[str, int] | None] = []  # client address per request
         self.script = Script()
         self.port = 0
         self._server: uvicorn.Server | None = None
@@ -210,6 +211,7 @@ class HttpGateway:
             await request.body(),
         )
         self.requests.append(recorded)
+        self.peers.append(tuple(request.client) if request.client else None)  # type: ignore[arg-type]
         failure = self.script.next_failure()
         if failure == HANG:
             with contextlib.suppress(TimeoutError):
@@ -545,6 +547,20 @@ class _SmtpHandler:
     def __init__(self, gateway: SmtpGateway) -> None:
         self.gateway = gateway
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+        session.host_name = hostname
+        self.gateway.connections += 1  # one EHLO per connection (no STARTTLS here)
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # type: ignore[no-untyped-def]
+        if self.gateway.drop_on_mail:  # as a server dropping a client idle too long
+            self.gateway.drop_on_mail -= 1
+            server.transport.close()
+            return "421 4.4.2 never sent"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
         failure = self.gateway.script.next_failure()
         if failure == 503:
@@ -558,6 +574,11 @@ class _SmtpHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.gateway.data_received += 1
+        if self.gateway.drop_on_data:  # the message arrived; the reply never does
+            self.gateway.drop_on_data -= 1
+            server.transport.close()
+            return "451 4.3.0 never sent"
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.gateway.messages.append(message)
@@ -583,7 +604,9 @@ class SmtpGateway:
     """An SMTP server (aiosmtpd, in its own thread) keeping every message.
 
     Script: ``fail(1, 450)`` answers RCPT with 450 (greylisting), ``fail(1, 550)`` with
-    550 (unknown user); ``down`` answers 421.
+    550 (unknown user); ``down`` answers 421. ``drop_on_mail``/``drop_on_data``: close the
+    connection without a reply on the next N MAIL commands / message contents.
+    ``connections`` counts connections (EHLOs), ``data_received`` message contents.
     """
 
     channel = "email"
@@ -592,6 +615,10 @@ class SmtpGateway:
         self.received: list[Received] = []
         self.messages: list[EmailMessage] = []
         self.script = Script()
+        self.connections = 0
+        self.data_received = 0
+        self.drop_on_mail = 0
+        self.drop_on_data = 0
         self.port = 0
         self._controller: Controller | None = None
 

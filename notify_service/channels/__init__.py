@@ -21,7 +21,7 @@ from notify_service.channels.base import (
 )
 from notify_service.channels.http_sms import HttpSmsChannel
 from notify_service.channels.kannel import KannelChannel
-from notify_service.channels.smtp import SmtpChannel
+from notify_service.channels.smtp import SMTP_POOL_SIZE, SmtpChannel
 from notify_service.channels.telegram import TelegramChannel
 from notify_service.channels.webhook import WebhookChannel
 from notify_service.channels.whatsapp import DEFAULT_API_VERSION, WhatsAppChannel
@@ -72,6 +72,7 @@ def _email(s: Mapping[str, Any] | object) -> Channel | None:
         starttls=bool(_get(s, "smtp_starttls", False)),
         timeout=float(_get(s, "channel_timeout_seconds", 10.0)),
         use_tls=bool(_get(s, "smtp_use_tls", False)),
+        pool_size=int(_get(s, "max_in_flight", SMTP_POOL_SIZE)),  # idle connections kept
     )
 
 

@@ -6,8 +6,14 @@ matched to a mailbox). STARTTLS or implicit TLS are optional, with a timeout.
 
 Connections are kept and reused (connect, EHLO, STARTTLS and AUTH once, then one
 MAIL/RCPT/DATA per message): a connection per message cost more than the message.
-A connection idle for longer than ``IDLE_REUSE_S`` is closed rather than reused (servers
-drop idle clients), and one in an unknown state after an error is discarded.
+Up to ``pool_size`` idle connections are kept (notify bounds sends in flight per channel;
+the factory sizes the pool to that bound). A connection idle for longer than
+``IDLE_REUSE_S`` is closed rather than reused (servers drop idle clients); one the server
+dropped anyway, found dead on its first command (MAIL), is replaced once by a fresh
+connection: nothing was sent yet. Never once DATA went out (the server may have taken the
+message; a duplicate email is worse than a retry later). After an error reply the
+connection is RSET and kept; after a timeout or a lost connection (unknown state) it is
+discarded.
 
 SMTP replies map to our errors by class: 4xx (greylisting, mailbox busy) is transient,
 5xx (unknown user, relaying denied) permanent; connection problems and timeouts are
@@ -22,7 +28,6 @@ import hashlib
 import re
 import ssl
 import time
-from email.header import Header
 from email.utils import formatdate
 from typing import Any
 
@@ -30,9 +35,11 @@ import aiosmtplib
 
 from notify_service.channels.base import OutgoingMessage, PermanentError, SendResult, TransientError
 
+SMTP_POOL_SIZE = 16  # idle connections kept by default
 IDLE_REUSE_S = 20.0  # well below common server idle timeouts (Postfix 300 s, aiosmtpd 300 s)
 ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 DELIVERY_HEADER = "X-Timpora-Delivery"
+ENCODED_WORD_BYTES = 42  # base64: 56 characters, a 68-character word; "Subject: " + word <= 78
 
 
 def message_id(delivery_key: str, sender: str) -> str:
@@ -49,10 +56,24 @@ def one_line(value: str) -> str:
 
 
 def _header_value(value: str) -> str:
-    """ASCII as is; anything else as RFC 2047 encoded words (folded with CRLF)."""
+    """ASCII as is; anything else as RFC 2047 ``B`` encoded words, one per folded line.
+
+    Written directly: ``email.header.Header`` weighs Q against B encoding character by
+    character (~0.3 ms for a subject, a third of an email's CPU). Each encoded word
+    (``ENCODED_WORD_BYTES`` of text, 68 characters; RFC 2047 allows 75) is on a line of its
+    own and never splits a UTF-8 character.
+    """
     if value.isascii():
         return value
-    return Header(value, "utf-8").encode().replace("\n", "\r\n")
+    raw = value.encode("utf-8", "replace")  # a lone surrogate becomes "?"
+    words, start = [], 0
+    while start < len(raw):
+        end = min(start + ENCODED_WORD_BYTES, len(raw))
+        while end < len(raw) and raw[end] & 0xC0 == 0x80:  # not inside a character
+            end -= 1
+        words.append(f"=?utf-8?b?{base64.b64encode(raw[start:end]).decode()}?=")
+        start = end
+    return "\r\n ".join(words)
 
 
 class SmtpChannel:
@@ -71,7 +92,7 @@ class SmtpChannel:
         *,
         use_tls: bool = False,
         tls_context: ssl.SSLContext | None = None,
-        pool_size: int = 16,
+        pool_size: int = SMTP_POOL_SIZE,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self.username, self.password = username or None, password or None

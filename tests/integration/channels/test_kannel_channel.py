@@ -210,3 +210,82 @@ async def test_the_gateway_rejects_drift_from_the_contract(kannel_gw: KannelGate
             assert response.status_code == 400, expected
             assert expected in response.text
     assert kannel_gw.received == []
+
+
+# --------------------------------------------------------------------------- HTTP client
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Naik 50% + 3 & lebih = ? # / ; spasi  ganda, tab\tdan ~*'()!",
+        "五名 + 外国人 & 50% = ? # spasi  ganda",  # UCS-2 (coding=2)
+    ],
+)
+async def test_reserved_characters_arrive_intact(
+    kannel: KannelChannel, kannel_gw: KannelGateway, outgoing: Make, text: str
+) -> None:
+    msg = outgoing(text=text, to_address="+62 812-0000-0101")
+    await kannel.send(msg)
+    params = kannel.params(msg)  # the text after GSM-friendly mapping (a tab is a space)
+    assert kannel_gw.last.query_list == list(params.items())
+    [received] = kannel_gw.received
+    assert (received.to, received.text) == (msg.to_address, params["text"])
+    assert params["text"].replace(" ", "") == text.replace(" ", "").replace("\t", "")
+
+
+async def test_one_kept_alive_connection_and_our_user_agent(
+    kannel: KannelChannel, kannel_gw: KannelGateway, outgoing: Make
+) -> None:
+    for _ in range(3):
+        await kannel.send(outgoing())
+    assert len(set(kannel_gw.peers)) == 1
+    assert {r.headers["user-agent"] for r in kannel_gw.requests} == {"timpora-alert-router"}
+
+
+async def test_the_session_is_made_in_the_loop_and_again_after_aclose(
+    kannel_gw: KannelGateway, outgoing: Make
+) -> None:
+    channel = KannelChannel(
+        f"{kannel_gw.base_url}/cgi-bin/sendsms", kannel_gw.username, kannel_gw.password, "T"
+    )
+    assert channel._session is None  # nothing made at construction (no loop needed)
+    await channel.send(outgoing())
+    await channel.aclose()
+    await channel.send(outgoing())  # a new session on next use
+    await channel.aclose()
+    assert len(kannel_gw.received) == 2
+
+
+def test_construction_outside_a_loop_makes_no_session() -> None:
+    channel = KannelChannel("http://127.0.0.1:9/cgi-bin/sendsms", "u", "p", "T")
+    assert channel._session is None
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("ftp://127.0.0.1/cgi-bin/sendsms", "unsupported URL scheme"),
+        ("http:///cgi-bin/sendsms", "unsupported URL scheme"),  # no host
+        ("http://[::1/cgi-bin/sendsms", "invalid URL"),
+    ],
+)
+async def test_bad_gateway_urls_are_permanent_and_never_quoted(
+    outgoing: Make, url: str, expected: str
+) -> None:
+    async with KannelChannel(url, "timpora", "s3cret-pass", "T") as channel:
+        with pytest.raises(PermanentError, match=expected) as caught:
+            await channel.send(outgoing())
+    assert "s3cret-pass" not in str(caught.value)
+    assert "cgi-bin" not in str(caught.value)
+
+
+async def test_a_timeout_names_neither_url_nor_password(
+    kannel: KannelChannel, kannel_gw: KannelGateway, outgoing: Make
+) -> None:
+    kannel_gw.script.hang(1, seconds=5)
+    with pytest.raises(TransientError, match="kannel: timeout") as caught:
+        await kannel.send(outgoing())
+    for secret in (kannel_gw.password, str(kannel_gw.port), "sendsms"):
+        assert secret not in str(caught.value)
+    assert caught.value.retry_after is None

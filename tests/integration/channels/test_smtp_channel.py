@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable
+from email import message_from_bytes, policy
 
 import pytest
 
@@ -164,6 +166,105 @@ async def test_the_connection_stays_usable_after_a_refused_recipient(
     await smtp.send(outgoing(**email_message(delivery_key="y")))
     assert [r.to for r in smtp_gw.received] == ["camat.satui@example.org"]
     assert smtp.connections_opened == 1
+
+
+async def test_concurrent_sends_share_fewer_connections_than_messages(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    for _ in range(3):  # bursts of 4 at once: the pool carries them over
+        await asyncio.gather(
+            *(smtp.send(outgoing(**email_message(delivery_key=f"k{i}"))) for i in range(4))
+        )
+    assert len(smtp_gw.received) == 12
+    assert smtp_gw.connections == smtp.connections_opened <= 4
+
+
+async def test_a_connection_the_server_dropped_while_idle_is_replaced_once(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    await smtp.send(outgoing(**email_message(delivery_key="a")))
+    smtp_gw.drop_on_mail = 1  # closed on the next MAIL, before we noticed it had gone
+    result = await smtp.send(outgoing(**email_message(delivery_key="b")))
+    assert result.provider_message_id == message_id("b", SENDER)
+    assert smtp.connections_opened == smtp_gw.connections == 2
+    assert [m["Message-ID"] for m in smtp_gw.messages] == [
+        message_id(k, SENDER) for k in ("a", "b")
+    ]
+    await smtp.send(outgoing(**email_message(delivery_key="c")))  # the new one is kept
+    assert smtp.connections_opened == 2
+
+
+async def test_a_fresh_connection_dropped_on_mail_is_not_retried(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    smtp_gw.drop_on_mail = 1
+    with pytest.raises(TransientError, match="smtp: SMTPServerDisconnected"):
+        await smtp.send(outgoing(**email_message()))
+    assert smtp_gw.connections == 1
+    assert smtp._idle == []
+
+
+async def test_no_resend_once_the_message_went_out(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    await smtp.send(outgoing(**email_message(delivery_key="a")))
+    smtp_gw.drop_on_data = 1  # the server has the message, we never hear back
+    with pytest.raises(TransientError, match="smtp: SMTPServerDisconnected"):
+        await smtp.send(outgoing(**email_message(delivery_key="b")))
+    assert smtp_gw.data_received == 2  # sent once: the engine decides about a retry later
+    assert smtp.connections_opened == 1
+    assert smtp._idle == []  # the connection is not reused
+
+
+async def test_a_timeout_discards_the_connection(smtp_gw: SmtpGateway, outgoing: Make) -> None:
+    channel = SmtpChannel(smtp_gw.host, smtp_gw.port, SENDER, timeout=0.3)
+    smtp_gw.script.hang(1, seconds=1.0)  # RCPT answered after our timeout
+    with pytest.raises(TransientError, match="smtp: SMTPReadTimeoutError"):
+        await channel.send(outgoing(**email_message(delivery_key="a")))
+    assert channel._idle == []  # its late reply would be read as the next one's
+    await channel.send(outgoing(**email_message(delivery_key="b")))
+    assert channel.connections_opened == 2
+    await channel.aclose()
+
+
+async def test_aclose_quits_every_idle_connection(
+    smtp: SmtpChannel, smtp_gw: SmtpGateway, outgoing: Make
+) -> None:
+    await asyncio.gather(
+        *(smtp.send(outgoing(**email_message(delivery_key=f"k{i}"))) for i in range(3))
+    )
+    clients = [client for _, client in smtp._idle]
+    assert len(clients) == smtp.connections_opened == 3
+    await smtp.aclose()
+    assert smtp._idle == []
+    assert not any(client.is_connected for client in clients)
+
+
+def test_the_pool_is_sized_to_the_sends_in_flight() -> None:
+    from notify_service.channels import build_channels
+
+    channels = build_channels({"smtp_host": "127.0.0.1", "max_in_flight": 5})
+    assert channels["email"].pool_size == 5  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Peringatan — Kec. Satui",
+        "中文" * 60,  # many encoded words
+        "a" * 41 + "€" * 30,  # a word boundary inside a 3-byte character
+        "🙂 " * 40,
+        "Satui —\r\nBcc: spy@example.org",
+    ],
+)
+def test_non_ascii_headers_are_encoded_words_on_short_lines(subject: str) -> None:
+    channel = SmtpChannel("127.0.0.1", 25, SENDER)
+    data = channel.build(OutgoingMessage("x@example.org", subject, "teks", "k"))
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78
+    mail = message_from_bytes(data, policy=policy.default)
+    assert mail["Subject"] == " ".join(subject.split())
+    assert mail["Bcc"] is None
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 
 import pytest
+from aiohttp import web
 
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.channels.http_sms import HttpSmsChannel
@@ -88,6 +89,29 @@ async def test_webhook_unreachable_is_transient(
     await webhook_rx.go_down()
     with pytest.raises(TransientError, match="ClientConnectorError"):
         await webhook.send(outgoing(to_address=url))
+
+
+async def test_webhook_redirects_are_not_followed(webhook: WebhookChannel, outgoing: Make) -> None:
+    """A redirect is an unexpected answer (permanent); the signed body goes nowhere else."""
+    hits: list[str] = []
+
+    async def moved(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(status=307, headers={"Location": "/elsewhere"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", moved)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        with pytest.raises(PermanentError, match="webhook HTTP 307"):
+            await webhook.send(outgoing(to_address=f"http://127.0.0.1:{port}/hook"))
+    finally:
+        await runner.cleanup()
+    assert hits == ["/hook"]
 
 
 def test_webhook_needs_a_secret() -> None:
