@@ -402,8 +402,10 @@ def _longest_fitting_text(
     search cost string joins, not template renders.
     """
     message = build(text)
-    if fits(message) or not text:
-        return message if fits(message) else None
+    if fits(message):
+        return message
+    if not text:
+        return None
     framed = build(TEXT_MARK)
     if framed.count(TEXT_MARK) == 1:
         prefix, suffix = framed.split(TEXT_MARK)
@@ -519,9 +521,10 @@ _LINK_SAFE = frozenset(string.ascii_letters + string.digits + ":/._-?=&%")
 class AlertMessages:
     """The messages of one alert version for all the members it goes to.
 
-    Members differ only in language and signed link, so each (channel, language, link
-    length) is rendered and fitted once, with a stand-in of the link's length, and each
-    member's own link is put in its place; the scrubbed free text is computed once.
+    Members differ only in language and signed link, so each (text kind — SMS, email or
+    chat, language, link length) is rendered and fitted once, with a stand-in of the
+    link's length, and each member's own link is put in its place; the scrubbed free text
+    and the template context per language are computed once.
     The result is exactly what :func:`render` gives for that member.
     """
 
