@@ -44,6 +44,7 @@ def test_compose_services_wait_for_healthy_dependencies() -> None:
         ("KAFKA_BOOTSTRAP_SERVERS", "no-port"),
         ("DATABASE_URL", "mysql://x"),
         ("TIMPORA_TOPIC_PREFIX", "bad prefix!"),
+        ("TIMPORA_GC_THRESHOLD", "10000"),
     ],
 )
 def test_invalid_settings_fail_fast(monkeypatch: pytest.MonkeyPatch, env: str, value: str) -> None:
@@ -65,3 +66,18 @@ def test_service_prefix_and_shared_names(monkeypatch: pytest.MonkeyPatch) -> Non
     settings = IngestSettings()
     assert settings.kafka_bootstrap_servers == "k1:9092,k2:9092"
     assert settings.http_port == 9999
+
+
+def test_gc_tuning_sets_the_threshold_and_empty_keeps_the_default() -> None:
+    import gc
+
+    from shared.runtime import tune_gc
+
+    before = gc.get_threshold()
+    try:
+        tune_gc("")
+        assert gc.get_threshold() == before
+        tune_gc(Settings().gc_threshold)
+        assert gc.get_threshold() == (10000, 20, 20)
+    finally:
+        gc.set_threshold(*before)
