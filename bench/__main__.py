@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import RESULTS, say
+from bench.sinks import BenchSinks
 from bench.table import ratios, render
 from bench.workload import Workload, bench_directory, bench_kecamatan
-from notify_service.sinks import Sinks
 
 PARTS = ("ceiling", "alertmanager", "pipeline")  # the order they run in
 JOBS = ("teams", "webhook")
@@ -203,7 +203,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             result["pipelines"] = {}
             for job in args.jobs:
-                sinks = Sinks()
+                sinks = BenchSinks()
                 job_teams = (
                     bench_directory(webhook=f"{sinks.base_url}/hook") if job == "webhook" else teams
                 )

@@ -3,9 +3,10 @@
 The harness starts Debian's ``prometheus-alertmanager`` on a free port, clustering off,
 storage in a temporary directory, with a route tree of one route per kecamatan of
 Tanah Bumbu and Kotabaru (matchers on a ``kecamatan`` label) and a webhook receiver that
-points into a small HTTP sink in this process. ``group_by: [alertname, kecamatan,
-passport]`` with a distinct passport per alert makes every alert its own group, so every
-alert is one webhook call, as every report is a set of deliveries in the pipeline.
+points into a bare HTTP sink in this process (``bench.sinks``, the kind the pipeline's
+providers get). ``group_by: [alertname, kecamatan, passport]`` with a distinct passport
+per alert makes every alert its own group, so every alert is one webhook call, as every
+report is a set of deliveries in the pipeline.
 ``group_wait: 0s`` sends a new group at once.
 
 Alerts are POSTed to ``/api/v2/alerts`` in batches by concurrent clients; the post time
@@ -21,7 +22,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,65 +32,10 @@ import httpx
 import orjson
 
 from bench.common import Child, ResourceSampler, percentiles, say, wait_ready
+from bench.sinks import Answer, HttpSink
 from notify_service.sinks import free_port
 
 BINARY = "/usr/bin/prometheus-alertmanager"
-
-
-class WebhookSink:
-    """A minimal HTTP/1.1 server (keep-alive, Content-Length or chunked bodies) that hands
-    each request body and its arrival time to ``on_body``: cheap enough not to be the
-    bottleneck it measures."""
-
-    def __init__(self, on_body: Callable[[bytes, float], None]) -> None:
-        self.on_body = on_body
-        self.port = free_port()
-        self.requests = 0
-        self._server: asyncio.Server | None = None
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 5)
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                try:
-                    head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    return
-                headers = {
-                    k.strip().lower(): v.strip()
-                    for k, _, v in (
-                        line.partition(b":") for line in head.split(b"\r\n")[1:] if line
-                    )
-                }
-                if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
-                    body = await self._read_chunked(reader)
-                else:
-                    body = await reader.readexactly(int(headers.get(b"content-length", b"0")))
-                self.requests += 1
-                self.on_body(body, time.time())
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                await writer.drain()
-        finally:
-            writer.close()
-
-    @staticmethod
-    async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-        parts: list[bytes] = []
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            if size == 0:
-                await reader.readuntil(b"\r\n")
-                return b"".join(parts)
-            parts.append(await reader.readexactly(size))
-            await reader.readexactly(2)
 
 
 def config_yaml(kecamatan: Sequence[str], webhook_url: str, group_interval: str) -> str:
@@ -132,6 +78,11 @@ class Received:
         self.posted.clear()
         self.target, self.alerts_in_webhooks, self.webhooks = target, 0, 0
         self.done.clear()
+
+    def answer(self, _method: bytes, _target: bytes, body: bytes) -> Answer:
+        """The sink's reply to a webhook call, after counting its alerts."""
+        self.on_body(body, time.time())
+        return b"200 OK", b"text/plain", b""
 
     def on_body(self, body: bytes, at: float) -> None:
         self.webhooks += 1
@@ -206,7 +157,7 @@ class AmSettings:
 async def one_round(am: AmSettings, n: int, round_no: int) -> dict[str, Any]:
     """A fresh Alertmanager (empty state): a warm-up, then ``n`` new alerts, measured."""
     received = Received()
-    sink = WebhookSink(received.on_body)
+    sink = HttpSink(received.answer)
     await sink.start()
     workdir = Path(tempfile.mkdtemp(prefix="bench-am-"))
     port = free_port()

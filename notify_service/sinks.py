@@ -78,18 +78,23 @@ class Sinks:
 
     def notify_env(self) -> dict[str, str]:
         """NOTIFY_* settings pointing the notify service at these sinks."""
+        return self.notify_env_for(self.base_url, self.smtp_port)
+
+    @classmethod
+    def notify_env_for(cls, base_url: str, smtp_port: int) -> dict[str, str]:
+        """NOTIFY_* settings for HTTP providers at ``base_url`` and SMTP at ``smtp_port``."""
         return {
-            "NOTIFY_KANNEL_URL": f"{self.base_url}/cgi-bin/sendsms",
-            "NOTIFY_KANNEL_USERNAME": self.KANNEL_USER,
-            "NOTIFY_KANNEL_PASSWORD": self.KANNEL_PASSWORD,
+            "NOTIFY_KANNEL_URL": f"{base_url}/cgi-bin/sendsms",
+            "NOTIFY_KANNEL_USERNAME": cls.KANNEL_USER,
+            "NOTIFY_KANNEL_PASSWORD": cls.KANNEL_PASSWORD,
             "NOTIFY_SMTP_HOST": "127.0.0.1",
-            "NOTIFY_SMTP_PORT": str(self.smtp_port),
-            "NOTIFY_TELEGRAM_BASE_URL": self.base_url,
-            "NOTIFY_TELEGRAM_BOT_TOKEN": self.TELEGRAM_TOKEN,
-            "NOTIFY_WHATSAPP_BASE_URL": self.base_url,
-            "NOTIFY_WHATSAPP_TOKEN": self.WHATSAPP_TOKEN,
-            "NOTIFY_WHATSAPP_PHONE_NUMBER_ID": self.WHATSAPP_PHONE_ID,
-            "NOTIFY_WEBHOOK_SECRET": self.WEBHOOK_SECRET,
+            "NOTIFY_SMTP_PORT": str(smtp_port),
+            "NOTIFY_TELEGRAM_BASE_URL": base_url,
+            "NOTIFY_TELEGRAM_BOT_TOKEN": cls.TELEGRAM_TOKEN,
+            "NOTIFY_WHATSAPP_BASE_URL": base_url,
+            "NOTIFY_WHATSAPP_TOKEN": cls.WHATSAPP_TOKEN,
+            "NOTIFY_WHATSAPP_PHONE_NUMBER_ID": cls.WHATSAPP_PHONE_ID,
+            "NOTIFY_WEBHOOK_SECRET": cls.WEBHOOK_SECRET,
         }
 
     def by_channel(self, channel: str) -> list[Received]:
