@@ -3,9 +3,9 @@ PostgreSQL.
 
 One harness (:class:`PipelineHarness`) per run: a fresh database (created with asyncpg,
 migrated, seeded with the bench directory), topics under a unique prefix, the provider
-sinks (`bench.sinks`) inside this process, and ``python -m ingest_service|routing_service|notify_service``
-as subprocesses. Phases then run against the same stack, one after another, each
-waiting until its reports are fully delivered:
+sinks (``bench.sinks``) inside this process, and ``python -m
+ingest_service|routing_service|notify_service`` as subprocesses. Phases then run against
+the same stack, one after another, each waiting until its reports are fully delivered:
 
 * ``warmup``: a few hundred reports (connections, caches, first-call costs); not reported;
 * ``max``: N reports written to ``reports.raw`` as fast as the producer goes;
