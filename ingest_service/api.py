@@ -24,6 +24,7 @@ from ingest_service.deps import IngestDeps
 from ingest_service.formats import SourceContext
 from ingest_service.intake import count_outcomes, intake
 from shared.kafka import publish_all
+from shared.observability import read_body as read_limited
 from shared.schemas import Reason, SourceFormat
 
 log = logging.getLogger(__name__)
@@ -86,17 +87,7 @@ def build_router(deps: IngestDeps) -> APIRouter:
     settings = deps.settings
 
     async def read_body(request: Request) -> bytes:
-        limit = settings.max_body_bytes
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise _error(413, "too_large", f"body over {limit} bytes")
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _error(413, "too_large", f"body over {limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_limited(request, settings.max_body_bytes)
 
     async def accept(
         request: Request, source: SourceKey, fmt: SourceFormat, raw: bytes | None = None

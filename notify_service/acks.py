@@ -4,7 +4,9 @@
   confirm button that ``POST``s to ``/v1/acks/{token}`` (GET never acks: link previews
   would acknowledge alerts nobody read);
 - an SMS reply with the short code (Kannel MO callback, ``OK 7KQ2``);
-- Telegram: the inline button (``callback_query`` ``ack:7KQ2``) or ``/ack 7KQ2``.
+- Telegram: the inline button (``callback_query`` ``ack:7KQ2``) or ``/ack 7KQ2``;
+- WhatsApp: a reply ``OK 7KQ2`` to the alert (Cloud API webhook, signed by the Meta app of
+  the sending number; a reply button's id or title works too).
 """
 
 from __future__ import annotations
@@ -15,22 +17,25 @@ import logging
 import re
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from sqlalchemy import select
 
+from notify_service.channels.webhook import verify_signature
 from notify_service.deps import NotifyDeps
 from notify_service.models import AckRow, DeliveryRow
 from notify_service.signing import verify_token
 from shared import topics
 from shared.db import insert_ignore, transaction
 from shared.kafka import Outgoing, dumps, publish_all
-from shared.observability import ACKS
+from shared.observability import ACKS, read_body
 from shared.pii import mask_phone
 from shared.schemas import AlertAcknowledged, AlertRouted, Member, new_id
 
 log = logging.getLogger(__name__)
 
+MAX_REPLY_BYTES = 256 * 1024  # a Cloud API notification is a few KiB
 ACK_TEXT = re.compile(r"^\s*(?:/?ack|ok|terima|siap)?[\s:]*([A-Z2-9]{4,6})\b", re.IGNORECASE)
 
 
@@ -97,6 +102,33 @@ def _check_key(deps: NotifyDeps, presented: str | None) -> None:
         or not hmac.compare_digest(presented.encode(), expected.get_secret_value().encode())
     ):
         raise HTTPException(401, {"error": "unauthorized", "message": "bad or missing key"})
+
+
+def whatsapp_replies(data: Any) -> list[tuple[str, str]]:
+    """(sender as E.164, text) of every message in a Cloud API notification; delivery
+    ``statuses`` and messages without text are left out. Any shape is tolerated."""
+
+    def obj(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    def items(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    out: list[tuple[str, str]] = []
+    for entry in items(obj(data).get("entry")):
+        for change in items(obj(entry).get("changes")):
+            for m in map(obj, items(obj(obj(change).get("value")).get("messages"))):
+                reply = obj(obj(m.get("interactive")).get("button_reply"))
+                text = (
+                    obj(m.get("text")).get("body")
+                    or obj(m.get("button")).get("payload")
+                    or reply.get("id")
+                    or reply.get("title")
+                )
+                sender = m.get("from")
+                if isinstance(text, str) and isinstance(sender, str | int) and sender:
+                    out.append(("+" + str(sender).lstrip("+"), text.replace("ack:", "ack ")))
+    return out
 
 
 def build_router(deps: NotifyDeps) -> APIRouter:
@@ -184,5 +216,47 @@ def build_router(deps: NotifyDeps) -> APIRouter:
             return JSONResponse({"ok": False, "reason": "no matching alert"})
         await record_ack(deps, hit[0].alert_id, hit[1].member_id, "telegram")
         return JSONResponse({"ok": True, "alert_id": hit[0].alert_id})
+
+    @router.get("/v1/webhooks/whatsapp", summary="WhatsApp reply webhook verification")
+    async def whatsapp_verify(
+        mode: Annotated[str, Query(alias="hub.mode")] = "",
+        verify: Annotated[str, Query(alias="hub.verify_token")] = "",
+        challenge: Annotated[str, Query(alias="hub.challenge")] = "",
+    ) -> PlainTextResponse:
+        expected = deps.settings.whatsapp_verify_token
+        if (
+            mode != "subscribe"
+            or expected is None
+            or not hmac.compare_digest(verify.encode(), expected.get_secret_value().encode())
+        ):
+            raise HTTPException(403, {"error": "forbidden", "message": "verification failed"})
+        return PlainTextResponse(challenge[:100])
+
+    @router.post("/v1/webhooks/whatsapp", summary="WhatsApp replies (Cloud API, signed)")
+    async def whatsapp_reply(
+        request: Request,
+        signature: Annotated[str | None, Header(alias="X-Hub-Signature-256")] = None,
+    ) -> JSONResponse:
+        secret = deps.settings.whatsapp_app_secret
+        raw = await read_body(request, MAX_REPLY_BYTES)
+        if secret is None or not verify_signature(secret.get_secret_value(), raw, signature):
+            raise HTTPException(401, {"error": "unauthorized", "message": "bad signature"})
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return JSONResponse({"ok": False, "reason": "invalid json"})
+        # Meta retries anything but 2xx: replies that are not acks are still "handled".
+        acked: list[str] = []
+        for sender, text in whatsapp_replies(data):
+            found = ACK_TEXT.match(text)
+            hit = found and await _member_by(
+                deps, found.group(1), lambda m, sender=sender: m.whatsapp == sender
+            )
+            if not hit:
+                log.info("whatsapp reply without a matching alert from %s", mask_phone(sender))
+                continue
+            await record_ack(deps, hit[0].alert_id, hit[1].member_id, "whatsapp")
+            acked.append(hit[0].alert_id)
+        return JSONResponse({"ok": bool(acked), "acknowledged": acked})
 
     return router

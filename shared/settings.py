@@ -171,6 +171,12 @@ class NotifySettings(Settings):
     inbound_key: SecretStr | None = Field(
         None, description="Shared secret of the Kannel MO URL (?key=) and Telegram webhook"
     )
+    whatsapp_app_secret: SecretStr | None = Field(
+        None, description="Meta app secret: checks X-Hub-Signature-256 of WhatsApp replies"
+    )
+    whatsapp_verify_token: SecretStr | None = Field(
+        None, description="hub.verify_token Meta sends when the reply webhook is registered"
+    )
     max_sms_segments: int = Field(2, ge=1, le=10)
     max_attempts: int = Field(4, ge=1, le=20)
     retry_base_seconds: float = Field(2.0, gt=0)
