@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
@@ -134,19 +134,49 @@ async def publish_all(broker: KafkaBroker, settings: Settings, records: Iterable
     Raises if any send failed: the caller's batch is then nacked and redelivered, and the
     idempotent consumers downstream absorb whatever part had already been written.
     """
-    futures = [
-        await broker.publish(
-            r.value,
-            settings.topic(r.topic),
-            key=r.key.encode() if r.key is not None else None,
-            headers=r.headers,
-            no_confirm=True,
-        )
-        for r in records
-    ]
+    producer = aiokafka_producer(broker)
+    if producer is None:  # not connected (or FastStream changed): its own publish path
+        futures = [
+            await broker.publish(
+                r.value,
+                settings.topic(r.topic),
+                key=r.key.encode() if r.key is not None else None,
+                headers=r.headers,
+                no_confirm=True,
+            )
+            for r in records
+        ]
+    else:
+        futures = [
+            await producer.send(
+                settings.topic(r.topic),
+                r.value,
+                key=r.key.encode() if r.key is not None else None,
+                headers=[JSON_HEADER, *((k, v.encode()) for k, v in (r.headers or {}).items())],
+            )
+            for r in records
+        ]
     if futures:
         await asyncio.gather(*futures)
     return len(futures)
+
+
+JSON_HEADER = ("content-type", b"application/json")
+
+
+def aiokafka_producer(broker: KafkaBroker) -> AIOKafkaProducer | None:
+    """The broker's started aiokafka producer (same durable settings), or None.
+
+    FastStream's ``publish`` wraps each send in a command object, a correlation id (uuid4)
+    and header encoding: measured 41 µs of CPU per record against 23 µs for the send
+    itself, for every record every service writes. Records carry our own headers plus
+    ``content-type``. ``tests/integration/test_foundation.py`` checks this path is taken.
+    """
+    try:
+        producer = broker.config.producer._producer.producer
+    except Exception:  # not connected (FastStream raises IncorrectState), or renamed
+        return None
+    return producer if isinstance(producer, AIOKafkaProducer) else None
 
 
 def document_outputs(broker: KafkaBroker, settings: Settings, outputs: dict[str, Any]) -> None:

@@ -12,7 +12,14 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared import topics
-from shared.kafka import Outgoing, Records, batch_subscriber, make_broker, publish_all
+from shared.kafka import (
+    Outgoing,
+    Records,
+    aiokafka_producer,
+    batch_subscriber,
+    make_broker,
+    publish_all,
+)
 from shared.settings import Settings
 
 pytestmark = pytest.mark.kafka
@@ -51,8 +58,13 @@ async def _run_consumer(settings: Settings, group: str, want: int) -> list[bytes
 async def test_round_trip_commits_after_work_and_resumes(kafka_settings: Settings) -> None:
     settings = kafka_settings
     producer = make_broker(settings, client_id="test-producer")
+    assert aiokafka_producer(producer) is None  # not started: FastStream's path
     await producer.start()
     try:
+        # publish_all sends through the broker's own (idempotent, acks=all) producer.
+        raw = aiokafka_producer(producer)
+        assert raw is not None
+        assert raw._txn_manager is not None  # idempotence on (acks=all)
         first = [Outgoing(topics.REPORTS_RAW, f"k{i}", f"m{i}".encode()) for i in range(10)]
         assert await publish_all(producer, settings, first) == 10
         got = await _run_consumer(settings, "g1", 10)
