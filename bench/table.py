@@ -162,6 +162,6 @@ def render(result: dict[str, Any]) -> str:
     lines.append(
         f"settings: cores {result['machine']['cores']}, N {s['n']}, partitions {s['partitions']}, "
         f"rates {s['rates']} x {s['rate_seconds']}s, ceiling N {s['ceiling_n']}, "
-        f"warm-up {s['warmup']}"
+        f"warm-up {s['warmup']}, instances {s.get('instances') or 'one per service'}"
     )
     return "\n".join(lines)
