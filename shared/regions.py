@@ -1256,6 +1256,7 @@ def resolve_location(loc: Location, home_area: Sequence[str] = ()) -> Resolution
     return _home_area(home)
 
 
+@lru_cache(maxsize=4096)  # place names repeat: a closed set plus their spellings
 def _plain_words(text: str) -> str:
     words = [_ALIASES.get(w, w) for w in _raw_tokens(text)]
     if len(words) > 1 and (words[0] in _DESIGNATORS or words[0] == "kota"):
@@ -1295,7 +1296,7 @@ def fill_location(loc: Location, res: Resolution) -> Location:
             continue
         official = regions().name(unit)
         given = getattr(loc, name_field)
-        if given and official and not _same_spelling(given, official):
+        if given and official and given != official and not _same_spelling(given, official):
             replaced.append(given)
         update[fname] = unit
         update[name_field] = official

@@ -8,6 +8,7 @@ import pytest
 
 from routing_service.grouping import (
     DEFAULT_GROUP_KEY,
+    KEY_FIELDS,
     MAX_KEY_LENGTH,
     MAX_REPORT_IDS,
     Action,
@@ -88,6 +89,38 @@ def test_custom_template() -> None:
     key = group_key(r, "{rule}|{nationality}|{passport}|{hour}|{week}", rule="overstay")
     assert key == "overstay|CHN|E1|2025-06-02T12|2025-W23"
     assert group_key(r, "{report_id}") == r.report_id
+
+
+def test_every_placeholder_renders_and_unknown_ones_fail() -> None:
+    r = report(
+        subjects=[
+            Subject(full_name="ZHANG Wei", nationality="CHN", passport_number="e 1"),
+            Subject(full_name="Ana Lee", nationality="PHL"),
+        ],
+        location=Location(kecamatan_code="63.10.04", kabupaten_code="63.10", provinsi_code="63"),
+    )
+    template = "|".join(f"{{{name}}}" for name in sorted(KEY_FIELDS))
+    key = group_key(r, template, jurisdiction="63.10", level="kabupaten", rule="r1")
+    assert key.split("|") == [
+        r.category.value,
+        "2025-06-02",  # day
+        "2025-06-02T12",  # hour
+        "63.10",  # jurisdiction
+        "63.10",  # kabupaten
+        "63.10.04",  # kecamatan
+        "kabupaten",  # level
+        "ana lee+wei zhang",  # name
+        "CHN+PHL",  # nationality
+        "E1",  # passport
+        "63",  # provinsi
+        r.report_id,
+        "r1",  # rule
+        r.source,
+        "P:E1",  # subject
+        "2025-W23",  # week
+    ]
+    with pytest.raises(KeyError):
+        group_key(r, "{nope}")
 
 
 @pytest.mark.parametrize(
