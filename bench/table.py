@@ -70,6 +70,8 @@ def render(result: dict[str, Any]) -> str:
     for job, pipeline in jobs.items():
         for p in pipeline.get("phases", {}).values():
             label = "max" if p["offered_rate"] is None else f"offered {p['offered_rate']:.0f}/s"
+            if len(rounds := p.get("rounds_reports_per_s") or []) > 1:
+                label += f", best of {len(rounds)}"
             row(
                 f"{job}: {label} ({p['n']} reports)",
                 p["reports_per_s"],
