@@ -25,7 +25,9 @@ def register(deps: RoutingDeps) -> None:
         alerts = await route_batch(deps, reports)
         await publish_all(deps.broker, deps.settings, [*dead, *alerts])
 
-    @batch_subscriber(deps.broker, deps.settings, topics.ALERTS_ACKS, group="routing-acks")
+    @batch_subscriber(
+        deps.broker, deps.settings, topics.ALERTS_ACKS, group="routing-acks", rare=True
+    )
     async def on_alerts_acks(records: Records) -> None:
         acks, dead = read_records(records, AlertAcknowledged, topics.ALERTS_ACKS, "routing")
         await apply_acks(deps, acks)

@@ -85,9 +85,16 @@ def batch_subscriber(
     group: str,
     max_records: int = 500,
     batch_timeout_ms: int = 20,
+    rare: bool = False,
     **kwargs: Any,
 ) -> Any:
-    """Decorator for an at-least-once batch handler ``async def h(records: Records)``."""
+    """Decorator for an at-least-once batch handler ``async def h(records: Records)``.
+
+    ``rare``: a topic that is mostly idle (acks): the broker answers a fetch as soon as
+    one record is there and otherwise holds it 500 ms, instead of gathering 64 KiB for up
+    to 50 ms. An idle consumer then costs the broker ~10x fewer fetches, and a record is
+    not delayed.
+    """
     return broker.subscriber(
         settings.topic(topic),
         group_id=settings.group(group),
@@ -99,8 +106,8 @@ def batch_subscriber(
         ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=_parse_lenient,
         decoder=_raw_records,
-        fetch_min_bytes=settings.fetch_min_bytes,
-        fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        fetch_min_bytes=1 if rare else settings.fetch_min_bytes,
+        fetch_max_wait_ms=500 if rare else settings.fetch_max_wait_ms,
         **kwargs,
     )
 
