@@ -73,7 +73,7 @@ class PipelineConfig:
     partitions: int
     log_dir: Path
     log_level: str = "INFO"
-    poll_interval: float = 0.5
+    poll_interval: float = 1.0  # a poll counts the phase's rows (~16 ms of PostgreSQL at 10k)
     stall_seconds: float = 45.0  # give up on a phase when nothing moved for this long
     profile: tuple[str, ...] = ()  # services profiled per phase (bench.profiled, .prof files)
     instances: dict[str, int] = field(default_factory=dict)  # e.g. {"notify": 2}

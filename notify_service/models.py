@@ -22,7 +22,7 @@ class DeliveryRow(Base):
     )
 
     delivery_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    alert_id: Mapped[str] = mapped_column(String(32), index=True)
+    alert_id: Mapped[str] = mapped_column(String(32))  # looked up through the unique key
     alert_version: Mapped[int] = mapped_column()
     report_id: Mapped[str] = mapped_column(String(32), index=True)
     team_id: Mapped[str] = mapped_column(String(64))
