@@ -81,6 +81,22 @@ async def test_round_trip_commits_after_work_and_resumes(kafka_settings: Setting
     assert await _committed(settings, "g1", topics.REPORTS_RAW) == 15
 
 
+async def test_a_broker_with_middlewares_publishes_through_faststream(
+    kafka_settings: Settings,
+) -> None:
+    from faststream import BaseMiddleware
+
+    broker = make_broker(kafka_settings, client_id="test-mw", middlewares=[BaseMiddleware])
+    await broker.start()
+    try:
+        assert aiokafka_producer(broker) is None  # middlewares would be bypassed
+        sent = [Outgoing(topics.REPORTS_RAW, "k", b"via-faststream")]
+        assert await publish_all(broker, kafka_settings, sent) == 1
+    finally:
+        await broker.stop()
+    assert await _run_consumer(kafka_settings, "g-mw", 1) == [b"via-faststream"]
+
+
 async def test_topics_are_created_with_configured_partitions(kafka_settings: Settings) -> None:
     names = [kafka_settings.topic(spec.name) for spec in topics.TOPICS]
     counts = await topics.partition_counts(kafka_settings.kafka_bootstrap_servers, names)
