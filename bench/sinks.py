@@ -25,12 +25,10 @@ Answer = tuple[bytes, bytes, bytes]  # status line, content type, body
 OnMessage = Callable[[str, bytes, float], None]  # channel, body, arrival time
 
 
-class HttpSink:
-    """HTTP/1.1 keep-alive (Content-Length or chunked bodies); ``answer(method, target,
-    body)`` gives the reply."""
+class _Server:
+    """A TCP server on a free local port; subclasses implement ``_serve``."""
 
-    def __init__(self, answer: Callable[[bytes, bytes, bytes], Answer]) -> None:
-        self.answer = answer
+    def __init__(self) -> None:
         self.port = free_port()
         self._server: asyncio.Server | None = None
 
@@ -42,6 +40,18 @@ class HttpSink:
             self._server.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 5)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+class HttpSink(_Server):
+    """HTTP/1.1 keep-alive (Content-Length or chunked bodies); ``answer(method, target,
+    body)`` gives the reply."""
+
+    def __init__(self, answer: Callable[[bytes, bytes, bytes], Answer]) -> None:
+        super().__init__()
+        self.answer = answer
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -80,23 +90,13 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
         await reader.readexactly(2)
 
 
-class SmtpSink:
+class SmtpSink(_Server):
     """Enough SMTP (RFC 5321) for a pooled client: EHLO, MAIL, RCPT, DATA (dot-terminated),
     RSET, NOOP, QUIT; each accepted message is handed over once per recipient."""
 
     def __init__(self, on_message: OnMessage) -> None:
+        super().__init__()
         self.on_message = on_message
-        self.port = free_port()
-        self._server: asyncio.Server | None = None
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 5)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         writer.write(b"220 bench-sink ESMTP\r\n")

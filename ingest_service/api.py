@@ -19,12 +19,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from ingest_service import idempotency
-from ingest_service.auth import SourceKey, verify_hub_signature
+from ingest_service.auth import SourceKey
 from ingest_service.deps import IngestDeps
 from ingest_service.formats import SourceContext
 from ingest_service.intake import count_outcomes, intake
+from shared.inbound import hub_verification, verify_hub_signature
+from shared.inbound import read_body as read_limited
 from shared.kafka import publish_all
-from shared.observability import read_body as read_limited
 from shared.schemas import Reason, SourceFormat
 
 log = logging.getLogger(__name__)
@@ -225,16 +226,12 @@ def build_router(deps: IngestDeps) -> APIRouter:
         # Telegram retries anything but 2xx: a message we cannot use is still "handled".
         return JSONResponse(Accepted.model_validate_json(response.body).model_dump(), 200)
 
-    @router.get("/webhooks/whatsapp", summary="WhatsApp webhook verification challenge")
-    async def whatsapp_verify(
-        mode: Annotated[str, Query(alias="hub.mode")] = "",
-        verify: Annotated[str, Query(alias="hub.verify_token")] = "",
-        challenge: Annotated[str, Query(alias="hub.challenge")] = "",
-    ) -> PlainTextResponse:
-        expected = settings.whatsapp_verify_token
-        if mode != "subscribe" or expected is None or verify != expected.get_secret_value():
-            raise _error(403, "forbidden", "verification failed")
-        return PlainTextResponse(challenge[:100])
+    router.add_api_route(
+        "/webhooks/whatsapp",
+        hub_verification(lambda: settings.whatsapp_verify_token),
+        methods=["GET"],
+        summary="WhatsApp webhook verification challenge",
+    )
 
     @router.post("/webhooks/whatsapp", summary="WhatsApp Cloud API webhook (signed JSON)")
     async def whatsapp_messages(

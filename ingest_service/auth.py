@@ -9,7 +9,6 @@ the app secret (``X-Hub-Signature-256``).
 from __future__ import annotations
 
 import hashlib
-import hmac
 from pathlib import Path
 
 import yaml
@@ -56,11 +55,3 @@ class KeyRegistry:
 
     def source(self, name: str) -> SourceKey | None:
         return self._by_source.get(name)
-
-
-def verify_hub_signature(app_secret: str, body: bytes, header: str | None) -> bool:
-    """WhatsApp Cloud API: ``X-Hub-Signature-256: sha256=<hex HMAC of the raw body>``."""
-    if not header or not header.startswith("sha256="):
-        return False
-    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256="))

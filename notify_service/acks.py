@@ -22,14 +22,14 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from sqlalchemy import select
 
-from notify_service.channels.webhook import verify_signature
 from notify_service.deps import NotifyDeps
 from notify_service.models import AckRow, DeliveryRow
 from notify_service.signing import verify_token
 from shared import topics
 from shared.db import insert_ignore, transaction
+from shared.inbound import hub_verification, read_body, verify_hub_signature
 from shared.kafka import Outgoing, dumps, publish_all
-from shared.observability import ACKS, read_body
+from shared.observability import ACKS
 from shared.pii import mask_phone
 from shared.schemas import AlertAcknowledged, AlertRouted, Member, new_id
 
@@ -217,20 +217,12 @@ def build_router(deps: NotifyDeps) -> APIRouter:
         await record_ack(deps, hit[0].alert_id, hit[1].member_id, "telegram")
         return JSONResponse({"ok": True, "alert_id": hit[0].alert_id})
 
-    @router.get("/v1/webhooks/whatsapp", summary="WhatsApp reply webhook verification")
-    async def whatsapp_verify(
-        mode: Annotated[str, Query(alias="hub.mode")] = "",
-        verify: Annotated[str, Query(alias="hub.verify_token")] = "",
-        challenge: Annotated[str, Query(alias="hub.challenge")] = "",
-    ) -> PlainTextResponse:
-        expected = deps.settings.whatsapp_verify_token
-        if (
-            mode != "subscribe"
-            or expected is None
-            or not hmac.compare_digest(verify.encode(), expected.get_secret_value().encode())
-        ):
-            raise HTTPException(403, {"error": "forbidden", "message": "verification failed"})
-        return PlainTextResponse(challenge[:100])
+    router.add_api_route(
+        "/v1/webhooks/whatsapp",
+        hub_verification(lambda: deps.settings.whatsapp_verify_token),
+        methods=["GET"],
+        summary="WhatsApp reply webhook verification",
+    )
 
     @router.post("/v1/webhooks/whatsapp", summary="WhatsApp replies (Cloud API, signed)")
     async def whatsapp_reply(
@@ -239,7 +231,7 @@ def build_router(deps: NotifyDeps) -> APIRouter:
     ) -> JSONResponse:
         secret = deps.settings.whatsapp_app_secret
         raw = await read_body(request, MAX_REPLY_BYTES)
-        if secret is None or not verify_signature(secret.get_secret_value(), raw, signature):
+        if secret is None or not verify_hub_signature(secret.get_secret_value(), raw, signature):
             raise HTTPException(401, {"error": "unauthorized", "message": "bad signature"})
         try:
             data = orjson.loads(raw)

@@ -102,24 +102,6 @@ def health_router(
     return router
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 past ``limit`` bytes (declared or streamed), so
-    an unauthenticated sender cannot make a service buffer an arbitrary body."""
-    too_large = StarletteHTTPException(
-        413, detail={"error": "too_large", "message": f"body over {limit} bytes"}
-    )
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Every error body has the same shape: {"error", "message", "reasons"}."""
 
