@@ -119,14 +119,14 @@ class KeyFields(dict[str, str]):
         super().__init__()
         loc = report.location
         self.report, self.tz = report, tz
-        self.place = kecamatan or loc.kecamatan_code or loc.kabupaten_code or loc.provinsi_code
+        place = kecamatan or loc.kecamatan_code or loc.kabupaten_code or loc.provinsi_code
         self.given = {
             "kabupaten": kabupaten or loc.kabupaten_code or "-",
             "provinsi": provinsi or loc.provinsi_code or "-",
-            "jurisdiction": jurisdiction or self.place or "unresolved",
+            "jurisdiction": jurisdiction or place or "unresolved",
             "level": level or "-",
             "rule": rule or "-",
-            "kecamatan": self.place or "unresolved",
+            "kecamatan": place or "unresolved",
             "category": report.category.value,
             "source": report.source,
             "report_id": report.report_id,
