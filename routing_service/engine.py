@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import ARRAY, String, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing_service.deps import RoutingDeps
@@ -22,7 +22,7 @@ from routing_service.models import AlertRow, EscalationTimer, ProcessedReport
 from routing_service.policy import RouteDecision, evaluate, pick_team
 from routing_service.silences import is_muted
 from shared import topics
-from shared.db import transaction
+from shared.db import in_values, insert_many, is_postgresql, transaction
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import ALERTS, ESCALATIONS, TIME_TO_ACK
 from shared.regions import fill_location, level_of, regions, resolve_location
@@ -111,7 +111,7 @@ async def route_batch(deps: RoutingDeps, reports: list[Report]) -> list[Outgoing
             row.report_id: row.outputs
             for row in await session.scalars(
                 select(ProcessedReport).where(
-                    ProcessedReport.report_id.in_({r.report_id for r in reports})
+                    in_values(session, ProcessedReport.report_id, {r.report_id for r in reports})
                 )
             )
         }
@@ -177,8 +177,7 @@ class NewRows:
             (EscalationTimer.__table__, self.timers),
             (ProcessedReport.__table__, self.processed),
         ):
-            if rows:
-                await session.execute(insert(table), rows)
+            await insert_many(session, table, rows)
 
 
 async def _open_groups(
@@ -187,12 +186,26 @@ async def _open_groups(
     """The newest alert still inside its window for each (team, group key)."""
     if not keys:
         return {}
-    rows = await session.scalars(
-        select(AlertRow)
-        .where(
-            tuple_(AlertRow.team_id, AlertRow.group_key).in_(keys), AlertRow.window_ends_at > now
+    if is_postgresql(session):
+        # A join with two arrays is one statement for any number of keys; a
+        # ``(team, key) IN (...)`` list was a new statement per batch size, and PostgreSQL
+        # spent 0.2-0.3 s planning each one of a few hundred pairs.
+        teams, group_keys = zip(*keys, strict=True)
+        pairs = (
+            func.unnest(
+                bindparam("teams", list(teams), type_=ARRAY(String)),
+                bindparam("group_keys", list(group_keys), type_=ARRAY(String)),
+            )
+            .table_valued("team_id", "group_key")
+            .render_derived()
         )
-        .order_by(AlertRow.created_at)
+        query = select(AlertRow).join(
+            pairs, (AlertRow.team_id == pairs.c.team_id) & (AlertRow.group_key == pairs.c.group_key)
+        )
+    else:
+        query = select(AlertRow).where(tuple_(AlertRow.team_id, AlertRow.group_key).in_(keys))
+    rows = await session.scalars(
+        query.where(AlertRow.window_ends_at > now).order_by(AlertRow.created_at)
     )
     return {(row.team_id, row.group_key): row for row in rows}  # later rows win
 
