@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.deps import NotifyDeps
@@ -26,7 +26,7 @@ from notify_service.plan import plan_deliveries
 from notify_service.render import AlertMessages
 from notify_service.signing import make_token
 from shared import topics
-from shared.db import insert_many_ignore, transaction
+from shared.db import insert_many_ignore, transaction, update_many
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import DELIVERIES
 from shared.schemas import (
@@ -136,22 +136,6 @@ async def send(deps: NotifyDeps, texts: AlertMessages, member: Member, row: Row)
     except Exception as exc:  # timeouts, connection resets, provider surprises
         return Outcome(DeliveryStatus.failed, error=f"{type(exc).__name__}: {exc}"[:500])
     return Outcome(DeliveryStatus.sent, provider_message_id=result.provider_message_id)
-
-
-_deliveries = DeliveryRow.__table__
-# An outcome per row, executed as one executemany (the ORM's bulk UPDATE rebuilt and
-# compiled a statement per batch).
-RECORD_OUTCOME = (
-    update(_deliveries)
-    .where(_deliveries.c.delivery_id == bindparam("key"))
-    .values(
-        status=bindparam("b_status"),
-        next_attempt_at=bindparam("b_next_attempt_at"),
-        provider_message_id=bindparam("b_provider_message_id"),
-        error=bindparam("b_error"),
-        updated_at=bindparam("b_updated_at"),
-    )
-)
 
 
 def _event(row: Row, status: DeliveryStatus, error: str | None = None) -> Outgoing:
@@ -283,12 +267,12 @@ async def send_and_record(
         row.provider_message_id = outcome.provider_message_id
         updates.append(
             {
-                "key": row.delivery_id,
-                "b_status": status,
-                "b_next_attempt_at": next_at,
-                "b_provider_message_id": outcome.provider_message_id,
-                "b_error": outcome.error,
-                "b_updated_at": now,
+                "delivery_id": row.delivery_id,
+                "status": status,
+                "next_attempt_at": next_at,
+                "provider_message_id": outcome.provider_message_id,
+                "error": outcome.error,
+                "updated_at": now,
             }
         )
         events.append(_event(row, outcome.status, outcome.error))
@@ -307,8 +291,7 @@ async def send_and_record(
                 )
             )
     async with transaction(deps.runtime.sessions) as session:
-        if updates:
-            await session.execute(RECORD_OUTCOME, updates)  # one executemany
+        await update_many(session, DeliveryRow.__table__, "delivery_id", updates)
         inserted = await insert_many_ignore(session, DeliveryRow, fallbacks, "delivery_id")
     events += [
         _event(Claim.of(v), DeliveryStatus.fallback)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     event,
     insert,
     text,
+    update,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -176,6 +177,27 @@ async def insert_many(session: AsyncSession, table: Table, rows: list[dict[str, 
         await session.execute(insert(table), rows)
 
 
+async def update_many(
+    session: AsyncSession, table: Table, key: str, rows: list[dict[str, object]]
+) -> None:
+    """UPDATE each row (by its ``key`` column) with its other values; all rows have the
+    same keys. On PostgreSQL one ``UPDATE ... FROM unnest(...)`` for the whole batch."""
+    if not rows:
+        return
+    dialect = _dialect(session)
+    columns = tuple(rows[0])
+    if dialect.name != "postgresql":
+        statement = (
+            update(table)
+            .where(table.c[key] == bindparam("_key"))
+            .values({name: bindparam(name) for name in columns if name != key})
+        )
+        await session.execute(statement, [{**row, "_key": row[key]} for row in rows])
+        return
+    statement, processors = _unnest_update(table, key, columns, dialect)
+    await session.execute(statement, _arrays(columns, processors, rows, {}))
+
+
 def _dialect(session: AsyncSession) -> Dialect:
     assert session.bind is not None
     return session.bind.dialect
@@ -211,11 +233,21 @@ def _unnest_insert(
     defaults = _python_defaults(table, frozenset(rows[0]))
     columns = (*rows[0], *defaults)
     statement, processors = _unnest_statement(table, columns, ignore, returning, dialect)
+    return statement, _arrays(columns, processors, rows, defaults)
+
+
+def _arrays(
+    columns: tuple[str, ...],
+    processors: list[Any],
+    rows: list[dict[str, object]],
+    defaults: dict[str, object],
+) -> dict[str, list[object]]:
+    """One array parameter per column (``c0``, ``c1``...), values as SQLAlchemy binds them."""
     params: dict[str, list[object]] = {}
     for i, (name, process) in enumerate(zip(columns, processors, strict=True)):
         values = [defaults[name]] * len(rows) if name in defaults else [r[name] for r in rows]
         params[f"c{i}"] = [process(v) for v in values] if process else values
-    return statement, params
+    return params
 
 
 def _python_defaults(table: Table, present: frozenset[str]) -> dict[str, object]:
@@ -234,10 +266,7 @@ def _unnest_statement(
     table: Table, columns: tuple[str, ...], ignore: bool, returning: str | None, dialect: Dialect
 ) -> tuple[TextClause, list[Any]]:
     quote = dialect.identifier_preparer.quote
-    arrays = ", ".join(
-        f"CAST(:c{i} AS {table.c[name].type.compile(dialect=dialect)}[])"
-        for i, name in enumerate(columns)
-    )
+    arrays = _unnest_arrays(table, columns, dialect)
     # identifiers only, each checked against the table's columns above (table.c[name])
     target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, columns))})"
     sql = f"INSERT INTO {target} SELECT * FROM unnest({arrays})"  # noqa: S608
@@ -245,5 +274,32 @@ def _unnest_statement(
         sql += " ON CONFLICT DO NOTHING"
     if returning:
         sql += f" RETURNING {quote(returning)}"
-    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
-    return text(sql), processors
+    return text(sql), _processors(table, columns, dialect)
+
+
+@functools.lru_cache(maxsize=32)
+def _unnest_update(
+    table: Table, key: str, columns: tuple[str, ...], dialect: Dialect
+) -> tuple[TextClause, list[Any]]:
+    quote = dialect.identifier_preparer.quote
+    names = [quote(name) for name in columns]
+    assignments = ", ".join(
+        f"{n} = v.{n}" for name, n in zip(columns, names, strict=True) if name != key
+    )
+    sql = (  # identifiers only, each checked against the table's columns
+        f"UPDATE {dialect.identifier_preparer.format_table(table)} AS t SET {assignments} "  # noqa: S608
+        f"FROM unnest({_unnest_arrays(table, columns, dialect)}) AS v({', '.join(names)}) "
+        f"WHERE t.{quote(key)} = v.{quote(key)}"
+    )
+    return text(sql), _processors(table, columns, dialect)
+
+
+def _unnest_arrays(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
+    return ", ".join(
+        f"CAST(:c{i} AS {table.c[name].type.compile(dialect=dialect)}[])"
+        for i, name in enumerate(columns)
+    )
+
+
+def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> list[Any]:
+    return [table.c[name].type.bind_processor(dialect) for name in columns]
