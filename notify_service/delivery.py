@@ -109,14 +109,14 @@ async def send(deps: NotifyDeps, texts: AlertMessages, member: Member, row: Row)
     to = address(member, row.channel)
     if channel is None or not to:
         return Outcome(DeliveryStatus.gave_up, error=f"channel {row.channel} unavailable")
-    token = make_token(
-        deps.settings.secret_key.get_secret_value(), alert.alert_id, member.member_id, TOKEN_TTL
-    )
-    if row.channel == Channel.webhook:  # machines get the masked alert, not a text
+    if row.channel == Channel.webhook:  # machines get the masked alert, not a text or link
         outgoing = OutgoingMessage(
             to, "", "", row.delivery_id, payload=texts.webhook_payload, ack_code=alert.ack_code
         )
     else:
+        token = make_token(
+            deps.settings.secret_key.get_secret_value(), alert.alert_id, member.member_id, TOKEN_TTL
+        )
         message = texts.render(member, row.channel, f"{deps.settings.public_base_url}/a/{token}")
         outgoing = OutgoingMessage(
             to, message.subject, message.text, row.delivery_id, ack_code=alert.ack_code

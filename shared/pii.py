@@ -201,22 +201,27 @@ def name_variants(name: str | None) -> list[str]:
 # --------------------------------------------------------------------------- documents
 
 
-def _mask_path(obj: Any, parts: list[str], typed: bool) -> None:
-    """Mask the value at ``parts`` (``subjects[]`` walks every element of a list)."""
+def _mask_path(obj: Any, steps: tuple[tuple[str, bool], ...], typed: bool) -> None:
+    """Mask the value at ``steps`` (a key each, and whether it walks every list element)."""
     if not isinstance(obj, dict):
         return
-    head, rest = parts[0], parts[1:]
-    key = head.removesuffix("[]")
-    if key not in obj or obj[key] is None:
+    (key, each), rest = steps[0], steps[1:]
+    value = obj.get(key)
+    if value is None:
         return
     if not rest:
-        masked = mask_value(key, obj[key])
+        masked = mask_value(key, value)
         # A typed model cannot hold "1985" in a date field: drop the date instead.
         obj[key] = None if typed and _masker_for(key) is mask_date else masked
         return
-    children = obj[key] if head.endswith("[]") and isinstance(obj[key], list) else [obj[key]]
-    for child in children:
+    for child in value if each and isinstance(value, list) else (value,):
         _mask_path(child, rest, typed)
+
+
+@lru_cache(maxsize=256)
+def _steps(path: str) -> tuple[tuple[str, bool], ...]:
+    """``subjects[].passport_number`` -> (("subjects", True), ("passport_number", False))."""
+    return tuple((part.removesuffix("[]"), part.endswith("[]")) for part in path.split("."))
 
 
 ALL_PATHS: dict[str, list[str]] = {
@@ -273,7 +278,7 @@ def mask_json(
         chosen = list(paths) if paths is not None else paths_for(obj)
     out = _json_copy(obj)
     for path in chosen:
-        _mask_path(out, path.split("."), typed)
+        _mask_path(out, _steps(path), typed)
     _hide_rejected_original(out)
     return out
 
