@@ -117,3 +117,103 @@ async def test_alembic_upgrade_creates_the_schema(database_url: str) -> None:
         tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
     await engine.dispose()
     assert {"teams", "team_members", "deliveries", "routing_alerts", "alembic_version"} <= tables
+
+
+def _delivery(delivery_id: str, member: str, **values: object) -> dict[str, object]:
+    return {
+        "delivery_id": delivery_id,
+        "alert_id": "A1",
+        "alert_version": 1,
+        "report_id": "R1",
+        "team_id": "T1",
+        "member_id": member,
+        "channel": "sms",
+        "ack_code": "K1",
+        "status": "sending",
+        "alert": {"alert_id": "A1", "nested": [1, {"x": "é"}]},
+        **values,
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+async def test_bulk_writes_keep_insert_semantics(
+    backend: str, database_url: str, tmp_path: object
+) -> None:
+    """insert_many_ignore / insert_many / update_many / in_values: the unnest statements on
+    PostgreSQL behave like SQLAlchemy's own inserts and updates (and like SQLite's path):
+    conflicts skipped and not returned, Python-side defaults filled, JSON and timestamps
+    round-trip, updates by key."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from notify_service.models import DeliveryRow
+    from routing_service.models import EscalationTimer
+    from shared.db import (
+        in_values,
+        insert_many,
+        insert_many_ignore,
+        make_engine,
+        make_sessionmaker,
+        migrate,
+        transaction,
+        update_many,
+    )
+
+    url = database_url if backend == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/t.db"
+    if backend == "sqlite":
+        await migrate(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    due = datetime(2026, 11, 28, 1, 2, 3, tzinfo=UTC)
+    try:
+        async with transaction(sessions) as session:
+            first = await insert_many_ignore(
+                session, DeliveryRow, [_delivery("D1", "m1"), _delivery("D2", "m2")], "delivery_id"
+            )
+            # D3 repeats D1's unique key (alert, version, member, channel): not inserted
+            again = await insert_many_ignore(
+                session, DeliveryRow, [_delivery("D3", "m1"), _delivery("D4", "m3")], "delivery_id"
+            )
+            await insert_many(
+                session, EscalationTimer.__table__, [{"alert_id": "A1", "due_at": due}]
+            )
+        assert first == {"D1", "D2"}
+        assert again == {"D4"}
+
+        async with transaction(sessions) as session:
+            await update_many(
+                session,
+                DeliveryRow.__table__,
+                "delivery_id",
+                [
+                    {"delivery_id": "D1", "status": "sent", "next_attempt_at": None},
+                    {"delivery_id": "D2", "status": "retrying", "next_attempt_at": due},
+                ],
+            )
+        async with transaction(sessions) as session:
+            rows = {
+                r.delivery_id: r
+                for r in await session.scalars(
+                    select(DeliveryRow).where(
+                        in_values(session, DeliveryRow.delivery_id, ["D1", "D2", "D4"])
+                    )
+                )
+            }
+            timer = (await session.scalars(select(EscalationTimer))).one()
+        assert set(rows) == {"D1", "D2", "D4"}
+        assert (rows["D1"].status, rows["D2"].status, rows["D4"].status) == (
+            "sent",
+            "retrying",
+            "sending",
+        )
+        assert rows["D2"].next_attempt_at == due
+        assert rows["D1"].next_attempt_at is None
+        assert rows["D4"].alert == {"alert_id": "A1", "nested": [1, {"x": "é"}]}
+        assert rows["D4"].attempts == 0
+        assert rows["D4"].fallback_channels == []
+        assert rows["D4"].created_at.tzinfo is not None
+        assert (timer.step, timer.state, timer.due_at) == (1, "pending", due)
+    finally:
+        await engine.dispose()
