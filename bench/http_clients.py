@@ -1,4 +1,4 @@
-"""CPU per provider call of the HTTP client notify uses (httpx), against the local
+"""CPU per provider call of the HTTP client notify uses (aiohttp), against httpx, against the local
 Telegram sink in another process; aiohttp too when it is importable.
 
   python -m bench.http_clients [--n 1500] [--in-flight 100,32,8]
