@@ -41,7 +41,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2.utils import concat
 
 from shared.pii import mask_json, mask_name, mask_passport, scrub_report_text
 from shared.schemas import AlertReason, AlertRouted, Category, Member, Severity, Subject
@@ -125,7 +126,7 @@ UCS2_HEAVY = re.compile("[\U00010000-\U0010ffff]")  # a surrogate pair each
 
 def _length(text: str, gsm: bool) -> int:
     if gsm:
-        return len(text) + sum(text.count(c) for c in GSM7_EXTENDED)
+        return len(text) + sum(map(text.count, GSM7_EXTENDED))
     return len(text.encode("utf-16-le")) // 2
 
 
@@ -261,8 +262,20 @@ def _env() -> Environment:
     )
 
 
+@cache
+def _compiled(kind: str, language: str) -> tuple[Template, dict[str, Any]]:
+    template = _env().get_template(f"{kind}.{language}.j2")
+    return template, dict(template.globals)
+
+
 def _template(kind: str, language: str, ctx: dict[str, Any]) -> str:
-    return _env().get_template(f"{kind}.{language}.j2").render(**ctx)
+    """``Template.render(**ctx)``, at half its cost: ``render`` copies the template's
+    globals (a ChainMap) into every new context, which took longer than the rendering of
+    our small templates; here they are merged from a plain dict (same names, same result,
+    tested against ``render``)."""
+    template, globals_ = _compiled(kind, language)
+    context = template.new_context({**globals_, **ctx}, shared=True)
+    return concat(template.root_render_func(context))
 
 
 def _strip_prefix(name: str, *prefixes: str) -> str:

@@ -453,3 +453,13 @@ def test_place_names() -> None:
     nameless = alert(jurisdiction_name=None)
     nameless.report.location = Location(kecamatan_code="63.10.04")
     assert "63.10.04" in render(nameless, MEMBER, "sms", link=LINK).text
+
+
+@pytest.mark.parametrize("kind", ["sms", "email", "chat", "subject"])
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_fast_template_path_renders_what_jinja_renders(kind: str, language: str) -> None:
+    from notify_service.render import _context, _env, _template
+
+    ctx = _context(alert(subjects=3), language, "https://timpora.example/a/token")
+    expected = _env().get_template(f"{kind}.{language}.j2").render(**ctx)
+    assert _template(kind, language, ctx) == expected
