@@ -157,9 +157,8 @@ async def insert_many_ignore(
     table = model.__table__
     dialect = _dialect(session)
     if dialect.name == "postgresql":
-        missing = _python_defaults(table, frozenset(rows[0]))
-        statement = _json_insert(table, (*rows[0], *missing), True, key, dialect)
-        result = await session.execute(statement, {"rows": _rows_json(rows, missing)})
+        statement = _unnest_insert(dialect, table, rows, ignore=True, returning=key)
+        result = await session.execute(*statement)
         return set(result.scalars().all())
     from sqlalchemy.dialects.sqlite import insert
 
@@ -173,9 +172,7 @@ async def insert_many(session: AsyncSession, table: Table, rows: list[dict[str, 
         return
     dialect = _dialect(session)
     if dialect.name == "postgresql":
-        missing = _python_defaults(table, frozenset(rows[0]))
-        statement = _json_insert(table, (*rows[0], *missing), False, None, dialect)
-        await session.execute(statement, {"rows": _rows_json(rows, missing)})
+        await session.execute(*_unnest_insert(dialect, table, rows))
     else:
         await session.execute(insert(table), rows)
 
@@ -184,7 +181,7 @@ async def update_many(
     session: AsyncSession, table: Table, key: str, rows: list[dict[str, object]]
 ) -> None:
     """UPDATE each row (by its ``key`` column) with its other values; all rows have the
-    same keys. On PostgreSQL one ``UPDATE ... FROM json_populate_recordset(...)``."""
+    same keys. On PostgreSQL one ``UPDATE ... FROM unnest(...)`` for the whole batch."""
     if not rows:
         return
     dialect = _dialect(session)
@@ -197,8 +194,8 @@ async def update_many(
         )
         await session.execute(statement, [{**row, "_key": row[key]} for row in rows])
         return
-    statement = _json_update(table, key, columns, dialect)
-    await session.execute(statement, {"rows": _rows_json(rows)})
+    statement, processors = _unnest_update(table, key, columns, dialect)
+    await session.execute(statement, _arrays(columns, processors, rows, {}))
 
 
 def _dialect(session: AsyncSession) -> Dialect:
@@ -219,30 +216,38 @@ def in_values(session: AsyncSession, column: Any, values: Iterable[object]) -> A
     return column.in_(values)
 
 
-# Why one JSON parameter: a multi-row ``VALUES`` list (SQLAlchemy's "insertmanyvalues") is
-# a different statement for every batch size, and PostgreSQL planned each one afresh: a
-# third of its CPU in the pipeline went to planning 17-column VALUES lists. The rows as
-# one JSON array, expanded by ``json_populate_recordset``, make one statement for any
-# number of rows (prepared once per connection, planned generically, one executor run per
-# batch, where an executemany runs it per row). JSON rather than one array per column
-# (``unnest``): orjson dumps a batch in C, while asyncpg encodes arrays element by element
-# (~1 µs each, ~15 µs per 17-column row).
-def _rows_json(rows: list[dict[str, object]], missing: dict[str, object] | None = None) -> str:
-    """The rows as a JSON array, ``missing`` values added (column defaults), datetimes
-    checked to be aware (as ``UtcDateTime`` does)."""
-    if missing:
-        rows = [{**missing, **row} for row in rows]
-    return orjson.dumps(
-        rows, default=_aware_datetime, option=orjson.OPT_PASSTHROUGH_DATETIME
-    ).decode()
+# Why unnest: a multi-row ``VALUES`` list (SQLAlchemy's "insertmanyvalues") is a different
+# statement for every batch size, and PostgreSQL planned each one afresh: a third of its
+# CPU in the pipeline went to planning 17-column VALUES lists. ``INSERT ... SELECT FROM
+# unnest(<one array per column>)`` is one statement for any number of rows: prepared once
+# per connection, planned generically, one executor run per batch (an executemany runs the
+# executor once per row).
+def _unnest_insert(
+    dialect: Dialect,
+    table: Table,
+    rows: list[dict[str, object]],
+    *,
+    ignore: bool = False,
+    returning: str | None = None,
+) -> tuple[TextClause, dict[str, list[object]]]:
+    defaults = _python_defaults(table, frozenset(rows[0]))
+    columns = (*rows[0], *defaults)
+    statement, processors = _unnest_statement(table, columns, ignore, returning, dialect)
+    return statement, _arrays(columns, processors, rows, defaults)
 
 
-def _aware_datetime(value: object) -> str:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime")
-        return value.isoformat()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+def _arrays(
+    columns: tuple[str, ...],
+    processors: list[Any],
+    rows: list[dict[str, object]],
+    defaults: dict[str, object],
+) -> dict[str, list[object]]:
+    """One array parameter per column (``c0``, ``c1``...), values as SQLAlchemy binds them."""
+    params: dict[str, list[object]] = {}
+    for i, (name, process) in enumerate(zip(columns, processors, strict=True)):
+        values = [defaults[name]] * len(rows) if name in defaults else [r[name] for r in rows]
+        params[f"c{i}"] = [process(v) for v in values] if process else values
+    return params
 
 
 def _python_defaults(table: Table, present: frozenset[str]) -> dict[str, object]:
@@ -256,32 +261,45 @@ def _python_defaults(table: Table, present: frozenset[str]) -> dict[str, object]
     return out
 
 
-def _names(table: Table, columns: Iterable[str], dialect: Dialect) -> tuple[str, str]:
-    """The quoted table and column list; each name checked against the table's columns."""
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(table.c[name].name) for name in columns)
-    return dialect.identifier_preparer.format_table(table), names
-
-
 @functools.lru_cache(maxsize=128)
-def _json_insert(
+def _unnest_statement(
     table: Table, columns: tuple[str, ...], ignore: bool, returning: str | None, dialect: Dialect
-) -> TextClause:
-    target, names = _names(table, columns, dialect)
-    rows = f"json_populate_recordset(NULL::{target}, CAST(:rows AS JSON))"
-    sql = f"INSERT INTO {target} ({names}) SELECT {names} FROM {rows}"  # noqa: S608
+) -> tuple[TextClause, list[Any]]:
+    quote = dialect.identifier_preparer.quote
+    arrays = _unnest_arrays(table, columns, dialect)
+    # identifiers only, each checked against the table's columns above (table.c[name])
+    target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, columns))})"
+    sql = f"INSERT INTO {target} SELECT * FROM unnest({arrays})"  # noqa: S608
     if ignore:
         sql += " ON CONFLICT DO NOTHING"
     if returning:
-        sql += f" RETURNING {_names(table, [returning], dialect)[1]}"
-    return text(sql)
+        sql += f" RETURNING {quote(returning)}"
+    return text(sql), _processors(table, columns, dialect)
 
 
 @functools.lru_cache(maxsize=32)
-def _json_update(table: Table, key: str, columns: tuple[str, ...], dialect: Dialect) -> TextClause:
-    target, _ = _names(table, columns, dialect)
+def _unnest_update(
+    table: Table, key: str, columns: tuple[str, ...], dialect: Dialect
+) -> tuple[TextClause, list[Any]]:
     quote = dialect.identifier_preparer.quote
-    sets = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns if c != key)
-    rows = f"json_populate_recordset(NULL::{target}, CAST(:rows AS JSON))"
-    k = _names(table, [key], dialect)[1]
-    return text(f"UPDATE {target} AS t SET {sets} FROM {rows} AS v WHERE t.{k} = v.{k}")  # noqa: S608
+    names = [quote(name) for name in columns]
+    assignments = ", ".join(
+        f"{n} = v.{n}" for name, n in zip(columns, names, strict=True) if name != key
+    )
+    sql = (  # identifiers only, each checked against the table's columns
+        f"UPDATE {dialect.identifier_preparer.format_table(table)} AS t SET {assignments} "  # noqa: S608
+        f"FROM unnest({_unnest_arrays(table, columns, dialect)}) AS v({', '.join(names)}) "
+        f"WHERE t.{quote(key)} = v.{quote(key)}"
+    )
+    return text(sql), _processors(table, columns, dialect)
+
+
+def _unnest_arrays(table: Table, columns: tuple[str, ...], dialect: Dialect) -> str:
+    return ", ".join(
+        f"CAST(:c{i} AS {table.c[name].type.compile(dialect=dialect)}[])"
+        for i, name in enumerate(columns)
+    )
+
+
+def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> list[Any]:
+    return [table.c[name].type.bind_processor(dialect) for name in columns]
