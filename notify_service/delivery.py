@@ -169,7 +169,7 @@ def _event(row: Row, status: DeliveryStatus, error: str | None = None) -> Outgoi
 def _row(
     alert: AlertRouted, payload: dict[str, Any], member_id: str, channel: str, **values: object
 ) -> dict[str, object]:
-    """A delivery row's values; every row has the same keys (one executemany INSERT).
+    """A delivery row's values; every row has the same keys (one multi-row INSERT).
     ``payload`` is the alert as JSON, dumped once for all its rows."""
     return {
         "delivery_id": new_id(),

@@ -138,7 +138,7 @@ async def route_batch(deps: RoutingDeps, reports: list[Report]) -> list[Outgoing
 class NewAlert:
     """An alert opened in this batch, as a plain record (same attributes as ``AlertRow``).
 
-    New rows are written with one executemany per table at the end of the batch: ORM
+    New rows are written with one INSERT per table at the end of the batch: ORM
     objects and the unit of work cost about a quarter of routing's CPU. Alerts read from
     the database stay ``AlertRow`` objects, updated by the session as before.
     """
