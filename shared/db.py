@@ -136,7 +136,7 @@ async def insert_ignore(
     The unique constraint decides who wins, so two processes (or a redelivered message)
     racing for the same key never both proceed.
     """
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if is_postgresql(session):
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -267,7 +267,7 @@ def _unnest_statement(
 ) -> tuple[TextClause, list[Any]]:
     quote = dialect.identifier_preparer.quote
     arrays = _unnest_arrays(table, columns, dialect)
-    # identifiers only, each checked against the table's columns above (table.c[name])
+    # identifiers only, each looked up in table.c by _unnest_arrays (KeyError otherwise)
     target = f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, columns))})"
     sql = f"INSERT INTO {target} SELECT * FROM unnest({arrays})"  # noqa: S608
     if ignore:
@@ -286,7 +286,7 @@ def _unnest_update(
     assignments = ", ".join(
         f"{n} = v.{n}" for name, n in zip(columns, names, strict=True) if name != key
     )
-    sql = (  # identifiers only, each checked against the table's columns
+    sql = (  # identifiers only, each looked up in table.c by _unnest_arrays
         f"UPDATE {dialect.identifier_preparer.format_table(table)} AS t SET {assignments} "  # noqa: S608
         f"FROM unnest({_unnest_arrays(table, columns, dialect)}) AS v({', '.join(names)}) "
         f"WHERE t.{quote(key)} = v.{quote(key)}"
