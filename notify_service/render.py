@@ -405,14 +405,21 @@ def shorten(text: str, limit: int, ellipsis: str) -> str:
 
 
 def _longest_fitting_text(
-    build: Callable[[str], str], fits: Callable[[str], bool], text: str, ellipsis: str
+    build: Callable[[str], str],
+    fits: Callable[[str], bool],
+    text: str,
+    ellipsis: str,
+    room: Callable[[str, str, str], int | None] | None = None,
 ) -> str | None:
     """The message with the longest shortening of ``text`` that fits (binary search over
     the cut; more text never makes a message shorter), or ``None``.
 
     The template is rendered once around a marker; candidates are the text between the
     rendered prefix and suffix (the text is inserted verbatim), so the ~11 steps of the
-    search cost string joins, not template renders.
+    search cost string joins, not template renders. When fitting is a plain count of
+    characters for every candidate (``room(prefix, text, suffix)`` gives the most
+    characters the cut may have, or ``None``), each step compares a length instead of
+    counting segments: the same steps, the same result.
     """
     message = build(text)
     if fits(message):
@@ -420,6 +427,7 @@ def _longest_fitting_text(
     if not text:
         return None
     framed = build(TEXT_MARK)
+    limit = None
     if framed.count(TEXT_MARK) == 1:
         prefix, suffix = framed.split(TEXT_MARK)
         build_text = build
@@ -427,15 +435,21 @@ def _longest_fitting_text(
         def build(cut: str) -> str:
             return prefix + cut + suffix if cut else build_text(cut)
 
+        if room is not None:
+            limit = room(prefix, text, suffix)
+
+    def fitting(cut: str) -> bool:  # ``cut`` is never empty: shorten() adds the ellipsis
+        return len(cut) <= limit if limit is not None else fits(build(cut))
+
     lo, hi, best = 1, len(text) - 1, None
     while lo <= hi:
         mid = (lo + hi) // 2
-        candidate = build(shorten(text, mid, ellipsis))
-        if fits(candidate):
-            best, lo = candidate, mid + 1
+        cut = shorten(text, mid, ellipsis)
+        if fitting(cut):
+            best, lo = cut, mid + 1
         else:
             hi = mid - 1
-    return best
+    return None if best is None else build(best)
 
 
 def _fit(
@@ -445,6 +459,7 @@ def _fit(
     subjects: list[str],
     ellipsis: str,
     hidden: int = 0,
+    room: Callable[[str, str, str], int | None] | None = None,
 ) -> str:
     """Shorten until ``fits``: the free text, then the subjects shown (``hidden``
     subjects were never shown and count as "+N"), finally the head count.
@@ -456,7 +471,7 @@ def _fit(
         rest = hidden + len(subjects) - shown
         return render_with(subjects=subjects[:shown], more=rest, text=text)
 
-    found = _longest_fitting_text(lambda t: build(len(subjects), t), fits, text, ellipsis)
+    found = _longest_fitting_text(lambda t: build(len(subjects), t), fits, text, ellipsis, room)
     if found is not None:
         return found
     for shown in range(len(subjects) - 1, -1, -1):
@@ -484,8 +499,23 @@ def _sms(
         counted[message] = sms_segments(message)
         return counted[message][0] <= max_segments
 
+    def room(prefix: str, text: str, suffix: str) -> int | None:
+        """Septets left for the cut when the text and what follows it are basic GSM-7
+        and the head's escape pairs (``[TIMPORA]``) all lie in the first part, so none
+        can straddle two: then segments are plain arithmetic on the length."""
+        if not GSM7_ALL.issuperset(prefix):
+            return None
+        last_pair = max(map(prefix.rfind, GSM7_EXTENDED))  # -1: none
+        if _length(prefix[: last_pair + 1], gsm=True) > GSM7_PART:
+            return None
+        head = _length(prefix, gsm=True)
+        if not (GSM7_BASIC.issuperset(text) and GSM7_BASIC.issuperset(suffix)):
+            return None
+        most = GSM7_SINGLE if max_segments == 1 else GSM7_PART * max_segments
+        return most - head - len(suffix)
+
     hidden = len(alert.report.subjects) - len(shown)
-    message = _fit(render_with, fits, text, subjects, SMS_ELLIPSIS, hidden)
+    message = _fit(render_with, fits, text, subjects, SMS_ELLIPSIS, hidden, room)
     segments, encoding = counted.get(message) or sms_segments(message)
     return message, segments, encoding
 
@@ -505,8 +535,13 @@ def _chat(alert: AlertRouted, language: str, ctx: dict[str, Any], scrubbed: str)
     def fits(message: str) -> bool:
         return _utf16_length(message) <= CHAT_LIMIT
 
+    def room(prefix: str, text: str, suffix: str) -> int | None:  # no surrogate pairs
+        if any(len(part) != _utf16_length(part) for part in (prefix, text, suffix)):
+            return None
+        return CHAT_LIMIT - len(prefix) - len(suffix)
+
     hidden = len(alert.report.subjects) - len(shown)
-    message = _fit(render_with, fits, text, subjects, CHAT_ELLIPSIS, hidden)
+    message = _fit(render_with, fits, text, subjects, CHAT_ELLIPSIS, hidden, room)
     if fits(message):
         return message
     # Even the bare message is too long (absurdly long place names): cut what precedes the
@@ -550,7 +585,7 @@ class AlertMessages:
         self._dumped = dumped  # the alert as JSON, when the caller has it already
         self._scrubbed: str | None = None
         self._shared: dict[tuple[str, str, int], tuple[str, RenderedMessage]] = {}
-        self._contexts: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+        self._contexts: dict[str, tuple[dict[str, Any], str]] = {}
 
     @cached_property
     def webhook_payload(self) -> bytes:
@@ -577,11 +612,12 @@ class AlertMessages:
         if self._scrubbed is None:
             self._scrubbed = scrub_report_text(self.alert.report)
         alert, scrubbed = self.alert, self._scrubbed
-        if (language, link) not in self._contexts:  # shared by the channels
-            ctx = _context(alert, language, link)
+        if language not in self._contexts:  # shared by the channels and links
+            ctx = _context(alert, language, "")
             subject = _one_line(_template("subject", language, ctx))[:SUBJECT_MAX]
-            self._contexts[language, link] = ctx, subject
-        ctx, subject = self._contexts[language, link]
+            self._contexts[language] = ctx, subject
+        ctx, subject = self._contexts[language]
+        ctx = ctx | {"link": link}
         if channel == "sms":
             sms = _sms(alert, language, ctx, self.max_sms_segments, scrubbed)
             return RenderedMessage(subject, *sms)

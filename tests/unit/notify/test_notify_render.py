@@ -346,6 +346,41 @@ def test_fitting_around_a_marker_equals_rendering_every_candidate(
     assert fast == slow
 
 
+_BASIC = list("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ .,;:-0123456789é")
+GSM_TEXT = st.one_of(  # mostly basic GSM-7 (the arithmetic), sometimes with escape pairs
+    st.text(alphabet=st.sampled_from(_BASIC), max_size=700),
+    st.text(alphabet=st.sampled_from(_BASIC + list("[]{}€^~|\\")), max_size=700),
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    text=GSM_TEXT,
+    segments=st.integers(min_value=1, max_value=4),
+    link_length=st.integers(min_value=20, max_value=200),
+)
+def test_length_arithmetic_fits_exactly_what_counting_segments_fits(
+    monkeypatch: pytest.MonkeyPatch, text: str, segments: int, link_length: int
+) -> None:
+    """GSM-7 texts, with and without escape pairs (which the arithmetic leaves to the
+    segment count), and links of every length: counting characters instead of segments
+    gives exactly the message the plain search gives."""
+    from notify_service import render as module
+
+    a = alert(report=report(text=text))
+    link = (LINK * 3)[:link_length]
+    fast = {c: render(a, member(), c, link=link, max_sms_segments=segments) for c in CHANNELS}
+    with monkeypatch.context() as m:
+        m.setattr(module, "TEXT_MARK", "")
+        slow = {c: render(a, member(), c, link=link, max_sms_segments=segments) for c in CHANNELS}
+    assert fast == slow
+    assert fast["sms"].segments <= segments or "..." not in fast["sms"].text
+
+
 def test_alert_messages_render_each_text_once_and_give_each_member_their_link() -> None:
     from notify_service.render import AlertMessages
 
