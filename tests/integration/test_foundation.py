@@ -8,10 +8,13 @@ import asyncio
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from shared import topics
+from shared.db import make_engine
 from shared.kafka import (
     Outgoing,
     Records,
@@ -117,6 +120,46 @@ async def test_alembic_upgrade_creates_the_schema(database_url: str) -> None:
         tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
     await engine.dispose()
     assert {"teams", "team_members", "deliveries", "routing_alerts", "alembic_version"} <= tables
+
+
+async def _backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def _terminate(database_url: str, pid: int) -> None:
+    other = create_async_engine(database_url, poolclass=NullPool)
+    async with other.connect() as conn:
+        await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    await other.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_connection_lost_while_idle_is_replaced_before_use(database_url: str) -> None:
+    """Idle past the threshold: pinged at checkout, found dead, replaced: the caller
+    never sees the lost connection (what ``pool_pre_ping`` gave, without a ping per use)."""
+    engine = make_engine(database_url, pool_size=1, idle_ping_s=0.0)
+    first = await _backend_pid(engine)
+    await _terminate(database_url, first)
+    assert await _backend_pid(engine) != first
+    await engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_connection_lost_between_busy_uses_fails_once_then_the_pool_recovers(
+    database_url: str,
+) -> None:
+    """Used a moment ago: not pinged. Lost anyway (a restart between two transactions),
+    the next use fails as a disconnect, SQLAlchemy drops the pool's connections, and the
+    use after that works — the handlers redeliver a batch that failed this way."""
+    engine = make_engine(database_url, pool_size=1, idle_ping_s=3600.0)
+    first = await _backend_pid(engine)
+    await _terminate(database_url, first)
+    with pytest.raises(DBAPIError) as failed:
+        await _backend_pid(engine)
+    assert failed.value.connection_invalidated
+    assert await _backend_pid(engine) != first
+    await engine.dispose()
 
 
 def _delivery(delivery_id: str, member: str, **values: object) -> dict[str, object]:
