@@ -20,6 +20,7 @@ from shared.settings import RoutingSettings
 
 DIRECTORY_REFRESH_S = 30.0
 POLICY_CHECK_S = 1.0
+SILENCES_REFRESH_S = 1.0
 
 
 @dataclass
@@ -31,6 +32,8 @@ class RoutingDeps:
     _policy_mtime: float = 0.0
     _policy_checked: float = 0.0
     _directory_at: float = 0.0
+    _silences: list[tuple[SilenceMatcher, datetime, datetime]] | None = None
+    _silences_at: float = 0.0
 
     @property
     def broker(self):  # type: ignore[no-untyped-def]
@@ -57,5 +60,14 @@ class RoutingDeps:
     async def active_silences(
         self, session: AsyncSession
     ) -> list[tuple[SilenceMatcher, datetime, datetime]]:
-        rows = await session.scalars(select(Silence).where(Silence.ends_at > utcnow()))
-        return [(SilenceMatcher.model_validate(r.matchers), r.starts_at, r.ends_at) for r in rows]
+        """Silences not yet over, read at most once a second (not once per batch: at
+        low rates a batch holds a few reports). A new silence applies within a second;
+        each use checks the time window itself, so an expired one stops applying."""
+        now = time.monotonic()
+        if self._silences is None or now - self._silences_at >= SILENCES_REFRESH_S:
+            rows = await session.scalars(select(Silence).where(Silence.ends_at > utcnow()))
+            self._silences = [
+                (SilenceMatcher.model_validate(r.matchers), r.starts_at, r.ends_at) for r in rows
+            ]
+            self._silences_at = now
+        return self._silences

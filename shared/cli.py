@@ -307,7 +307,7 @@ def silences_add(
         fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     except ValueError as exc:
         fail(str(exc))
-    console.print(f"silence {silence_id} added")
+    console.print(f"silence {silence_id} added (routing applies it within a second)")
 
 
 @silences_app.command("list")
