@@ -6,6 +6,7 @@ Broker auto-creation is off; topics are created explicitly by ``timpora topics c
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -45,6 +46,9 @@ TOPICS: tuple[TopicSpec, ...] = (
 )
 
 
+METADATA_WAIT_S, METADATA_POLL_S = 10.0, 0.05
+
+
 async def ensure_topics(
     bootstrap_servers: str, *, prefix: str = "", partitions: int = 6
 ) -> list[str]:
@@ -67,9 +71,21 @@ async def ensure_topics(
             with contextlib.suppress(TopicAlreadyExistsError):  # another instance won
                 await admin.create_topics(wanted)
             log.info("created topics: %s", ", ".join(t.name for t in wanted))
+            await _until_listed(admin, {t.name for t in wanted})
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+async def _until_listed(admin: AIOKafkaAdminClient, names: set[str]) -> None:
+    """Return once the broker's metadata lists ``names``: it can lag the controller's
+    commit of a create by a moment (seen under load), and callers use the topics next.
+    Kafka has no notification for this: poll, bounded."""
+    for _ in range(int(METADATA_WAIT_S / METADATA_POLL_S)):
+        if names <= set(await admin.list_topics()):
+            return
+        await asyncio.sleep(METADATA_POLL_S)
+    raise TimeoutError(f"topics not in the broker's metadata: {', '.join(sorted(names))}")
 
 
 async def partition_counts(bootstrap_servers: str, names: list[str]) -> dict[str, int]:
