@@ -26,7 +26,7 @@ from notify_service.plan import plan_deliveries
 from notify_service.render import AlertMessages
 from notify_service.signing import make_token
 from shared import topics
-from shared.db import insert_many_ignore, transaction, update_many
+from shared.db import insert_many_ignore, lost_connection, transaction, update_many
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import DELIVERIES
 from shared.schemas import (
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 SEND_TIMEOUT_S = 15.0
 STALE_SENDING = timedelta(minutes=5)
 TOKEN_TTL = timedelta(days=7)
+RECORD_RETRY_S = (0.2, 0.5, 1.0, 2.0, 4.0, *[8.0] * 6)  # ~56 s in all
 
 
 @dataclass(slots=True)
@@ -290,15 +291,44 @@ async def send_and_record(
                     fallback_channels=rest,
                 )
             )
-    async with transaction(deps.runtime.sessions) as session:
-        await update_many(session, DeliveryRow.__table__, "delivery_id", updates)
-        inserted = await insert_many_ignore(session, DeliveryRow, fallbacks, "delivery_id")
+    inserted = await _record(deps, updates, fallbacks)
     events += [
         _event(Claim.of(v), DeliveryStatus.fallback)
         for v in fallbacks
         if v["delivery_id"] in inserted
     ]
     return events
+
+
+async def _record(
+    deps: NotifyDeps, updates: list[dict[str, object]], fallbacks: list[dict[str, object]]
+) -> set[object]:
+    """Write the outcomes of sends that happened; the ids of the fallback rows inserted.
+
+    A lost database is waited for here (~a minute, then the batch fails as any other):
+    failing at once would redeliver the batch, whose rows are claimed already, so they
+    would stay ``sending`` and end ``uncertain`` although every message went out.
+    """
+
+    async def write() -> set[object]:
+        async with transaction(deps.runtime.sessions) as session:
+            await update_many(session, DeliveryRow.__table__, "delivery_id", updates)
+            return await insert_many_ignore(session, DeliveryRow, fallbacks, "delivery_id")
+
+    for pause in RECORD_RETRY_S:
+        try:
+            return await write()
+        except Exception as exc:
+            if not lost_connection(exc):
+                raise
+            log.warning(
+                "recording %d delivery outcomes: database unreachable (%s); retrying in %.1f s",
+                len(updates),
+                type(exc).__name__,
+                pause,
+            )
+            await asyncio.sleep(pause)
+    return await write()
 
 
 async def deliver(deps: NotifyDeps, alerts: list[AlertRouted]) -> None:

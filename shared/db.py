@@ -31,7 +31,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -101,6 +101,18 @@ def make_engine(url: str, *, pool_size: int = 10, idle_ping_s: float = IDLE_PING
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **json)
     _ping_when_idle(engine, idle_ping_s)
     return engine
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database was unreachable or dropped the connection
+    (refused, reset, shutting down, starting up: worth retrying), not that it rejected
+    a statement. SQLSTATE classes 08 (connection) and 57P (shutdown, starting up)."""
+    if isinstance(exc, OSError | TimeoutError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    return exc.connection_invalidated or sqlstate.startswith(("08", "57P"))
 
 
 def _ping_when_idle(engine: AsyncEngine, idle_s: float) -> None:

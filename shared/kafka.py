@@ -112,8 +112,11 @@ def batch_subscriber(
     one record is there and otherwise holds it 500 ms, instead of gathering 64 KiB for up
     to 50 ms. An idle consumer then costs the broker ~10x fewer fetches, and a record is
     not delayed.
+
+    A failing batch (the broker or the database away) is retried after a pause that
+    doubles up to ``RETRY_MAX_S`` (see :func:`with_backoff`), not at once in a loop.
     """
-    return broker.subscriber(
+    subscriber = broker.subscriber(
         settings.topic(topic),
         group_id=settings.group(group),
         group_instance_id=f"{group}-{settings.instance_id}" if settings.instance_id else None,
@@ -128,6 +131,47 @@ def batch_subscriber(
         fetch_max_wait_ms=500 if rare else settings.fetch_max_wait_ms,
         **kwargs,
     )
+    return lambda handler: subscriber(with_backoff(handler, f"{group}/{topic}"))
+
+
+RETRY_FIRST_S, RETRY_MAX_S = 0.2, 5.0
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def with_backoff(
+    handler: Callable[[Records], Awaitable[None]], name: str, sleep: Sleep = asyncio.sleep
+) -> Callable[[Records], Awaitable[None]]:
+    """``handler``, pausing before it re-raises: 0.2 s after the first failure in a row,
+    doubling (with jitter) up to 5 s, back to nothing after a success.
+
+    The batch is then nacked and redelivered as before. Without the pause a database
+    outage turned every consumer into a loop of fetch, fail, rewind — CPU, broker
+    requests and a traceback per turn — for as long as the outage lasted.
+    """
+    failures = 0
+
+    @functools.wraps(handler)
+    async def guarded(records: Records) -> None:
+        nonlocal failures
+        try:
+            await handler(records)
+        except Exception as exc:
+            failures += 1
+            pause = min(RETRY_MAX_S, RETRY_FIRST_S * 2 ** (failures - 1))
+            pause *= random.uniform(0.8, 1.2)
+            log.warning(
+                "%s: batch of %d failed (%s in a row: %s); redelivered in %.1f s",
+                name,
+                len(records),
+                failures,
+                type(exc).__name__,
+                pause,
+            )
+            await sleep(pause)
+            raise
+        failures = 0
+
+    return guarded
 
 
 def header(record: ConsumerRecord, name: str) -> str | None:

@@ -130,7 +130,12 @@ async def post_until_accepted(c: Cluster, i: int) -> str:
             await asyncio.sleep(0.5)
 
 
-async def check_outcome(c: Cluster, settings: Settings, database_url: str, ids: list[str]) -> None:
+async def check_outcome(
+    c: Cluster, settings: Settings, database_url: str, ids: list[str], *, killed: bool = True
+) -> None:
+    """``killed``: a process died mid-send, so a few rows may stay ``sending`` (by design:
+    never sent twice); without kills every claimed delivery must end recorded."""
+
     async def settled() -> bool:
         return all(
             [
@@ -160,7 +165,7 @@ async def check_outcome(c: Cluster, settings: Settings, database_url: str, ids: 
     per_member = Counter((r.alert_id, r.alert_version, r.member_id) for r in rows)
     assert len(per_member) == 6 * len(ids)
     statuses = Counter(r.status for r in rows if r.channel != "none")
-    assert set(statuses) <= {"sent", "sending", "gave_up"}, statuses
+    assert set(statuses) <= ({"sent", "sending", "gave_up"} if killed else {"sent"}), statuses
     # Nobody got a provider message twice for the same alert version.
     sent_keys = Counter(r.delivery_id for r in rows if r.status == "sent")
     assert all(v == 1 for v in sent_keys.values())
@@ -202,4 +207,5 @@ async def test_broker_restart_and_database_outage(
     await asyncio.sleep(5)
     await asyncio.to_thread(subprocess.run, [*stack, "up", "--only", "postgres"], check=True)
     ids = first + list(await asyncio.gather(*feeding, *more))
-    await check_outcome(cluster, kafka_settings, database_url, ids)
+    # Outcomes of sends made while the database was away are recorded when it is back.
+    await check_outcome(cluster, kafka_settings, database_url, ids, killed=False)
