@@ -412,7 +412,8 @@ def _longest_fitting_text(
     room: Callable[[str, str, str], int | None] | None = None,
 ) -> str | None:
     """The message with the longest shortening of ``text`` that fits (binary search over
-    the cut; more text never makes a message shorter), or ``None``.
+    the cut; more text never makes a message shorter), or ``None``. The caller tried the
+    whole text already.
 
     The template is rendered once around a marker; candidates are the text between the
     rendered prefix and suffix (the text is inserted verbatim), so the ~11 steps of the
@@ -421,9 +422,6 @@ def _longest_fitting_text(
     characters the cut may have, or ``None``), each step compares a length instead of
     counting segments: the same steps, the same result.
     """
-    message = build(text)
-    if fits(message):
-        return message
     if not text:
         return None
     framed = build(TEXT_MARK)
@@ -460,9 +458,10 @@ def _fit(
     ellipsis: str,
     hidden: int = 0,
     room: Callable[[str, str, str], int | None] | None = None,
-) -> str:
+) -> tuple[str, bool]:
     """Shorten until ``fits``: the free text, then the subjects shown (``hidden``
-    subjects were never shown and count as "+N"), finally the head count.
+    subjects were never shown and count as "+N"), finally the head count. Returns the
+    message and whether it is whole (nothing shortened).
 
     The ack code and link are template constants: never touched.
     """
@@ -471,20 +470,23 @@ def _fit(
         rest = hidden + len(subjects) - shown
         return render_with(subjects=subjects[:shown], more=rest, text=text)
 
+    whole = build(len(subjects), text)
+    if fits(whole):
+        return whole, True
     found = _longest_fitting_text(lambda t: build(len(subjects), t), fits, text, ellipsis, room)
     if found is not None:
-        return found
+        return found, False
     for shown in range(len(subjects) - 1, -1, -1):
         message = build(shown, "")
         if fits(message):
-            return message
-    return render_with(subjects=[], more=0, text="", count=None)
+            return message, False
+    return render_with(subjects=[], more=0, text="", count=None), False
 
 
 def _sms(
     alert: AlertRouted, language: str, ctx: dict[str, Any], max_segments: int, scrubbed: str
-) -> tuple[str, int, str]:
-    """The fitted SMS with its ``(segments, encoding)``."""
+) -> tuple[str, int, str, bool]:
+    """The fitted SMS with its ``(segments, encoding)`` and whether it is whole."""
     shown = alert.report.subjects[:SMS_SUBJECTS]
     subjects = [gsm7_friendly(_subject_masked(s)) for s in shown]
     text = _one_line(gsm7_friendly(_one_line(scrubbed)))  # look-alikes may be spaces
@@ -515,16 +517,19 @@ def _sms(
         return most - head - len(suffix)
 
     hidden = len(alert.report.subjects) - len(shown)
-    message = _fit(render_with, fits, text, subjects, SMS_ELLIPSIS, hidden, room)
+    message, whole = _fit(render_with, fits, text, subjects, SMS_ELLIPSIS, hidden, room)
     segments, encoding = counted.get(message) or sms_segments(message)
-    return message, segments, encoding
+    return message, segments, encoding, whole
 
 
 def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _chat(alert: AlertRouted, language: str, ctx: dict[str, Any], scrubbed: str) -> str:
+def _chat(
+    alert: AlertRouted, language: str, ctx: dict[str, Any], scrubbed: str
+) -> tuple[str, bool]:
+    """The fitted chat text and whether it is whole."""
     shown = alert.report.subjects[:CHAT_SUBJECTS]
     subjects = [_subject_masked(s) for s in shown]
     text = scrubbed.strip()
@@ -541,16 +546,16 @@ def _chat(alert: AlertRouted, language: str, ctx: dict[str, Any], scrubbed: str)
         return CHAT_LIMIT - len(prefix) - len(suffix)
 
     hidden = len(alert.report.subjects) - len(shown)
-    message = _fit(render_with, fits, text, subjects, CHAT_ELLIPSIS, hidden, room)
+    message, whole = _fit(render_with, fits, text, subjects, CHAT_ELLIPSIS, hidden, room)
     if fits(message):
-        return message
+        return message, whole
     # Even the bare message is too long (absurdly long place names): cut what precedes the
     # last line, which carries the ack code and the link.
     head, _, tail = message.rpartition("\n")
     room = CHAT_LIMIT - _utf16_length(tail) - _utf16_length(CHAT_ELLIPSIS) - 1
     while _utf16_length(head) > room:
         head = head[: max(0, len(head) - max(1, (_utf16_length(head) - room) // 2))]
-    return f"{head}{CHAT_ELLIPSIS}\n{tail}"
+    return f"{head}{CHAT_ELLIPSIS}\n{tail}", False
 
 
 def _language(language: str | None, member: Member) -> str:
@@ -569,10 +574,12 @@ _LINK_SAFE = frozenset(string.ascii_letters + string.digits + ":/._-?=&%")
 class AlertMessages:
     """The messages of one alert version for all the members it goes to.
 
-    Members differ only in language and signed link, so each (text kind — SMS, email or
-    chat, language, link length) is rendered and fitted once, with a stand-in of the
-    link's length, and each member's own link is put in its place; the scrubbed free text
-    and the template context per language are computed once.
+    Members differ only in language and signed link, so each text kind (SMS, email or
+    chat) is rendered and fitted once per language, with a stand-in of the first link's
+    length, and each member's own link is put in its place. Links differ in length (the
+    member id is in the token): a text that needed no shortening is reused for any link
+    with which it still fits; a shortened one is fitted again per link length. The
+    scrubbed free text and the template context per language are computed once.
     The result is exactly what :func:`render` gives for that member.
     """
 
@@ -584,7 +591,8 @@ class AlertMessages:
         self.alert, self.max_sms_segments = alert, max_sms_segments
         self._dumped = dumped  # the alert as JSON, when the caller has it already
         self._scrubbed: str | None = None
-        self._shared: dict[tuple[str, str, int], tuple[str, RenderedMessage]] = {}
+        # (kind, language[, link length]) -> (stand-in, message, whole)
+        self._shared: dict[tuple[Any, ...], tuple[str, RenderedMessage, bool]] = {}
         self._contexts: dict[str, tuple[dict[str, Any], str]] = {}
 
     @cached_property
@@ -599,16 +607,45 @@ class AlertMessages:
         if len(link) > len(_STAND_IN) or not _LINK_SAFE.issuperset(link):
             return self._render(channel, language, link)
         kind = channel if channel in ("sms", "email") else "chat"  # Telegram = WhatsApp text
-        key = (kind, language, len(link))
-        if key not in self._shared:
-            stand_in = _STAND_IN[: len(link)]
-            self._shared[key] = (stand_in, self._render(channel, language, stand_in))
-        stand_in, shared = self._shared[key]
+        stand_in, shared, whole = self._fitted(channel, (kind, language), len(link))
+        if len(stand_in) != len(link):
+            relinked = self._relinked(kind, shared, stand_in, link) if whole else None
+            if relinked is not None:
+                return relinked
+            stand_in, shared, _ = self._fitted(channel, (kind, language, len(link)), len(link))
         if stand_in not in shared.text:  # cannot happen with our templates; stay correct
             return self._render(channel, language, link)
         return replace(shared, text=shared.text.replace(stand_in, link))
 
+    def _fitted(
+        self, channel: str, key: tuple[Any, ...], length: int
+    ) -> tuple[str, RenderedMessage, bool]:
+        if key not in self._shared:
+            stand_in = _STAND_IN[:length]
+            self._shared[key] = (stand_in, *self._render_whole(channel, key[1], stand_in))
+        return self._shared[key]
+
+    def _relinked(
+        self, kind: str, shared: RenderedMessage, stand_in: str, link: str
+    ) -> RenderedMessage | None:
+        """A whole text with another link in it, if it still fits (then it is what
+        fitting with that link gives: the whole text is the first thing tried)."""
+        if stand_in not in shared.text:
+            return None
+        text = shared.text.replace(stand_in, link)
+        if kind == "sms":
+            segments, encoding = sms_segments(text)
+            if segments > self.max_sms_segments:
+                return None
+            return replace(shared, text=text, segments=segments, encoding=encoding)
+        if kind == "chat" and _utf16_length(text) > CHAT_LIMIT:
+            return None
+        return replace(shared, text=text)
+
     def _render(self, channel: str, language: str, link: str) -> RenderedMessage:
+        return self._render_whole(channel, language, link)[0]
+
+    def _render_whole(self, channel: str, language: str, link: str) -> tuple[RenderedMessage, bool]:
         if self._scrubbed is None:
             self._scrubbed = scrub_report_text(self.alert.report)
         alert, scrubbed = self.alert, self._scrubbed
@@ -619,11 +656,15 @@ class AlertMessages:
         ctx, subject = self._contexts[language]
         ctx = ctx | {"link": link}
         if channel == "sms":
-            sms = _sms(alert, language, ctx, self.max_sms_segments, scrubbed)
-            return RenderedMessage(subject, *sms)
+            text, segments, encoding, whole = _sms(
+                alert, language, ctx, self.max_sms_segments, scrubbed
+            )
+            return RenderedMessage(subject, text, segments, encoding), whole
         if channel == "email":
-            return RenderedMessage(subject, _template("email", language, ctx).strip() + "\n", 0, "")
-        return RenderedMessage(subject, _chat(alert, language, ctx, scrubbed), 0, "")
+            email = _template("email", language, ctx).strip() + "\n"
+            return RenderedMessage(subject, email, 0, ""), True
+        text, whole = _chat(alert, language, ctx, scrubbed)
+        return RenderedMessage(subject, text, 0, ""), whole
 
 
 def render(
