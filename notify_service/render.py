@@ -607,22 +607,24 @@ class AlertMessages:
         if len(link) > len(_STAND_IN) or not _LINK_SAFE.issuperset(link):
             return self._render(channel, language, link)
         kind = channel if channel in ("sms", "email") else "chat"  # Telegram = WhatsApp text
-        stand_in, shared, whole = self._fitted(channel, (kind, language), len(link))
+        stand_in, shared, whole = self._fitted(channel, language, len(link), (kind, language))
         if len(stand_in) != len(link):
             relinked = self._relinked(kind, shared, stand_in, link) if whole else None
             if relinked is not None:
                 return relinked
-            stand_in, shared, _ = self._fitted(channel, (kind, language, len(link)), len(link))
+            key = (kind, language, len(link))  # a shortened text, fitted for this length
+            stand_in, shared, _ = self._fitted(channel, language, len(link), key)
         if stand_in not in shared.text:  # cannot happen with our templates; stay correct
             return self._render(channel, language, link)
         return replace(shared, text=shared.text.replace(stand_in, link))
 
     def _fitted(
-        self, channel: str, key: tuple[Any, ...], length: int
+        self, channel: str, language: str, length: int, key: tuple[Any, ...]
     ) -> tuple[str, RenderedMessage, bool]:
+        """The text stored under ``key``, fitted with a stand-in link of ``length``."""
         if key not in self._shared:
             stand_in = _STAND_IN[:length]
-            self._shared[key] = (stand_in, *self._render_whole(channel, key[1], stand_in))
+            self._shared[key] = (stand_in, *self._render_whole(channel, language, stand_in))
         return self._shared[key]
 
     def _relinked(

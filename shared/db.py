@@ -107,7 +107,7 @@ def lost_connection(exc: BaseException) -> bool:
     """Whether ``exc`` means the database was unreachable or dropped the connection
     (refused, reset, shutting down, starting up: worth retrying), not that it rejected
     a statement. SQLSTATE classes 08 (connection) and 57P (shutdown, starting up)."""
-    if isinstance(exc, OSError | TimeoutError):
+    if isinstance(exc, OSError):  # refused, reset, timed out (TimeoutError is one)
         return True
     if not isinstance(exc, DBAPIError):
         return False
