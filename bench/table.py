@@ -139,6 +139,15 @@ def render(result: dict[str, Any]) -> str:
                         f"{r['cpu_s']:.1f} ({r['cpu_pct_of_core']:.0f}%) {r['peak_rss_mb']:.0f}"
                     )
             lines.append(f"{proc:<12}" + "".join(f"{c:>24}" for c in cells))
+        # The steadier figure to compare runs by: rates drift with the machine, CPU less.
+        per_report = [
+            sum(r["cpu_s"] for name, r in p["resources"].items() if name != "other")
+            / max(1, p["n"])
+            * 1000
+            for p in phases.values()
+        ]
+        lines.append(f"{'ms/report':<12}" + "".join(f"{f'{ms:.2f}':>24}" for ms in per_report))
+        lines.append(f"{'':<12}(CPU per report: every row but other)")
     phases = all_phases
     busy = [
         (name, p["resources"]["other"]["cpu_pct_of_core"])
