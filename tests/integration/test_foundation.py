@@ -24,6 +24,7 @@ from shared.kafka import (
     publish_all,
 )
 from shared.settings import Settings
+from tests.rows import delivery_row
 
 pytestmark = pytest.mark.kafka
 
@@ -162,22 +163,6 @@ async def test_a_connection_lost_between_busy_uses_fails_once_then_the_pool_reco
     await engine.dispose()
 
 
-def _delivery(delivery_id: str, member: str, **values: object) -> dict[str, object]:
-    return {
-        "delivery_id": delivery_id,
-        "alert_id": "A1",
-        "alert_version": 1,
-        "report_id": "R1",
-        "team_id": "T1",
-        "member_id": member,
-        "channel": "sms",
-        "ack_code": "K1",
-        "status": "sending",
-        "alert": {"alert_id": "A1", "nested": [1, {"x": "é"}]},
-        **values,
-    }
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
 async def test_bulk_writes_keep_insert_semantics(
@@ -213,11 +198,17 @@ async def test_bulk_writes_keep_insert_semantics(
     try:
         async with transaction(sessions) as session:
             first = await insert_many_ignore(
-                session, DeliveryRow, [_delivery("D1", "m1"), _delivery("D2", "m2")], "delivery_id"
+                session,
+                DeliveryRow,
+                [delivery_row("D1", "m1"), delivery_row("D2", "m2")],
+                "delivery_id",
             )
             # D3 repeats D1's unique key (alert, version, member, channel): not inserted
             again = await insert_many_ignore(
-                session, DeliveryRow, [_delivery("D3", "m1"), _delivery("D4", "m3")], "delivery_id"
+                session,
+                DeliveryRow,
+                [delivery_row("D3", "m1"), delivery_row("D4", "m3")],
+                "delivery_id",
             )
             await insert_many(
                 session, EscalationTimer.__table__, [{"alert_id": "A1", "due_at": due}]

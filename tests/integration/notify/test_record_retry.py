@@ -15,24 +15,13 @@ from notify_service import delivery
 from notify_service.models import DeliveryRow
 from shared.db import insert_many_ignore, make_engine, make_sessionmaker, transaction
 from shared.schemas import utcnow
+from tests.rows import delivery_row
 
 pytestmark = pytest.mark.postgres
 
 
 def _row(delivery_id: str, member: str) -> dict[str, object]:
-    return {
-        "delivery_id": delivery_id,
-        "alert_id": "A1",
-        "alert_version": 1,
-        "report_id": "R1",
-        "team_id": "T1",
-        "member_id": member,
-        "channel": "sms",
-        "ack_code": "K1",
-        "status": "sending",
-        "attempts": 1,
-        "alert": {"alert_id": "A1"},
-    }
+    return delivery_row(delivery_id, member, attempts=1)
 
 
 def _flaky(sessions: Any, failures: int, calls: list[str]) -> Any:
