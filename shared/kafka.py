@@ -243,12 +243,17 @@ async def _send_batched(
         topic = settings.topic(r.topic)
         key = r.key.encode() if r.key is not None else None
         headers = [JSON_HEADER, *((k, v.encode()) for k, v in (r.headers or {}).items())]
-        if len(r.value) > BIG_RECORD:
-            futures.append(await producer.send(topic, r.value, key=key, headers=headers))
-            continue
         if topic not in partitions:
             partitions[topic] = sorted(await producer.partitions_for(topic))
         partition = key_partitioner(key, partitions[topic], partitions[topic])
+        if len(r.value) > BIG_RECORD:  # after what its partition holds so far: order kept
+            pending = batches.pop((topic, partition), None)
+            if pending is not None:
+                futures.append(await producer.send_batch(pending, topic, partition=partition))
+            futures.append(
+                await producer.send(topic, r.value, key=key, headers=headers, partition=partition)
+            )
+            continue
         batch = batches.get((topic, partition))
         if batch is not None and batch.append(
             timestamp=None, key=key, value=r.value, headers=headers

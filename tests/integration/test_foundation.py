@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 from shared import topics
 from shared.db import make_engine
 from shared.kafka import (
+    BIG_RECORD,
     Outgoing,
     Records,
     aiokafka_producer,
@@ -83,6 +84,23 @@ async def test_round_trip_commits_after_work_and_resumes(kafka_settings: Setting
     got = await _run_consumer(settings, "g1", 5)
     assert sorted(got) == sorted(o.value for o in second)
     assert await _committed(settings, "g1", topics.REPORTS_RAW) == 15
+
+
+async def test_a_big_record_keeps_its_place_among_its_keys_records(
+    kafka_settings: Settings,
+) -> None:
+    """Records over 64 KiB skip the per-partition batch; they must still follow the
+    records of the same key published before them (alert versions are keyed by team)."""
+    big = b"x" * (BIG_RECORD + 1)
+    values = [b"v1", b"v2", big, b"v3", big + b"2", b"v4"]
+    broker = make_broker(kafka_settings, client_id="test-order")
+    await broker.start()
+    try:
+        sent = [Outgoing(topics.REPORTS_RAW, "team-1", v) for v in values]
+        assert await publish_all(broker, kafka_settings, sent) == len(values)
+    finally:
+        await broker.stop()
+    assert await _run_consumer(kafka_settings, "g-order", len(values)) == values
 
 
 async def test_a_broker_with_middlewares_publishes_through_faststream(
