@@ -284,25 +284,27 @@ def _arrays(
     columns: tuple[str, ...],
     processors: list[Any],
     rows: list[dict[str, object]],
-    defaults: dict[str, object],
+    defaults: dict[str, Any],
 ) -> dict[str, list[object]]:
     """One array parameter per column (``c0``, ``c1``...), values as SQLAlchemy binds them."""
     params: dict[str, list[object]] = {}
     for i, (name, process) in enumerate(zip(columns, processors, strict=True)):
-        values = [defaults[name]] * len(rows) if name in defaults else [r[name] for r in rows]
+        if name not in defaults:
+            values = [r[name] for r in rows]
+        elif defaults[name].is_callable:  # once per row, as SQLAlchemy does (ids, lists)
+            values = [defaults[name].arg(None) for _ in rows]
+        else:
+            values = [defaults[name].arg] * len(rows)
         params[f"c{i}"] = [process(v) for v in values] if process else values
     return params
 
 
-def _python_defaults(table: Table, present: frozenset[str]) -> dict[str, object]:
-    """Column defaults SQLAlchemy would have filled in (scalars and zero-arg callables)."""
-    out: dict[str, object] = {}
-    for column in table.columns:
-        default = column.default
-        if column.name in present or default is None:
-            continue
-        out[column.name] = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
-    return out
+def _python_defaults(table: Table, present: frozenset[str]) -> dict[str, Any]:
+    """The Python-side defaults (scalars and callables) of the columns not in ``present``:
+    what SQLAlchemy would have filled in."""
+    return {
+        c.name: c.default for c in table.columns if c.name not in present and c.default is not None
+    }
 
 
 @functools.lru_cache(maxsize=128)
