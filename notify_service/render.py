@@ -552,9 +552,9 @@ def _chat(
     # Even the bare message is too long (absurdly long place names): cut what precedes the
     # last line, which carries the ack code and the link.
     head, _, tail = message.rpartition("\n")
-    room = CHAT_LIMIT - _utf16_length(tail) - _utf16_length(CHAT_ELLIPSIS) - 1
-    while _utf16_length(head) > room:
-        head = head[: max(0, len(head) - max(1, (_utf16_length(head) - room) // 2))]
+    space = CHAT_LIMIT - _utf16_length(tail) - _utf16_length(CHAT_ELLIPSIS) - 1
+    while _utf16_length(head) > space:
+        head = head[: max(0, len(head) - max(1, (_utf16_length(head) - space) // 2))]
     return f"{head}{CHAT_ELLIPSIS}\n{tail}", False
 
 
