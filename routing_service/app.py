@@ -14,10 +14,12 @@ from shared.runtime import Runtime, http_app
 from shared.settings import RoutingSettings
 
 
-def create_app(settings: RoutingSettings | None = None) -> FastAPI:
-    settings = settings or RoutingSettings()
-    runtime = Runtime.build(settings, client_id="timpora-routing")
-    deps = RoutingDeps(runtime, settings)
+def create_app(settings: RoutingSettings | None = None, deps: RoutingDeps | None = None) -> FastAPI:
+    """The service; ``deps`` replaces what it is built from (tests pass their own)."""
+    if deps is None:
+        settings = settings or RoutingSettings()
+        deps = RoutingDeps(Runtime.build(settings, client_id="timpora-routing"), settings)
+    runtime = deps.runtime
     deps.policy()  # fail fast on an invalid policy file
     handlers.register(deps)
     runtime.background.append(lambda: handlers.escalation_loop(deps))

@@ -7,15 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from routing_service.models import Silence
+from routing_service import store
 from routing_service.policy import Policy, load_policy
-from routing_service.silences import SilenceMatcher
+from routing_service.silences import ActiveSilence, SilenceMatcher
 from shared.directory import teams_by_jurisdiction
 from shared.runtime import Runtime
-from shared.schemas import utcnow
 from shared.settings import RoutingSettings
 
 DIRECTORY_REFRESH_S = 30.0
@@ -32,7 +30,7 @@ class RoutingDeps:
     _policy_mtime: float = 0.0
     _policy_checked: float = 0.0
     _directory_at: float = 0.0
-    _silences: list[tuple[SilenceMatcher, datetime, datetime]] | None = None
+    _silences: list[ActiveSilence] | None = None
     _silences_at: float = 0.0
 
     @property
@@ -57,17 +55,16 @@ class RoutingDeps:
                 self.directory = await teams_by_jurisdiction(session)
             self._directory_at = time.monotonic()
 
-    async def active_silences(
-        self, session: AsyncSession
-    ) -> list[tuple[SilenceMatcher, datetime, datetime]]:
+    async def active_silences(self, session: AsyncSession, now: datetime) -> list[ActiveSilence]:
         """Silences not yet over, read at most once a second (not once per batch: at
         low rates a batch holds a few reports). A new silence applies within a second;
         each use checks the time window itself, so an expired one stops applying."""
-        now = time.monotonic()
-        if self._silences is None or now - self._silences_at >= SILENCES_REFRESH_S:
-            rows = await session.scalars(select(Silence).where(Silence.ends_at > utcnow()))
+        checked = time.monotonic()
+        if self._silences is None or checked - self._silences_at >= SILENCES_REFRESH_S:
+            rows = await store.active_silences(session=session, now=now)
             self._silences = [
-                (SilenceMatcher.model_validate(r.matchers), r.starts_at, r.ends_at) for r in rows
+                ActiveSilence(SilenceMatcher.model_validate(r.matchers), r.starts_at, r.ends_at)
+                for r in rows
             ]
-            self._silences_at = now
+            self._silences_at = checked
         return self._silences

@@ -1,7 +1,10 @@
 """``timpora route explain``: where a report would go, and why, without Kafka or a database.
 
-Reads the report (canonical JSON), the policy file and the teams directory YAML, and
-applies exactly the functions the service uses: resolve → policy → team lookup.
+Reads the report (canonical JSON, or a normalised report with ingest's resolution), the
+policy file and the teams directory YAML. A report without a resolution is placed as
+ingest would place it (the one resolver, once); then it is planned with
+:func:`routing_service.plan.plan`, exactly as the service plans it, against no open
+alerts and no silences.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from routing_service.policy import evaluate, load_policy, pick_team
+from routing_service.plan import RoutingState, plan
+from routing_service.policy import load_policy
 from shared.directory import load_directory
 from shared.pii import scrub_text
-from shared.regions import regions, resolve_location
+from shared.placing import place_report
+from shared.regions import regions
 from shared.schemas import Report
 from shared.settings import RoutingSettings
 
@@ -22,35 +27,38 @@ def explain(
     raw: bytes, *, policy_file: Path | None = None, teams_file: Path, now: datetime | None = None
 ) -> dict[str, Any]:
     report = Report.model_validate_json(raw)
+    if report.resolution is None:
+        report = place_report(report)
     policy = load_policy(policy_file or RoutingSettings().policy_file)
     directory: dict[str, list[str]] = {}
     for team in load_directory(teams_file):
         directory.setdefault(team.jurisdiction_code, []).append(team.team_id)
-    resolution = resolve_location(report.location, report.home_area)
-    region = regions().get(resolution.code) if resolution.code else None
-    targets = []
-    for decision in evaluate(policy, report, resolution, now or datetime.now(UTC)):
-        team_code = pick_team(decision.jurisdiction_code, directory.__contains__)
-        team_id = directory[team_code][0] if team_code else None
-        targets.append(
-            {
-                "rules": ", ".join(decision.rules),
-                "level": decision.level.value,
-                "jurisdiction": decision.jurisdiction_code,
-                "team": team_id or "(none)",
-                "team_jurisdiction": team_code or "-",
-                "severity": decision.severity.value,
-                "escalate_after": str(decision.escalate_after or "never"),
-                "digest": decision.digest or "",
-                "group_key": scrub_text(decision.group_key),
-            }
-        )
+    decision = plan(report, RoutingState(), policy, directory, now or datetime.now(UTC))
+    targets = [
+        {
+            "rules": ", ".join(a.route.rule.rules),
+            "level": a.route.rule.level.value,
+            "jurisdiction": a.route.rule.jurisdiction_code,
+            "team": a.route.target.team_id,
+            "team_jurisdiction": a.route.target.code,
+            "severity": a.state.severity.value,
+            "escalate_after": str(a.route.rule.escalate_after or "never"),
+            "escalates_at": a.timer_due_at.isoformat() if a.timer_due_at else "-",
+            "digest": a.route.rule.digest or "",
+            "outcome": a.outcome.value,
+            "group_key": scrub_text(a.route.rule.group_key),
+        }
+        for a in decision.alerts
+    ]
+    res = report.resolution
+    assert res is not None
+    region = regions().get(res.code) if res.code else None
     return {
         "resolution": (
-            f"{resolution.code or '-'} {region.name if region else ''} "
-            f"(level {resolution.level.value if resolution.level else '-'}, "
-            f"method {resolution.method}, confidence {resolution.confidence:.2f}"
-            f"{', LOW' if resolution.low_confidence else ''})"
+            f"{res.code or '-'} {region.name if region else ''} "
+            f"(level {res.level.value if res.level else '-'}, "
+            f"method {res.method}, confidence {res.confidence:.2f}"
+            f"{', LOW' if res.low_confidence else ''})"
         ),
         "targets": targets,
     }

@@ -1,28 +1,28 @@
-"""Kafka entry points of routing: normalised reports in, routed alerts out; acks in."""
+"""Kafka entry points of routing: normalised reports in, routed alerts out; acks in.
+
+Each handler only translates records into messages and delegates to
+:mod:`routing_service.service` (load → decide → persist → publish).
+"""
 
 from __future__ import annotations
 
 import asyncio
 
+from routing_service import service
 from routing_service.deps import RoutingDeps
-from routing_service.engine import (
-    apply_acks,
-    emit_due_digests,
-    fire_due_escalations,
-    route_batch,
-)
 from shared import topics
 from shared.deadletter import read_records
 from shared.kafka import Records, batch_subscriber, publish_all
-from shared.schemas import AlertAcknowledged, Report
+from shared.schemas import AlertAcknowledged, RoutableReport
 
 
 def register(deps: RoutingDeps) -> None:
     @batch_subscriber(deps.broker, deps.settings, topics.REPORTS_NORMALIZED, group="routing")
     async def on_reports_normalized(records: Records) -> None:
-        reports, dead = read_records(records, Report, topics.REPORTS_NORMALIZED, "routing")
+        # A report without ingest's place resolution is a contract error: dead letter.
+        reports, dead = read_records(records, RoutableReport, topics.REPORTS_NORMALIZED, "routing")
         await deps.refresh_directory()
-        alerts = await route_batch(deps, reports)
+        alerts = await service.route_reports(deps, reports)
         await publish_all(deps.broker, deps.settings, [*dead, *alerts])
 
     @batch_subscriber(
@@ -30,7 +30,7 @@ def register(deps: RoutingDeps) -> None:
     )
     async def on_alerts_acks(records: Records) -> None:
         acks, dead = read_records(records, AlertAcknowledged, topics.ALERTS_ACKS, "routing")
-        await apply_acks(deps, acks)
+        await service.apply_acks(deps, acks)
         await publish_all(deps.broker, deps.settings, dead)
 
 
@@ -38,7 +38,7 @@ async def escalation_loop(deps: RoutingDeps) -> None:
     """Poll the durable timers and digests; with several instances each fires once."""
     while True:
         await deps.refresh_directory()
-        fired = await fire_due_escalations(deps)
-        digests = await emit_due_digests(deps)
+        fired = await service.fire_due_timers(deps)
+        digests = await service.emit_due_digests(deps)
         if not fired and not digests:
             await asyncio.sleep(deps.settings.escalation_poll_seconds)

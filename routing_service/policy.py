@@ -52,7 +52,6 @@ from pydantic import (
 
 from routing_service import grouping
 from shared.regions import (
-    Resolution,
     ancestor_at,
     kabupaten_of,
     kecamatan_of,
@@ -60,10 +59,8 @@ from shared.regions import (
     normalize_code,
     provinsi_of,
     regions,
-    resolve_location,
-    routing_code,
 )
-from shared.schemas import Category, Level, PermitType, Report, Severity
+from shared.schemas import Category, Level, PermitType, PlaceResolution, Report, Severity
 
 DEFAULT_TZ = "Asia/Makassar"
 
@@ -438,9 +435,9 @@ class RouteDecision:
         return self.level != self.requested_level
 
 
-def certain_code(resolution: Resolution, policy: Policy) -> str | None:
+def certain_code(resolution: PlaceResolution | None, policy: Policy) -> str | None:
     """The most precise jurisdiction we are sure of, else the policy's fallback."""
-    return routing_code(resolution) or policy.fallback_jurisdiction
+    return (resolution.routing_code if resolution else None) or policy.fallback_jurisdiction
 
 
 def target_jurisdiction(level: Level, code: str) -> tuple[Level, str]:
@@ -462,23 +459,21 @@ def matching_rules(policy: Policy, facts: Facts) -> list[Rule]:
     return matched
 
 
-def evaluate(
-    policy: Policy, report: Report, resolution: Resolution | None, now: datetime
-) -> list[RouteDecision]:
+def evaluate(policy: Policy, report: Report, now: datetime) -> list[RouteDecision]:
     """Decisions for every (level, jurisdiction) the matched rules target.
 
-    ``resolution`` is the report's place as :func:`shared.regions.resolve_location`
-    gives it (resolved here when None). Empty only when nothing places the report and
-    the policy has no ``fallback_jurisdiction``.
+    The place is ingest's resolution (``report.resolution``; routing never re-resolves).
+    Empty only when nothing places the report and the policy has no
+    ``fallback_jurisdiction``.
     """
-    if resolution is None:
-        resolution = resolve_location(report.location, report.home_area)
+    resolution = report.resolution
     code = certain_code(resolution, policy)
     if code is None:
         return []
     facts = facts_for(report, code, now, policy.timezone)
     # Routed by the policy's fallback: nothing about the place is known.
-    confidence = resolution.confidence if routing_code(resolution) else 0.0
+    placed = resolution is not None and resolution.routing_code is not None
+    confidence = resolution.confidence if resolution is not None and placed else 0.0
     decisions: dict[tuple[Level, str], RouteDecision] = {}
     for rule in matching_rules(policy, facts):
         for target in rule.targets:

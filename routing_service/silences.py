@@ -6,7 +6,9 @@ rows live in ``routing_silences``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,8 +46,16 @@ class SilenceMatcher(BaseModel):
         return not (self.passport_number and self.passport_number.upper() not in passports)
 
 
+class ActiveSilence(NamedTuple):
+    """A silence as routing applies it: its matcher and time window."""
+
+    matcher: SilenceMatcher
+    starts_at: datetime
+    ends_at: datetime
+
+
 def is_muted(
-    silences: list[tuple[SilenceMatcher, datetime, datetime]],
+    silences: Sequence[ActiveSilence],
     report: Report,
     team_id: str,
     jurisdiction_code: str,

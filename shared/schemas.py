@@ -181,6 +181,24 @@ class Location(Model):
         return self.desa_code or self.kecamatan_code or self.kabupaten_code or self.provinsi_code
 
 
+class PlaceResolution(Model):
+    """How ingest placed a report: resolved once, trusted by routing (which never
+    re-resolves). ``routing_code`` is the most precise code that is certain (the parent
+    level when the place is unsure); the report's ``location`` carries the codes and
+    official names of that unit and its parents."""
+
+    code: str | None = Field(None, description="Most precise unit found", examples=["63.10.06"])
+    level: Level | None = None
+    routing_code: str | None = Field(
+        None, description="Most precise certain code (None: nothing places the report)"
+    )
+    confidence: float = Field(0.0, ge=0, le=1)
+    method: Literal["code", "coordinates", "name", "home_area", "none"] = "none"
+    matched: str | None = Field(None, description="Official name of the unit found")
+    low_confidence: bool = True
+    candidates: list[str] = Field(default_factory=list, description="Other possible codes")
+
+
 class Subject(Model):
     """A foreign national the report is about."""
 
@@ -232,6 +250,9 @@ class Report(Model):
     category: Category = Category.presence
     severity: Severity = Severity.info
     location: Location = Field(default_factory=Location)
+    resolution: PlaceResolution | None = Field(
+        None, description="Set by ingest on every normalised report; routing requires it"
+    )
     subjects: list[Subject] = Field(default_factory=list, max_length=500)
     subject_count: int | None = Field(None, ge=0, description="Head count when no list is given")
     reporter: Reporter | None = None
@@ -243,6 +264,13 @@ class Report(Model):
         """Normalised reports are keyed by kecamatan code (kabupaten when none)."""
         loc = self.location
         return loc.kecamatan_code or loc.kabupaten_code or loc.provinsi_code or "unresolved"
+
+
+class RoutableReport(Report):
+    """A normalised report as routing reads it: ingest's place resolution is required
+    (a report without one is a contract error and becomes a dead letter)."""
+
+    resolution: PlaceResolution
 
 
 class Reason(Model):

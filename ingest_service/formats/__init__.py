@@ -17,19 +17,17 @@ rejection.
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from types import ModuleType
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
 from ingest_service.normalize import apply_overstay_rule, get_tz
-from shared.schemas import Location, Reason, Report, SourceFormat
+from shared.placing import place
+from shared.schemas import Location, PlaceResolution, Reason, Report, SourceFormat
 
 __all__ = [
     "IGNORABLE_CODES",
@@ -51,7 +49,6 @@ __all__ = [
     "locate",
     "parse",
     "reason",
-    "regions_api",
     "truncate_text",
     "validation_reasons",
 ]
@@ -218,53 +215,14 @@ def batch_items(
 # --------------------------------------------------------------------------- places
 
 
-_REGIONS = "shared.regions"
-_regions_missing = False
-
-
-def regions_api() -> ModuleType | None:
-    """The place resolver module, or ``None`` while it is not deployed.
-
-    A failed import is remembered (a restart picks up a new deployment), because a
-    failing import searches the file system on every report.
-    """
-    global _regions_missing
-    if _REGIONS in sys.modules:  # a ``None`` entry means "blocked" (tests use it)
-        return sys.modules[_REGIONS]
-    if _regions_missing:
-        return None
-    try:
-        return importlib.import_module(_REGIONS)
-    except ImportError:
-        _regions_missing = True
-        return None
-
-
-def _confident(res: Any) -> bool:
-    return res is not None and bool(getattr(res, "code", None)) and not res.low_confidence
-
-
-def locate(loc: Location, ctx: SourceContext, *, free_text: str | None = None) -> Location:
-    """``loc`` with Kemendagri codes and official names filled when the place is certain.
-
-    Resolution is best effort: when the names are unknown, ambiguous or the resolver is
-    unavailable the report keeps the names as written, and routing retries (it falls
-    back to the parent level). A place never makes a report fail.
-    """
-    regions = regions_api()
-    if regions is None:  # resolver not deployed: names only
-        return loc
-    try:
-        res = regions.resolve_location(loc, ctx.home_area)
-        if _confident(res):
-            return regions.fill_location(loc, res)
-        if free_text:
-            res = regions.find_place(free_text, within=ctx.home_area)
-            if _confident(res):
-                return regions.fill_location(loc, res)
-    except Exception:  # a resolver fault must not reject reports; routing retries
-        return loc
-    return loc
+def locate(
+    loc: Location, ctx: SourceContext, *, free_text: str | None = None, names: bool = True
+) -> tuple[Location, PlaceResolution]:
+    """``loc`` with the Kemendagri codes and official names that are certain, and how it
+    was placed. The one resolution of a report's place: routing trusts it. A place never
+    makes a report fail: an unknown or ambiguous one is routed at the level that is
+    certain (the source's home area at worst)."""
+    return place(loc, ctx.home_area, free_text, names=names)
 
 
 # --------------------------------------------------------------------------- reports
@@ -277,9 +235,15 @@ def _has_place(loc: Location) -> bool:
 def finish_report(
     report: Report, ctx: SourceContext, *, resolve: bool = True, free_text: str | None = None
 ) -> Report:
-    """The steps every parser ends with: place resolution, then the overstay rule."""
-    if resolve and _has_place(report.location):
-        report.location = locate(report.location, ctx, free_text=free_text)
+    """The steps every parser ends with: place resolution, then the overstay rule.
+
+    ``resolve=False``: the parser placed the report itself (only the codes it filled
+    count, not the words it kept); ``free_text`` may name the place when the location's
+    fields do not."""
+    text = free_text if resolve and _has_place(report.location) else None
+    report.location, report.resolution = locate(
+        report.location, ctx, free_text=text, names=resolve
+    )
     return apply_overstay_rule(report, ctx.tz)
 
 

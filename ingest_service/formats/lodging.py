@@ -28,7 +28,6 @@ check-out before check-in. Never rejected for a place that does not resolve.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,9 +42,9 @@ from ingest_service.formats import (
     build_report,
     load_json,
     reason,
-    regions_api,
     truncate_text,
 )
+from shared.jurisdiction import normalize_code
 from shared.schemas import Reason, SourceFormat
 
 BATCH_KEYS = ("laporan", "reports", "data", "records", "daftar_laporan")
@@ -363,20 +362,8 @@ def _reporter(rec: Fields, lodging_name: str | None, *, flat_only: bool) -> dict
 
 
 def dotted_code(text: str) -> str | None:
-    """A Kemendagri code in dotted form: via the region table when it is deployed.
-
-    Without it, only the shape is checked ("631006" → "63.10.06"); routing verifies.
-    """
-    regions = regions_api()
-    if regions is not None:
-        with contextlib.suppress(Exception):  # resolver fault: fall back to the shape check
-            return regions.normalize_code(text)
-    compact = re.sub(r"[\s.\-]", "", text)
-    if not compact.isdigit() or len(compact) not in (2, 4, 6, 10):
-        return None
-    parts = [compact[:2], compact[2:4], compact[4:6], compact[6:10]]
-    code = ".".join(p for p in parts if p)
-    return code if _CODE.match(code) else None
+    """A Kemendagri code in dotted form ("631006" → "63.10.06"), None unless it exists."""
+    return normalize_code(text)
 
 
 def code_fields(code: str) -> dict[str, str]:

@@ -36,9 +36,9 @@ from ingest_service.formats import (
     SourceContext,
     build_report,
     reason,
-    regions_api,
     truncate_text,
 )
+from shared import jurisdiction as regions
 from shared.schemas import Category, Location, SourceFormat
 
 MAX_TOKENS = 400
@@ -240,7 +240,7 @@ def _in_home_area(code: str, home_area: Sequence[str]) -> bool:
     return not home_area or any(code == a or code.startswith(a + ".") for a in home_area)
 
 
-def plausible(text: str, res: Any, ctx: SourceContext, regions: Any) -> bool:
+def plausible(text: str, res: Any, ctx: SourceContext) -> bool:
     """Whether a resolution of free SMS/chat words can be trusted without a human.
 
     Confident, matching the words as typed, and either inside the source's home area or
@@ -265,20 +265,14 @@ def plausible(text: str, res: Any, ctx: SourceContext, regions: Any) -> bool:
 def find_place(tokens: Sequence[Token], ctx: SourceContext) -> tuple[Location | None, range]:
     """The longest plausibly resolved place and the tokens it covers.
 
-    ``(None, range(0))`` when the resolver is missing or nothing resolves plausibly.
+    ``(None, range(0))`` when nothing resolves plausibly.
     """
-    regions = regions_api()
-    if regions is None:
-        return None, range(0)
     for start in _candidate_starts(tokens):
         for stop in _spans(tokens, start):
             text = " ".join(t.raw for t in tokens[start:stop])
-            try:
-                res = regions.find_place(text, within=ctx.home_area)
-                if plausible(text, res, ctx, regions):
-                    return regions.fill_location(Location(address=text), res), range(start, stop)
-            except Exception:  # resolver fault: keep the text, routing retries
-                return None, range(0)
+            res = regions.find_place(text, within=ctx.home_area)
+            if plausible(text, res, ctx):
+                return regions.fill_location(Location(address=text), res), range(start, stop)
     return None, range(0)
 
 

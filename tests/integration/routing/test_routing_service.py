@@ -20,6 +20,7 @@ from shared import topics
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.directory import load_directory, replace_directory
 from shared.kafka import Outgoing, dumps, make_broker, publish_all
+from shared.placing import place_report
 from shared.schemas import AlertAcknowledged, Category, Location, Report, Severity, Subject
 from shared.settings import RoutingSettings, Settings
 from tests.kafkautil import consume, values, wait_for
@@ -49,7 +50,7 @@ def report(**overrides: object) -> Report:
         "subjects": [Subject(full_name="Li Wei", nationality="CHN", passport_number="E1234567")],
         "home_area": ["63.10", "63.02"],
     }
-    return Report(**(fields | overrides))
+    return place_report(Report(**(fields | overrides)))  # normalised: as ingest hands it over
 
 
 async def seed(database_url: str) -> None:
@@ -304,8 +305,8 @@ async def _eq(fn, n: int) -> bool:  # type: ignore[no-untyped-def]
 async def test_silenced_alerts_are_recorded_not_sent(kafka_settings: Settings, db: str) -> None:
     from datetime import timedelta
 
+    from console_service.silence_ops import add_silence
     from routing_service.models import AlertRow
-    from shared.ops import add_silence
 
     engine = make_engine(db)
     sessions = make_sessionmaker(engine)

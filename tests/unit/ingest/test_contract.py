@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 
@@ -78,62 +75,33 @@ def test_parsed_holds_exactly_one_outcome() -> None:
     assert not Parsed(0, None, [Reason(code="x", message="y")]).ok
 
 
-@dataclass
-class FakeResolution:
-    code: str | None
-    low_confidence: bool
-    level: str = "kecamatan"
-    confidence: float = 0.9
-    method: str = "name"
-    matched: str | None = None
-    candidates: tuple = ()
+def test_locate_fills_codes_when_confident(ctx: SourceContext) -> None:
+    loc, res = locate(Location(kecamatan_name="Satui"), ctx)
+    assert (loc.kecamatan_code, loc.kabupaten_code) == ("63.10.04", "63.10")
+    assert (res.code, res.routing_code, res.method) == ("63.10.04", "63.10.04", "name")
+    assert not res.low_confidence
 
 
-def _install(monkeypatch: pytest.MonkeyPatch, module: object) -> None:
-    monkeypatch.setitem(sys.modules, "shared.regions", module)
+def test_locate_keeps_names_when_the_place_is_unsure() -> None:
+    nowhere = SourceContext("s", (), datetime(2026, 1, 12, tzinfo=UTC))
+    loc = Location(kecamatan_name="Simpang Empat")  # a kecamatan in several provinces
+    out, res = locate(loc, nowhere)
+    assert res.low_confidence
+    assert out.kecamatan_code is None
+    assert out.kecamatan_name == "Simpang Empat"
 
 
-def test_locate_fills_codes_when_confident(
-    ctx: SourceContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def fill(loc: Location, res: FakeResolution) -> Location:
-        return loc.model_copy(update={"kecamatan_code": res.code, "kabupaten_code": "63.10"})
-
-    fake = SimpleNamespace(
-        resolve_location=lambda loc, home: FakeResolution("63.10.04", False),
-        fill_location=fill,
-        find_place=lambda text, within=(): FakeResolution(None, True),
-    )
-    _install(monkeypatch, fake)
-    out = locate(Location(kecamatan_name="Satui"), ctx)
-    assert out.kecamatan_code == "63.10.04"
-
-
-def test_locate_keeps_names_when_low_confidence(
-    ctx: SourceContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    fake = SimpleNamespace(
-        resolve_location=lambda loc, home: FakeResolution("11.01.01", True),
-        fill_location=lambda loc, res: pytest.fail("must not fill"),
-        find_place=lambda text, within=(): FakeResolution("11.01.02", True),
-    )
-    _install(monkeypatch, fake)
-    loc = Location(kecamatan_name="Simpang Empat")
-    assert locate(loc, ctx, free_text="Simpang Empat") == loc
-
-
-def test_locate_survives_a_resolver_fault(
-    ctx: SourceContext, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def boom(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("resolver bug")
-
-    _install(monkeypatch, SimpleNamespace(resolve_location=boom, find_place=boom))
-    loc = Location(kecamatan_name="Satui")
-    assert locate(loc, ctx) == loc
+def test_every_normalised_report_carries_its_resolution(ctx: SourceContext) -> None:
+    [item] = parse("canonical", b'{"text": "ada WNA"}', ctx)  # no place at all
+    assert item.report is not None
+    res = item.report.resolution
+    assert res is not None
+    assert (res.method, res.routing_code) == ("home_area", "63.10")
+    assert item.report.location.kabupaten_code == "63.10"
     [item] = parse("canonical", b'{"location": {"kecamatan_name": "Satui"}}', ctx)
     assert item.report is not None
-    assert item.report.location.kecamatan_name == "Satui"
+    assert item.report.resolution is not None
+    assert item.report.resolution.routing_code == "63.10.04"
 
 
 def test_limits_are_exported() -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 
-from ingest_service.formats import SourceContext
+from ingest_service.formats import SourceContext, text_report
 from ingest_service.formats.lodging import code_fields
 from ingest_service.formats.text_report import (
     TextMessage,
@@ -107,8 +106,7 @@ def test_nationalities(text: str, codes: list[str]) -> None:
     assert extract_nationalities(tokenize(text)) == codes
 
 
-def test_report_without_resolver(ctx: SourceContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "shared.regions", None)  # import fails
+def test_report_fields(ctx: SourceContext, fake_regions: list) -> None:
     at = datetime(2026, 1, 12, 1, 10, tzinfo=UTC)
     report = report_of(
         "LAPOR SATUI ada 5 WNA kerja di tambang", ctx, phone="+6281234567890", occurred_at=at,
@@ -118,7 +116,7 @@ def test_report_without_resolver(ctx: SourceContext, monkeypatch: pytest.MonkeyP
     assert report.severity is Severity.medium
     assert report.subject_count == 5
     assert report.location.address == "SATUI"
-    assert report.location.kecamatan_code is None
+    assert report.location.kecamatan_code == "63.10.04"
     assert report.reporter.phone == "+6281234567890"
     assert report.text == "LAPOR SATUI ada 5 WNA kerja di tambang"
     assert report.occurred_at == at
@@ -136,10 +134,9 @@ def test_report_without_resolver(ctx: SourceContext, monkeypatch: pytest.MonkeyP
         ("LAPOR Desa Sebamban Baru, ada 2 WNA", "Desa Sebamban Baru"),
     ],
 )
-def test_place_guess_without_resolver(
-    text: str, address: str | None, ctx: SourceContext, monkeypatch: pytest.MonkeyPatch
+def test_place_guess_when_nothing_resolves(
+    text: str, address: str | None, ctx: SourceContext, nowhere: None
 ) -> None:
-    monkeypatch.setitem(sys.modules, "shared.regions", None)
     assert report_of(text, ctx).location.address == address
 
 
@@ -211,8 +208,15 @@ def fake_regions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[str, 
         return re.sub(r"[^a-z0-9]", "", text.lower())
 
     module = SimpleNamespace(find_place=find_place, fill_location=fill_location, name_key=name_key)
-    monkeypatch.setitem(sys.modules, "shared.regions", module)
+    monkeypatch.setattr(text_report, "regions", module)
     return calls
+
+
+@pytest.fixture
+def nowhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resolver that finds no place in the words."""
+    module = SimpleNamespace(find_place=lambda text, within=(): Res(None, True))
+    monkeypatch.setattr(text_report, "regions", module)
 
 
 @pytest.mark.parametrize(
@@ -240,7 +244,7 @@ def test_place_words_do_not_count(ctx: SourceContext, fake_regions: list) -> Non
 
 def test_partial_match_is_not_trusted(ctx: SourceContext, fake_regions: list) -> None:
     report = report_of("LAPOR Kampung Entah ada 2 WNA", ctx)
-    assert report.location.most_precise_code() is None
+    assert report.location.kecamatan_code is None
     assert report.location.address == "Kampung Entah"
 
 
@@ -263,7 +267,7 @@ def test_generic_words_do_not_resolve_with_real_regions(
     text: str, ctx: SourceContext, regions: object
 ) -> None:
     report = report_of(text, ctx)
-    assert report.location.most_precise_code() is None
+    assert report.location.kecamatan_code is None
     assert report.location.address is not None  # kept as written for routing to retry
 
 
@@ -271,7 +275,7 @@ def test_everyday_word_is_not_a_fuzzy_place_with_real_regions(
     ctx: SourceContext, regions: object
 ) -> None:
     report = report_of("LAPOR Tambang ada WNA", ctx)  # one letter from the village "Tamiang"
-    assert report.location.most_precise_code() is None
+    assert report.location.kecamatan_code is None
     assert report.category is Category.illegal_work
 
 

@@ -11,7 +11,6 @@ from routing_service.policy import (
     Policy,
     PolicyError,
     RouteDecision,
-    evaluate,
     facts_for,
     load_policy,
     matching_rules,
@@ -20,7 +19,9 @@ from routing_service.policy import (
     permit_status,
     pick_team,
 )
-from shared.regions import Resolution, level_of, resolve_location
+from routing_service.policy import evaluate as policy_evaluate
+from shared.jurisdiction import Resolution, level_of, resolve_location
+from shared.placing import describe, place_report
 from shared.schemas import Category, Level, Location, PermitType, Report, Severity, Subject
 
 POLICY_FILE = Path(__file__).resolve().parents[3] / "routing_service" / "config" / "policy.yaml"
@@ -38,6 +39,12 @@ def unsure(code: str) -> Resolution:
 
 
 NONE = Resolution(None, None, 0.0, "none", None, True)
+
+
+def evaluate(p: Policy, r: Report, res: Resolution | None, now: datetime) -> list[RouteDecision]:
+    """The policy on ``r`` placed as ``res`` (None: as ingest places it)."""
+    placed = describe(res) if res is not None else place_report(r).resolution
+    return policy_evaluate(p, r.model_copy(update={"resolution": placed}), now)
 
 
 def report(**kw) -> Report:
@@ -404,7 +411,7 @@ def test_unplaced_report_uses_home_area_then_policy_fallback() -> None:
     assert evaluate(policy(RULES), report(home_area=[]), NONE, NOON_WITA) == []
 
 
-def test_evaluate_resolves_the_location_when_not_given() -> None:
+def test_a_report_placed_by_ingest() -> None:
     p = policy(RULES)
     r = report(category=Category.overstay, location=Location(kecamatan_name="Simpang 4"))
     (d,) = evaluate(p, r, None, NOON_WITA)
