@@ -15,13 +15,15 @@ from shared.runtime import Runtime, http_app
 from shared.settings import IngestSettings
 
 
-def create_app(settings: IngestSettings | None = None) -> FastAPI:
-    settings = settings or IngestSettings()
-    runtime = Runtime.build(settings, client_id="timpora-ingest")
-    deps = IngestDeps(runtime, settings, KeyRegistry.from_file(settings.api_keys_file), {})
+def create_app(settings: IngestSettings | None = None, deps: IngestDeps | None = None) -> FastAPI:
+    """The service; ``deps`` replaces what it is built from (tests pass their own)."""
+    if deps is None:
+        settings = settings or IngestSettings()
+        runtime = Runtime.build(settings, client_id="timpora-ingest")
+        deps = IngestDeps(runtime, settings, KeyRegistry.from_file(settings.api_keys_file), {})
     handlers.register(deps)
     return http_app(
-        runtime,
+        deps.runtime,
         deps,
         title="Timpora ingest API",
         description="Accepts reports about foreign nationals from upstream systems; "

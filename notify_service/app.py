@@ -19,19 +19,22 @@ from shared.runtime import Runtime, http_app
 from shared.settings import NotifySettings
 
 
-def create_app(settings: NotifySettings | None = None) -> FastAPI:
-    settings = settings or NotifySettings()
-    runtime = Runtime.build(settings, client_id="timpora-notify")
-    channels = build_channels(settings)
-    rate = settings.provider_rate_per_second
-    limits = {name: TokenBucket(rate, burst=max(1, int(rate))) for name in channels}
-    # A bounded number of sends in flight per channel: providers prefer it, and a batch of
-    # thousands of sends should not queue thousands of requests in a connection pool.
-    slots = {name: asyncio.Semaphore(settings.max_in_flight) for name in channels}
-    deps = NotifyDeps(runtime, settings, channels, limits, slots)
+def create_app(settings: NotifySettings | None = None, deps: NotifyDeps | None = None) -> FastAPI:
+    """The service; ``deps`` replaces what it is built from (tests pass their own)."""
+    if deps is None:
+        settings = settings or NotifySettings()
+        runtime = Runtime.build(settings, client_id="timpora-notify")
+        channels = build_channels(settings)
+        rate = settings.provider_rate_per_second
+        limits = {name: TokenBucket(rate, burst=max(1, int(rate))) for name in channels}
+        # A bounded number of sends in flight per channel: providers prefer it, and a batch
+        # of thousands of sends should not queue thousands of requests in a connection pool.
+        slots = {name: asyncio.Semaphore(settings.max_in_flight) for name in channels}
+        deps = NotifyDeps(runtime, settings, channels, limits, slots)
+    runtime = deps.runtime
     handlers.register(deps)
     runtime.background.append(lambda: retry_loop(deps))
-    runtime.on_stop.extend(ch.aclose for ch in channels.values())
+    runtime.on_stop.extend(ch.aclose for ch in deps.channels.values())
     return http_app(
         runtime,
         deps,
