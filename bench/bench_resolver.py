@@ -26,7 +26,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
-from shared import regions as R
+from shared import jurisdiction as R
+from shared.jurisdiction import search
 from shared.schemas import Level, Location
 
 WORKLOADS = ("code", "coordinates", "name", "name-national")
@@ -88,7 +89,7 @@ def build_cases(
     workload: str, codes: list[str], rng: random.Random
 ) -> list[tuple[Callable[[], R.Resolution], str]]:
     reg = R.regions()
-    find = R._find_place_cached.__wrapped__  # bypass the LRU cache: measure real work
+    find = search._find_place_cached.__wrapped__  # bypass the LRU cache: measure real work
     cases: list[tuple[Callable[[], R.Resolution], str]] = []
     for code in codes:
         if workload == "code":
@@ -125,7 +126,7 @@ def measure_first_use() -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.bench_resolver",
-        description="Resolutions per second and p50/p99 latency of shared.regions "
+        description="Resolutions per second and p50/p99 latency of shared.jurisdiction "
         "by code, by coordinates and by fuzzy name over all 7,285 kecamatan.",
     )
     parser.add_argument(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from shared.regions import ancestor_at, level_of, parent_of
+from shared.jurisdiction import ancestor_at, level_of, parent_of
 from shared.schemas import Level
 
 ALERT_LEVELS = (Level.kecamatan, Level.kabupaten, Level.provinsi)

@@ -16,9 +16,8 @@ from typing import Any
 from routing_service.plan import RoutingState, plan
 from routing_service.policy import load_policy
 from shared.directory import load_directory
+from shared.jurisdiction import place_report, regions
 from shared.pii import scrub_text
-from shared.placing import place_report
-from shared.regions import regions
 from shared.schemas import Report
 from shared.settings import RoutingSettings
 

@@ -34,7 +34,7 @@ from routing_service.escalation import (
 )
 from routing_service.policy import Policy, RouteDecision, evaluate, pick_team
 from routing_service.silences import ActiveSilence, is_muted
-from shared.regions import level_of
+from shared.jurisdiction import level_of
 from shared.schemas import (
     AlertReason,
     AlertRouted,

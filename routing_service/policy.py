@@ -51,7 +51,7 @@ from pydantic import (
 )
 
 from routing_service import grouping
-from shared.regions import (
+from shared.jurisdiction import (
     ancestor_at,
     kabupaten_of,
     kecamatan_of,

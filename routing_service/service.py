@@ -38,9 +38,9 @@ from routing_service.plan import (
 )
 from shared import topics
 from shared.db import transaction
+from shared.jurisdiction import regions
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import ALERTS, ESCALATIONS, TIME_TO_ACK
-from shared.regions import regions
 from shared.schemas import AlertAcknowledged, AlertRouted, Report, Severity, utcnow
 
 log = logging.getLogger(__name__)

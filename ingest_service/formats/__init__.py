@@ -26,7 +26,7 @@ import orjson
 from pydantic import ValidationError
 
 from ingest_service.normalize import apply_overstay_rule, get_tz
-from shared.placing import place
+from shared.jurisdiction import place
 from shared.schemas import Location, PlaceResolution, Reason, Report, SourceFormat
 
 __all__ = [
@@ -241,9 +241,7 @@ def finish_report(
     count, not the words it kept); ``free_text`` may name the place when the location's
     fields do not."""
     text = free_text if resolve and _has_place(report.location) else None
-    report.location, report.resolution = locate(
-        report.location, ctx, free_text=text, names=resolve
-    )
+    report.location, report.resolution = locate(report.location, ctx, free_text=text, names=resolve)
     return apply_overstay_rule(report, ctx.tz)
 
 

@@ -19,8 +19,8 @@ from routing_service.models import EscalationTimer
 from shared import topics
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.directory import load_directory, replace_directory
+from shared.jurisdiction import place_report
 from shared.kafka import Outgoing, dumps, make_broker, publish_all
-from shared.placing import place_report
 from shared.schemas import AlertAcknowledged, Category, Location, Report, Severity, Subject
 from shared.settings import RoutingSettings, Settings
 from tests.kafkautil import consume, values, wait_for

@@ -33,9 +33,9 @@ def sample() -> object:
 @pytest.fixture
 def regions() -> ModuleType:
     """The real place resolver (these tests need it; no skipping)."""
-    import shared.regions
+    import shared.jurisdiction
 
-    return shared.regions
+    return shared.jurisdiction
 
 
 def only_report(parsed: list[Parsed]) -> Report:

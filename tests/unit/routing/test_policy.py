@@ -20,8 +20,7 @@ from routing_service.policy import (
     pick_team,
 )
 from routing_service.policy import evaluate as policy_evaluate
-from shared.jurisdiction import Resolution, level_of, resolve_location
-from shared.placing import describe, place_report
+from shared.jurisdiction import Resolution, describe, level_of, place_report, resolve_location
 from shared.schemas import Category, Level, Location, PermitType, Report, Severity, Subject
 
 POLICY_FILE = Path(__file__).resolve().parents[3] / "routing_service" / "config" / "policy.yaml"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shared.regions import (
+from shared.jurisdiction import (
     LOW_CONFIDENCE,
     Region,
     Resolution,
@@ -194,7 +194,7 @@ def test_name_key_normalisation() -> None:
 
 
 def test_importing_loads_no_data() -> None:
-    code = "import shared.regions as r; assert r._REGIONS is None"
+    code = "import shared.jurisdiction.data as d; assert d._REGIONS is None"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

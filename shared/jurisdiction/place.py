@@ -10,13 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.jurisdiction import (
-    Resolution,
-    fill_location,
-    find_place,
-    resolve_location,
-    routing_code,
-)
+from shared.jurisdiction.resolution import Resolution, routing_code
+from shared.jurisdiction.resolve import fill_location, resolve_location
+from shared.jurisdiction.search import find_place
 from shared.schemas import Location, PlaceResolution, Report
 
 
