@@ -23,8 +23,8 @@ import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from typer.testing import CliRunner
 
+from console_service.cli import app
 from shared import topics
-from shared.cli import app
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.directory import load_directory
 from shared.pii import mask_passport

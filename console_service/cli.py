@@ -110,7 +110,7 @@ def topics_create() -> None:
 @topics_app.command("list")
 def topics_list(as_json: JsonOpt = False) -> None:
     """Topics with partitions, message counts (end - start offsets) and retention."""
-    from shared.ops import describe_topics
+    from console_service.kafka_ops import describe_topics
 
     emit(run(describe_topics(settings())), as_json, "topics")
 
@@ -121,7 +121,7 @@ def lag(
     as_json: JsonOpt = False,
 ) -> None:
     """Consumer lag per group and partition (end offset - committed offset)."""
-    from shared.ops import consumer_lag
+    from console_service.kafka_ops import consumer_lag
 
     emit(run(consumer_lag(settings(), group)), as_json, "consumer lag")
 
@@ -133,7 +133,7 @@ def tail(
     as_json: JsonOpt = False,
 ) -> None:
     """Show the latest records of a topic, personal data masked."""
-    from shared.ops import tail_topic
+    from console_service.kafka_ops import tail_topic
 
     emit(run(tail_topic(settings(), topic, count)), as_json, topic)
 
@@ -147,7 +147,7 @@ def dlq_list(
     as_json: JsonOpt = False,
 ) -> None:
     """Latest rejections: id, source, first reason, original topic."""
-    from shared.ops import read_rejections
+    from console_service.kafka_ops import read_rejections
 
     rows = [
         {
@@ -166,7 +166,7 @@ def dlq_list(
 @dlq_app.command("show")
 def dlq_show(rejection_id: str) -> None:
     """One rejection in full: every reason and the original bytes (as text when UTF-8)."""
-    from shared.ops import find_rejection
+    from console_service.kafka_ops import find_rejection
 
     rejection = run(find_rejection(settings(), rejection_id))
     if rejection is None:
@@ -184,7 +184,7 @@ def dlq_replay(
     topic: Annotated[str | None, typer.Option(help="Override the target topic.")] = None,
 ) -> None:
     """Publish the original bytes again (to reports.raw for ingest input), after a fix."""
-    from shared.ops import replay_rejection
+    from console_service.kafka_ops import replay_rejection
 
     try:
         target = run(replay_rejection(settings(), rejection_id, topic))
@@ -205,7 +205,7 @@ def deliveries(
     """The delivery log for a report or an alert."""
     if not report and not alert:
         raise typer.BadParameter("give --report or --alert")
-    from shared.ops import delivery_log
+    from console_service.delivery_ops import delivery_log
 
     rows = run(_with_sessions(lambda s: delivery_log(s, report_id=report, alert_id=alert)))
     emit(rows, as_json, "deliveries")
@@ -283,7 +283,7 @@ def silences_add(
     """Mute alerts matching every given matcher; they are still recorded."""
     from pydantic import ValidationError
 
-    from shared.ops import add_silence
+    from console_service.silence_ops import add_silence
 
     if hours <= 0:
         fail("--hours must be positive")
@@ -313,7 +313,7 @@ def silences_add(
 @silences_app.command("list")
 def silences_list(as_json: JsonOpt = False) -> None:
     """Active and expired silences."""
-    from shared.ops import list_silences
+    from console_service.silence_ops import list_silences
 
     emit(run(_with_sessions(list_silences)), as_json, "silences")
 
@@ -321,7 +321,7 @@ def silences_list(as_json: JsonOpt = False) -> None:
 @silences_app.command("expire")
 def silences_expire(silence_id: str) -> None:
     """End a silence now."""
-    from shared.ops import expire_silence
+    from console_service.silence_ops import expire_silence
 
     if not run(_with_sessions(lambda s: expire_silence(s, silence_id))):
         fail(f"no silence {silence_id}")

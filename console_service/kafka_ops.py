@@ -1,19 +1,18 @@
-"""Operator queries behind the CLI: topics, lag, tail, dead letters, deliveries, silences."""
+"""Operator queries on Kafka behind the CLI: topics, lag, tail, dead letters (list, show,
+replay). Every value shown is masked (schema PII fields and free text)."""
 
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlalchemy import select, update
 
 from shared import topics
 from shared.pii import mask_json, scrub_text
-from shared.schemas import ReportRejected, new_id, utcnow
+from shared.schemas import ReportRejected
 from shared.settings import Settings
 
 
@@ -182,88 +181,3 @@ async def replay_rejection(settings: Settings, rejection_id: str, topic: str | N
     finally:
         await producer.stop()
     return target
-
-
-async def delivery_log(
-    sessions: Any, *, report_id: str | None = None, alert_id: str | None = None
-) -> list[dict[str, Any]]:
-    from notify_service.models import DeliveryRow
-
-    query = select(DeliveryRow).order_by(DeliveryRow.created_at)
-    if report_id:
-        query = query.where(DeliveryRow.report_id == report_id)
-    if alert_id:
-        query = query.where(DeliveryRow.alert_id == alert_id)
-    async with sessions() as session:
-        rows = (await session.scalars(query)).all()
-    return [
-        {
-            "alert": f"{r.alert_id} v{r.alert_version}",
-            "team": r.team_id,
-            "member": r.member_id,
-            "channel": r.channel,
-            "status": r.status,
-            "attempts": r.attempts,
-            "provider_id": r.provider_message_id or "",
-            "error": (r.error or "")[:60],
-            "updated": r.updated_at.isoformat(timespec="seconds"),
-        }
-        for r in rows
-    ]
-
-
-async def add_silence(
-    sessions: Any, *, matchers: dict[str, Any], duration: timedelta, comment: str, created_by: str
-) -> str:
-    from routing_service.models import Silence
-    from routing_service.silences import SilenceMatcher
-
-    matcher = SilenceMatcher.model_validate({k: v for k, v in matchers.items() if v})
-    if matcher.is_empty():
-        raise ValueError("a silence needs at least one matcher")
-    if not comment.strip():
-        raise ValueError("a silence needs a comment")
-    silence_id = new_id()
-    now = utcnow()
-    async with sessions() as session, session.begin():
-        session.add(
-            Silence(
-                id=silence_id,
-                matchers=matcher.model_dump(mode="json", exclude_none=True),
-                starts_at=now,
-                ends_at=now + duration,
-                comment=comment,
-                created_by=created_by,
-            )
-        )
-    return silence_id
-
-
-async def list_silences(sessions: Any) -> list[dict[str, Any]]:
-    from routing_service.models import Silence
-
-    now = utcnow()
-    async with sessions() as session:
-        rows = (await session.scalars(select(Silence).order_by(Silence.ends_at.desc()))).all()
-    return [
-        {
-            "id": r.id,
-            "matchers": orjson.dumps(r.matchers).decode(),
-            "ends_at": r.ends_at.isoformat(timespec="minutes"),
-            "active": r.starts_at <= now < r.ends_at,
-            "comment": r.comment,
-            "by": r.created_by,
-        }
-        for r in rows
-    ]
-
-
-async def expire_silence(sessions: Any, silence_id: str) -> bool:
-    """End a silence now; False when there is no such silence."""
-    from routing_service.models import Silence
-
-    async with sessions() as session, session.begin():
-        result = await session.execute(
-            update(Silence).where(Silence.id == silence_id).values(ends_at=utcnow())
-        )
-    return bool(result.rowcount)
