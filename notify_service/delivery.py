@@ -12,21 +12,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-
+from notify_service import store
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.deps import NotifyDeps
 from notify_service.models import DeliveryRow
-from notify_service.plan import plan_deliveries
+from notify_service.plan import Outcome, address_of, next_step, plan_deliveries
 from notify_service.render import AlertMessages
 from notify_service.signing import make_token
 from shared import topics
-from shared.db import insert_many_ignore, lost_connection, transaction, update_many
+from shared.db import lost_connection, transaction
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import DELIVERIES
 from shared.schemas import (
@@ -73,41 +71,11 @@ CLAIM_FIELDS = [name for name in Claim.__slots__ if name != "provider_message_id
 Row = Claim | DeliveryRow
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status: DeliveryStatus
-    provider_message_id: str | None = None
-    error: str | None = None
-    retry_after: float | None = None
-
-
-def next_step(
-    outcome: Outcome, attempts: int, max_attempts: int, base_s: float, now: datetime
-) -> tuple[str, datetime | None]:
-    """Row status and next attempt time after one attempt (exponential backoff, jitter)."""
-    if outcome.status is DeliveryStatus.sent:
-        return "sent", None
-    if outcome.status is DeliveryStatus.failed and attempts < max_attempts:
-        delay = outcome.retry_after or base_s * 2 ** (attempts - 1)
-        return "retrying", now + timedelta(seconds=delay * random.uniform(1.0, 1.25))
-    return "gave_up", None
-
-
-def address(member: Member, channel: str) -> str | None:
-    return {
-        Channel.sms: member.phone,
-        Channel.email: member.email,
-        Channel.telegram: member.telegram_chat_id,
-        Channel.whatsapp: member.whatsapp,
-        Channel.webhook: member.webhook_url,
-    }.get(Channel(channel))
-
-
 async def send(deps: NotifyDeps, texts: AlertMessages, member: Member, row: Row) -> Outcome:
     """One attempt on one channel; every failure becomes an Outcome, never an exception."""
     alert = texts.alert
     channel = deps.channels.get(row.channel)
-    to = address(member, row.channel)
+    to = address_of(member, row.channel)
     if channel is None or not to:
         return Outcome(DeliveryStatus.gave_up, error=f"channel {row.channel} unavailable")
     if row.channel == Channel.webhook:  # machines get the masked alert, not a text or link
@@ -231,9 +199,7 @@ async def claim_alerts(
             )
             planned_rows.append((alert, member, values, None))
     async with transaction(deps.runtime.sessions) as session:
-        inserted = await insert_many_ignore(
-            session, DeliveryRow, [v for _, _, v, _ in planned_rows], "delivery_id"
-        )
+        inserted = await store.claim(session=session, rows=[v for _, _, v, _ in planned_rows])
     claimed: list[tuple[AlertRouted, Member, Row]] = []
     events: list[Outgoing] = []
     for alert, member, values, skip_reason in planned_rows:
@@ -312,8 +278,9 @@ async def _record(
 
     async def write() -> set[object]:
         async with transaction(deps.runtime.sessions) as session:
-            await update_many(session, DeliveryRow.__table__, "delivery_id", updates)
-            return await insert_many_ignore(session, DeliveryRow, fallbacks, "delivery_id")
+            return await store.record_outcomes(
+                session=session, updates=updates, fallbacks=fallbacks
+            )
 
     for pause in RECORD_RETRY_S:
         try:
@@ -342,17 +309,8 @@ async def run_due(deps: NotifyDeps, limit: int = 200) -> int:
     now = utcnow()
     claimed: list[tuple[AlertRouted, Member, Row]] = []
     async with transaction(deps.runtime.sessions) as session:
-        rows = (
-            await session.scalars(
-                select(DeliveryRow)
-                .where(DeliveryRow.status == "retrying", DeliveryRow.next_attempt_at <= now)
-                .order_by(DeliveryRow.next_attempt_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        for row in rows:
-            row.status, row.attempts, row.updated_at = "sending", row.attempts + 1, now
+        for row in await store.due_retries(session=session, now=now, limit=limit):
+            await store.start_attempt(session=session, row=row, now=now)
             alert = AlertRouted.model_validate(row.alert)
             team = await deps.team(alert.team_id)
             member = (
@@ -361,7 +319,9 @@ async def run_due(deps: NotifyDeps, limit: int = 200) -> int:
                 else None
             )
             if member is None:
-                row.status, row.error = "gave_up", "member no longer in the directory"
+                await store.give_up(
+                    session=session, row=row, error="member no longer in the directory"
+                )
                 continue
             claimed.append((alert, member, row))
     if not claimed:
@@ -374,14 +334,7 @@ async def run_due(deps: NotifyDeps, limit: int = 200) -> int:
 async def mark_stale(deps: NotifyDeps) -> int:
     """Rows stuck in ``sending`` (a crash mid-send) become ``uncertain``, never re-sent."""
     async with transaction(deps.runtime.sessions) as session:
-        result = await session.execute(
-            update(DeliveryRow)
-            .where(
-                DeliveryRow.status == "sending", DeliveryRow.updated_at < utcnow() - STALE_SENDING
-            )
-            .values(status="uncertain", error="process stopped during the send")
-        )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        return await store.mark_uncertain(session=session, before=utcnow() - STALE_SENDING)
 
 
 async def retry_loop(deps: NotifyDeps, poll_s: float = 0.5) -> None:

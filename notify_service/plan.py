@@ -17,11 +17,21 @@ Why these rules:
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from shared.schemas import AlertReason, AlertRouted, Channel, Member, QuietHours, Severity, Team
+from shared.schemas import (
+    AlertReason,
+    AlertRouted,
+    Channel,
+    DeliveryStatus,
+    Member,
+    QuietHours,
+    Severity,
+    Team,
+)
 
 DEFAULT_TZ = "Asia/Makassar"  # WITA: South Kalimantan
 
@@ -139,3 +149,27 @@ def delivery_key(alert_id: str, version: int, member_id: str, channel: str) -> s
     """The idempotency key of one delivery: the same alert version reaches a member on a
     channel once, however often the routed alert is redelivered."""
     return f"{alert_id}:{version}:{member_id}:{channel}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt on one channel gave (every failure is an outcome, not an error)."""
+
+    status: DeliveryStatus
+    provider_message_id: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+def next_step(
+    outcome: Outcome, attempts: int, max_attempts: int, base_s: float, now: datetime
+) -> tuple[str, datetime | None]:
+    """Row status and next attempt time after one attempt: exponential backoff with
+    25 % jitter (or the provider's ``retry_after``) until ``max_attempts``, then give up
+    (the member's next channel takes over)."""
+    if outcome.status is DeliveryStatus.sent:
+        return "sent", None
+    if outcome.status is DeliveryStatus.failed and attempts < max_attempts:
+        delay = outcome.retry_after or base_s * 2 ** (attempts - 1)
+        return "retrying", now + timedelta(seconds=delay * random.uniform(1.0, 1.25))
+    return "gave_up", None

@@ -10,11 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notify_service.delivery import Outcome, next_step
 from notify_service.plan import (
+    Outcome,
     PlannedDelivery,
     delivery_key,
     has_address,
+    next_step,
     plan_deliveries,
     plan_member,
     quiet_until,

@@ -1,0 +1,80 @@
+"""Notify's store: the only code that writes notify's delivery log.
+
+Keyword-only functions that take ``session=`` and do SQL only; the caller owns the
+transaction (``shared.db.transaction``) and the decisions (``notify_service.plan``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notify_service.models import DeliveryRow
+from shared.db import insert_many_ignore, update_many
+
+# --- deliveries ---
+
+
+async def claim(*, session: AsyncSession, rows: list[dict[str, Any]]) -> set[object]:
+    """Insert delivery rows unless their key exists (claimed before, by this or another
+    process); the ids of the rows this call inserted: only those may be sent."""
+    return await insert_many_ignore(session, DeliveryRow, rows, "delivery_id")
+
+
+async def record_outcomes(
+    *, session: AsyncSession, updates: list[dict[str, Any]], fallbacks: list[dict[str, Any]]
+) -> set[object]:
+    """Store the outcome of each send; claim the fallback deliveries (their inserted ids)."""
+    await update_many(session, DeliveryRow.__table__, "delivery_id", updates)
+    return await claim(session=session, rows=fallbacks)
+
+
+async def due_retries(*, session: AsyncSession, now: datetime, limit: int) -> Sequence[DeliveryRow]:
+    """Retries, deferred and fallback deliveries that are due, locked (SKIP LOCKED)."""
+    query = (
+        select(DeliveryRow)
+        .where(DeliveryRow.status == "retrying", DeliveryRow.next_attempt_at <= now)
+        .order_by(DeliveryRow.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def start_attempt(*, session: AsyncSession, row: DeliveryRow, now: datetime) -> None:
+    row.status, row.attempts, row.updated_at = "sending", row.attempts + 1, now
+
+
+async def give_up(*, session: AsyncSession, row: DeliveryRow, error: str) -> None:
+    row.status, row.error = "gave_up", error
+
+
+async def mark_uncertain(*, session: AsyncSession, before: datetime) -> int:
+    """Rows left ``sending`` since ``before`` (a crash mid-send) become ``uncertain``."""
+    result = await session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.status == "sending", DeliveryRow.updated_at < before)
+        .values(status="uncertain", error="process stopped during the send")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- delivery log ---
+
+# --- delivery log ---
+
+
+async def delivery_log(
+    *, session: AsyncSession, report_id: str | None = None, alert_id: str | None = None
+) -> Sequence[DeliveryRow]:
+    """The delivery rows of a report and/or an alert, oldest first."""
+    query = select(DeliveryRow).order_by(DeliveryRow.created_at)
+    if report_id:
+        query = query.where(DeliveryRow.report_id == report_id)
+    if alert_id:
+        query = query.where(DeliveryRow.alert_id == alert_id)
+    return (await session.scalars(query)).all()
