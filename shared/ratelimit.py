@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable
 
 Clock = Callable[[], float]
 EPSILON = 1e-9  # float dust: 0.1 s x 10/s must make a whole token, not 0.9999999999
@@ -91,54 +91,3 @@ class TokenBucket:
                 waited += delay
                 await (self._sleep or asyncio.sleep)(delay)
         return waited
-
-
-class RateLimits(Mapping[str, TokenBucket]):
-    """Buckets keyed by provider name (``sms``, ``telegram``, ``kannel-smsc2``...).
-
-    ``limits`` configures named providers as ``{name: (rate_per_s, burst)}``; any other
-    name gets ``default`` when one is given, else no limit (``get`` returns ``None``).
-    Buckets are created on first use and shared by every sender of that provider.
-    """
-
-    def __init__(
-        self,
-        limits: Mapping[str, tuple[float, float]] | None = None,
-        default: tuple[float, float] | None = None,
-        *,
-        clock: Clock = time.monotonic,
-        sleep: Sleep | None = None,
-    ) -> None:
-        self._limits = dict(limits or {})
-        self._default = default
-        self._clock, self._sleep = clock, sleep
-        self._buckets: dict[str, TokenBucket] = {}
-
-    def __getitem__(self, name: str) -> TokenBucket:
-        if name not in self._buckets:
-            spec = self._limits.get(name, self._default)
-            if spec is None:
-                raise KeyError(name)
-            rate, burst = spec
-            self._buckets[name] = TokenBucket(rate, burst, clock=self._clock, sleep=self._sleep)
-        return self._buckets[name]
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and (
-            name in self._buckets or name in self._limits or self._default is not None
-        )
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._buckets)
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-    async def acquire(self, name: str, tokens: float = 1.0) -> float:
-        """Wait for ``name``'s bucket (no-op for an unlimited provider)."""
-        bucket = self.get(name)
-        return await bucket.acquire(tokens) if bucket is not None else 0.0
-
-    def try_acquire(self, name: str, tokens: float = 1.0) -> bool:
-        bucket = self.get(name)
-        return bucket.try_acquire(tokens) if bucket is not None else True

@@ -24,7 +24,6 @@ REPORTS_REJECTED = "reports.rejected"
 ALERTS_ROUTED = "alerts.routed"
 ALERTS_ACKS = "alerts.acks"
 DELIVERIES_EVENTS = "deliveries.events"
-DELIVERIES_RETRY = "deliveries.retry"
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,6 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(ALERTS_ROUTED, "Alerts for one team each, keyed by team id"),
     TopicSpec(ALERTS_ACKS, "Acknowledgements from any channel, keyed by alert id"),
     TopicSpec(DELIVERIES_EVENTS, "Every delivery attempt and its outcome"),
-    TopicSpec(DELIVERIES_RETRY, "Deliveries waiting for a retry, keyed by member"),
 )
 
 

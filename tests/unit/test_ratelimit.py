@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from shared import ratelimit
-from shared.ratelimit import RateLimits, TokenBucket
+from shared.ratelimit import TokenBucket
 
 
 class FakeClock:
@@ -186,41 +186,3 @@ def test_clock_going_backwards_adds_nothing(clock: FakeClock) -> None:
     assert bucket.try_acquire() is False
     clock.advance(1)
     assert bucket.try_acquire() is True
-
-
-# ------------------------------------------------------------------------- RateLimits
-
-
-def test_rate_limits_per_provider(clock: FakeClock) -> None:
-    limits = RateLimits({"sms": (1, 2), "telegram": (30, 30)}, clock=clock)
-    assert "sms" in limits
-    assert "email" not in limits
-    assert limits.get("email") is None
-    assert limits.try_acquire("email") is True  # an unlimited provider
-    assert [limits.try_acquire("sms") for _ in range(3)] == [True, True, False]
-    assert limits.try_acquire("telegram") is True  # a bucket of its own
-    assert limits["sms"] is limits["sms"]  # one shared bucket per provider
-    assert limits["sms"].wait_time() == pytest.approx(1.0)
-    assert sorted(limits) == ["sms", "telegram"]
-    assert len(limits) == 2
-    with pytest.raises(KeyError):
-        limits["email"]
-
-
-def test_rate_limits_default(clock: FakeClock) -> None:
-    limits = RateLimits({"sms": (1, 1)}, default=(5, 2), clock=clock)
-    assert "whatsapp" in limits
-    bucket = limits["whatsapp"]
-    assert (bucket.rate, bucket.burst) == (5, 2)
-    assert [limits.try_acquire("kannel-smsc2") for _ in range(3)] == [True, True, False]
-    assert limits.try_acquire("sms") is True
-    assert limits.try_acquire("sms") is False
-
-
-async def test_rate_limits_acquire(clock: FakeClock) -> None:
-    sleep = FakeSleep(clock)
-    limits = RateLimits({"sms": (2, 1)}, clock=clock, sleep=sleep)
-    assert await limits.acquire("sms") == 0.0
-    assert await limits.acquire("sms") == pytest.approx(0.5)
-    assert await limits.acquire("email") == 0.0  # unlimited
-    assert sleep.calls == pytest.approx([0.5])

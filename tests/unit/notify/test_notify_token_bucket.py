@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from shared.ratelimit import RateLimits, TokenBucket
+from shared.ratelimit import TokenBucket
 
 
 class FakeTime:
@@ -95,27 +95,3 @@ def test_bad_parameters(rate: float, burst: float) -> None:
 
 def test_rate_keyword_alias() -> None:
     assert TokenBucket(rate=3, burst=2).rate_per_s == 3 == TokenBucket(3, 2).rate
-
-
-async def test_registry_keyed_by_provider(fake: FakeTime) -> None:
-    limits = RateLimits(
-        {"telegram": (30, 30), "kannel": (2, 1)}, default=None, clock=fake.clock, sleep=fake.sleep
-    )
-    assert limits["telegram"] is limits["telegram"]  # one shared bucket per provider
-    assert limits["telegram"].burst == 30
-    assert limits["kannel"].rate_per_s == 2
-    assert limits.get("whatsapp") is None
-    assert "whatsapp" not in limits
-    assert await limits.acquire("whatsapp") == 0.0  # unlimited provider: no wait
-    assert limits.try_acquire("kannel")
-    assert not limits.try_acquire("kannel")
-    assert await limits.acquire("kannel") == pytest.approx(0.5)
-    assert sorted(limits) == ["kannel", "telegram"]
-    assert len(limits) == 2
-
-
-def test_registry_default_applies_to_unknown_providers(fake: FakeTime) -> None:
-    limits = RateLimits(default=(5, 2), clock=fake.clock, sleep=fake.sleep)
-    assert "anything" in limits
-    assert limits["sms"].rate_per_s == 5
-    assert limits["sms"] is not limits["email"]
