@@ -21,7 +21,8 @@ import uuid
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.common import say
-from shared.kafka import Outgoing, aiokafka_producer, make_broker, publish_all
+from shared.adapters.batch_publish import aiokafka_producer
+from shared.kafka import Outgoing, make_broker, publish_all
 from shared.settings import Settings
 
 

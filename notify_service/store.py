@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_service.models import DeliveryRow
-from shared.db import insert_many_ignore, update_many
+from shared.adapters.bulk_sql import insert_many_ignore, update_many
 
 # --- deliveries ---
 

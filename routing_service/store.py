@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing_service.models import AlertRow, EscalationTimer, ProcessedReport, Silence
 from routing_service.silences import SilenceMatcher
-from shared.db import in_values, insert_many, is_postgresql, update_many
+from shared.adapters.bulk_sql import in_values, insert_many, update_many
+from shared.db import is_postgresql
 from shared.schemas import new_id
 
 # --- silences ---

@@ -8,6 +8,9 @@ Delivery guarantees, in one place:
   so a poison message never spins;
 - handlers receive the raw ``ConsumerRecord`` tuple: original bytes for dead letters,
   keys, headers, partitions and offsets for idempotency and lag.
+
+How records reach aiokafka fast (one batch per partition, memoised key hash) is an
+adapter: :mod:`shared.adapters.batch_publish`.
 """
 
 from __future__ import annotations
@@ -22,12 +25,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaProducer, ConsumerRecord
-from aiokafka.partitioner import murmur2
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 
+from shared.adapters.batch_publish import aiokafka_producer, key_partitioner, send_batched
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -54,20 +57,6 @@ def make_broker(
         log_level=logging.DEBUG,  # per-message "Received/Processed" lines stay out of INFO
         middlewares=middlewares,
     )
-
-
-@functools.lru_cache(maxsize=8192)
-def _key_hash(key: bytes) -> int:
-    return murmur2(key) & 0x7FFFFFFF
-
-
-def key_partitioner(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
-    """aiokafka's default partitioner (Java's murmur2, so other clients agree on a key's
-    partition) with the hash memoised: aiokafka's murmur2 is pure Python (~10 µs a key),
-    and our keys repeat (routed alerts by team, delivery events by alert)."""
-    if key is None:
-        return random.choice(available or all_partitions)
-    return all_partitions[_key_hash(key) % len(all_partitions)]
 
 
 def _lenient_headers(record: ConsumerRecord) -> ConsumerRecord:
@@ -200,6 +189,10 @@ class Outgoing:
 async def publish_all(broker: KafkaBroker, settings: Settings, records: Iterable[Outgoing]) -> int:
     """Send every record (batched per partition), then wait until all are acked.
 
+    The batches go through :mod:`shared.adapters.batch_publish` when the broker's own
+    aiokafka producer is at hand; otherwise (not started, middlewares, TestKafkaBroker)
+    each record goes through FastStream's ``publish``.
+
     Raises if any send failed: the caller's batch is then nacked and redelivered, and the
     idempotent consumers downstream absorb whatever part had already been written.
     """
@@ -219,77 +212,10 @@ async def publish_all(broker: KafkaBroker, settings: Settings, records: Iterable
         # TestKafkaBroker's fake producer runs the subscribers inline and returns None
         futures = [f for f in sent if f is not None]
     else:
-        futures = await _send_batched(producer, settings, records)
+        futures = await send_batched(producer, settings, records)
     if futures:
         await asyncio.gather(*futures)
     return len(records)
-
-
-BIG_RECORD = 64 * 1024  # bytes; larger records take aiokafka's checked single-record path
-
-
-async def _send_batched(
-    producer: AIOKafkaProducer, settings: Settings, records: list[Outgoing]
-) -> list[Any]:
-    """Fill one aiokafka batch per partition and submit the batches (``send_batch``).
-
-    ``producer.send`` per record built a future and a queue entry for each (~25 µs of CPU
-    a record, ``python -m bench.publish``); a batch costs that once. Partitions are chosen
-    as ``send`` would (:func:`key_partitioner`), so keyed records keep their partition and
-    order; the producer's idempotence, acks and compression apply to batches alike.
-    """
-    partitions: dict[str, list[int]] = {}
-    batches: dict[tuple[str, int], Any] = {}
-    futures: list[Any] = []
-    for r in records:
-        topic = settings.topic(r.topic)
-        key = r.key.encode() if r.key is not None else None
-        headers = [JSON_HEADER, *((k, v.encode()) for k, v in (r.headers or {}).items())]
-        if topic not in partitions:
-            partitions[topic] = sorted(await producer.partitions_for(topic))
-        partition = key_partitioner(key, partitions[topic], partitions[topic])
-        if len(r.value) > BIG_RECORD:  # after what its partition holds so far: order kept
-            pending = batches.pop((topic, partition), None)
-            if pending is not None:
-                futures.append(await producer.send_batch(pending, topic, partition=partition))
-            futures.append(
-                await producer.send(topic, r.value, key=key, headers=headers, partition=partition)
-            )
-            continue
-        batch = batches.get((topic, partition))
-        if batch is not None and batch.append(
-            timestamp=None, key=key, value=r.value, headers=headers
-        ):
-            continue
-        if batch is not None:  # full: submit it, start the next one
-            futures.append(await producer.send_batch(batch, topic, partition=partition))
-        batch = batches[topic, partition] = producer.create_batch()
-        batch.append(timestamp=None, key=key, value=r.value, headers=headers)  # first fits
-    for (topic, partition), batch in batches.items():
-        futures.append(await producer.send_batch(batch, topic, partition=partition))
-    return futures
-
-
-JSON_HEADER = ("content-type", b"application/json")
-
-
-def aiokafka_producer(broker: KafkaBroker) -> AIOKafkaProducer | None:
-    """The broker's started aiokafka producer (same durable settings), or None.
-
-    FastStream's ``publish`` wraps each send in a command object, a correlation id (uuid4)
-    and header encoding: ~40 µs of CPU per record against ~20 µs for the send itself
-    (``python -m bench.publish``), for every record every service writes. Records carry
-    our own headers plus ``content-type``. A broker with middlewares keeps FastStream's
-    path (they would be bypassed). ``tests/integration/test_foundation.py`` checks this
-    path is taken.
-    """
-    if broker.config.broker_middlewares:  # publish middlewares must see every record
-        return None
-    try:
-        producer = broker.config.producer._producer.producer
-    except Exception:  # not connected (FastStream raises IncorrectState), or renamed
-        return None
-    return producer if isinstance(producer, AIOKafkaProducer) else None
 
 
 def document_outputs(broker: KafkaBroker, settings: Settings, outputs: dict[str, Any]) -> None:

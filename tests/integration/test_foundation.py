@@ -1,5 +1,6 @@
 """The foundation on real parts: a FastStream round trip through the local Kafka broker
-with offsets committed after the work, and Alembic migrations on PostgreSQL."""
+with offsets committed after the work, and Alembic migrations on PostgreSQL. The speed
+adapters' own tests (bulk SQL, batch publishing) are in tests/integration/adapters/."""
 
 from __future__ import annotations
 
@@ -15,17 +16,8 @@ from sqlalchemy.pool import NullPool
 
 from shared import topics
 from shared.db import make_engine
-from shared.kafka import (
-    BIG_RECORD,
-    Outgoing,
-    Records,
-    aiokafka_producer,
-    batch_subscriber,
-    make_broker,
-    publish_all,
-)
+from shared.kafka import Outgoing, Records, batch_subscriber, make_broker, publish_all
 from shared.settings import Settings
-from tests.rows import delivery_row
 
 pytestmark = pytest.mark.kafka
 
@@ -63,13 +55,9 @@ async def _run_consumer(settings: Settings, group: str, want: int) -> list[bytes
 async def test_round_trip_commits_after_work_and_resumes(kafka_settings: Settings) -> None:
     settings = kafka_settings
     producer = make_broker(settings, client_id="test-producer")
-    assert aiokafka_producer(producer) is None  # not started: FastStream's path
     await producer.start()
     try:
-        # publish_all sends through the broker's own (idempotent, acks=all) producer.
-        raw = aiokafka_producer(producer)
-        assert raw is not None
-        assert raw._txn_manager is not None  # idempotence on (acks=all)
+        # the batch path of publish_all: tests/integration/adapters/test_batch_publish_broker.py
         first = [Outgoing(topics.REPORTS_RAW, f"k{i}", f"m{i}".encode()) for i in range(10)]
         assert await publish_all(producer, settings, first) == 10
         got = await _run_consumer(settings, "g1", 10)
@@ -84,39 +72,6 @@ async def test_round_trip_commits_after_work_and_resumes(kafka_settings: Setting
     got = await _run_consumer(settings, "g1", 5)
     assert sorted(got) == sorted(o.value for o in second)
     assert await _committed(settings, "g1", topics.REPORTS_RAW) == 15
-
-
-async def test_a_big_record_keeps_its_place_among_its_keys_records(
-    kafka_settings: Settings,
-) -> None:
-    """Records over 64 KiB skip the per-partition batch; they must still follow the
-    records of the same key published before them (alert versions are keyed by team)."""
-    big = b"x" * (BIG_RECORD + 1)
-    values = [b"v1", b"v2", big, b"v3", big + b"2", b"v4"]
-    broker = make_broker(kafka_settings, client_id="test-order")
-    await broker.start()
-    try:
-        sent = [Outgoing(topics.REPORTS_RAW, "team-1", v) for v in values]
-        assert await publish_all(broker, kafka_settings, sent) == len(values)
-    finally:
-        await broker.stop()
-    assert await _run_consumer(kafka_settings, "g-order", len(values)) == values
-
-
-async def test_a_broker_with_middlewares_publishes_through_faststream(
-    kafka_settings: Settings,
-) -> None:
-    from faststream import BaseMiddleware
-
-    broker = make_broker(kafka_settings, client_id="test-mw", middlewares=[BaseMiddleware])
-    await broker.start()
-    try:
-        assert aiokafka_producer(broker) is None  # middlewares would be bypassed
-        sent = [Outgoing(topics.REPORTS_RAW, "k", b"via-faststream")]
-        assert await publish_all(broker, kafka_settings, sent) == 1
-    finally:
-        await broker.stop()
-    assert await _run_consumer(kafka_settings, "g-mw", 1) == [b"via-faststream"]
 
 
 async def test_topics_are_created_with_configured_partitions(kafka_settings: Settings) -> None:
@@ -179,93 +134,3 @@ async def test_a_connection_lost_between_busy_uses_fails_once_then_the_pool_reco
     assert failed.value.connection_invalidated
     assert await _backend_pid(engine) != first
     await engine.dispose()
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
-async def test_bulk_writes_keep_insert_semantics(
-    backend: str, database_url: str, tmp_path: object
-) -> None:
-    """insert_many_ignore / insert_many / update_many / in_values: the unnest statements on
-    PostgreSQL behave like SQLAlchemy's own inserts and updates (and like SQLite's path):
-    conflicts skipped and not returned, Python-side defaults filled, JSON and timestamps
-    round-trip, updates by key."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import select
-
-    from notify_service.models import DeliveryRow
-    from routing_service.models import EscalationTimer
-    from shared.db import (
-        in_values,
-        insert_many,
-        insert_many_ignore,
-        make_engine,
-        make_sessionmaker,
-        migrate,
-        transaction,
-        update_many,
-    )
-
-    url = database_url if backend == "postgresql" else f"sqlite+aiosqlite:///{tmp_path}/t.db"
-    if backend == "sqlite":
-        await migrate(url)
-    engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
-    due = datetime(2026, 11, 28, 1, 2, 3, tzinfo=UTC)
-    try:
-        async with transaction(sessions) as session:
-            first = await insert_many_ignore(
-                session,
-                DeliveryRow,
-                [delivery_row("D1", "m1"), delivery_row("D2", "m2")],
-                "delivery_id",
-            )
-            # D3 repeats D1's unique key (alert, version, member, channel): not inserted
-            again = await insert_many_ignore(
-                session,
-                DeliveryRow,
-                [delivery_row("D3", "m1"), delivery_row("D4", "m3")],
-                "delivery_id",
-            )
-            await insert_many(
-                session, EscalationTimer.__table__, [{"alert_id": "A1", "due_at": due}]
-            )
-        assert first == {"D1", "D2"}
-        assert again == {"D4"}
-
-        async with transaction(sessions) as session:
-            await update_many(
-                session,
-                DeliveryRow.__table__,
-                "delivery_id",
-                [
-                    {"delivery_id": "D1", "status": "sent", "next_attempt_at": None},
-                    {"delivery_id": "D2", "status": "retrying", "next_attempt_at": due},
-                ],
-            )
-        async with transaction(sessions) as session:
-            rows = {
-                r.delivery_id: r
-                for r in await session.scalars(
-                    select(DeliveryRow).where(
-                        in_values(session, DeliveryRow.delivery_id, ["D1", "D2", "D4"])
-                    )
-                )
-            }
-            timer = (await session.scalars(select(EscalationTimer))).one()
-        assert set(rows) == {"D1", "D2", "D4"}
-        assert (rows["D1"].status, rows["D2"].status, rows["D4"].status) == (
-            "sent",
-            "retrying",
-            "sending",
-        )
-        assert rows["D2"].next_attempt_at == due
-        assert rows["D1"].next_attempt_at is None
-        assert rows["D4"].alert == {"alert_id": "A1", "nested": [1, {"x": "é"}]}
-        assert rows["D4"].attempts == 0
-        assert rows["D4"].fallback_channels == []
-        assert rows["D4"].created_at.tzinfo is not None
-        assert (timer.step, timer.state, timer.due_at) == (1, "pending", due)
-    finally:
-        await engine.dispose()

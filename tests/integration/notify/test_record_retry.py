@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from notify_service import delivery
 from notify_service.models import DeliveryRow
-from shared.db import insert_many_ignore, make_engine, make_sessionmaker, transaction
+from shared.adapters.bulk_sql import insert_many_ignore
+from shared.db import make_engine, make_sessionmaker, transaction
 from shared.schemas import utcnow
 from tests.rows import delivery_row
 
