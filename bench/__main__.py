@@ -8,31 +8,42 @@ Parts (``--only`` picks some):
   consumer-group offsets; CPU and peak RSS per process;
 * ``alertmanager``: Prometheus Alertmanager fed the same number of alerts, into a webhook.
 
-Needs the local stack (``python3 scripts/stack.py up``): Kafka and PostgreSQL. Prints a
-table and writes everything to ``bench/results/<timestamp>.json``.
+Needs the local stack (``python3 scripts/stack.py up``): Kafka and PostgreSQL, and for the
+peer Debian's ``prometheus-alertmanager`` (installed with apt-get when run as root or with
+sudo without a password). :func:`check_setup` checks all of it before any part starts and
+says what is missing in one paragraph. Prints a table and writes everything to
+``bench/results/<timestamp>.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import signal
+import socket
 import sys
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.common import RESULTS, say
-from bench.sinks import BenchSinks
 from bench.table import ratios, render
 from bench.workload import Workload, bench_directory, bench_kecamatan
+from devtools import Sinks
 
 PARTS = ("ceiling", "alertmanager", "pipeline")  # the order they run in
 JOBS = ("teams", "webhook")
 DEFAULT_DATABASE = "postgresql+asyncpg://timpora:timpora@127.0.0.1:55432/timpora"
+STACK_HINT = (
+    "The bench needs the local stack: run `python3 scripts/stack.py up` (and "
+    '`eval "$(python3 scripts/stack.py env)"` when it runs on other ports), then start the '
+    "bench again."
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -145,10 +156,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     started = datetime.now(UTC)
     stamp = f"{started:%Y%m%dT%H%M%SZ}"
     log_dir = RESULTS / f"{stamp}-logs"
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    database = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
-    if not database.startswith("postgresql+asyncpg://"):
-        raise SystemExit(f"DATABASE_URL must point at PostgreSQL (got {database.split(':')[0]})")
+    bootstrap, database = stack_addresses()
     teams = bench_directory()
     workload = Workload.from_directory(teams)
     result: dict[str, Any] = {
@@ -212,9 +220,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             result["pipelines"] = {}
             for job in args.jobs:
-                sinks = BenchSinks()
+                sinks = Sinks(fast=True)
                 job_teams = (
-                    bench_directory(webhook=f"{sinks.base_url}/hook") if job == "webhook" else teams
+                    bench_directory(webhook=sinks.webhook.url) if job == "webhook" else teams
                 )
                 say(f"pipeline job: {job}")
                 result["pipelines"][job] = await run_pipeline(
@@ -243,6 +251,72 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+def stack_addresses() -> tuple[str, str]:
+    """Kafka bootstrap servers and the PostgreSQL URL the bench uses."""
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    return bootstrap, os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
+
+
+def check_setup(args: argparse.Namespace) -> str | None:
+    """What the chosen parts lack, as one paragraph for a person; None when all is there.
+
+    Runs before any part, so a newcomer learns it in seconds, not after minutes of ceiling
+    runs: Kafka and PostgreSQL answer, and the Alertmanager binary is there (installed with
+    apt-get when this process may; ``args.am_binary`` becomes the path found).
+    """
+    from bench.alertmanager import PeerMissing, ensure_binary
+
+    bootstrap, database = stack_addresses()
+    down = []
+    if {"ceiling", "pipeline"} & set(args.parts) and not kafka_reachable(bootstrap):
+        down.append(f"Kafka at {bootstrap} (KAFKA_BOOTSTRAP_SERVERS) does not answer")
+    if "pipeline" in args.parts:
+        if not database.startswith("postgresql+asyncpg://"):
+            scheme = database.split(":")[0]
+            return f"DATABASE_URL must be a postgresql+asyncpg:// URL (got {scheme}://...)."
+        if problem := asyncio.run(postgres_problem(database)):
+            down.append(f"PostgreSQL (DATABASE_URL) refuses the bench: {problem}")
+    if down:
+        return f"{'; '.join(down)}. {STACK_HINT}"
+    if "alertmanager" in args.parts:
+        try:
+            args.am_binary = ensure_binary(args.am_binary)
+        except PeerMissing as missing:
+            return str(missing)
+    return None
+
+
+def kafka_reachable(bootstrap: str, timeout: float = 3.0) -> bool:
+    """Whether one of the bootstrap servers accepts a TCP connection."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        with contextlib.suppress(OSError, ValueError):
+            socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+            return True
+    return False
+
+
+async def postgres_problem(url: str) -> str | None:
+    """Why the bench cannot log in to PostgreSQL at ``url``, or None when it can."""
+    import asyncpg
+
+    try:
+        dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        conn = await asyncpg.connect(dsn, timeout=5)
+    except Exception as exc:  # any reason to fail is the reason to report
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    await conn.close()
+    return None
+
+
+def paragraph(text: str, width: int = 100) -> str:
+    """``text`` wrapped to ``width``, never inside a `command` (it stays copy-pasteable)."""
+    parts = text.split("`")
+    parts[1::2] = [part.replace(" ", "\0") for part in parts[1::2]]
+    wrapped = textwrap.fill("`".join(parts), width, break_long_words=False, break_on_hyphens=False)
+    return wrapped.replace("\0", " ")
+
+
 async def settle(seconds: float) -> None:
     """Let the broker and the database finish the previous part's cleanup (deleted topics)."""
     if seconds > 0:
@@ -251,6 +325,13 @@ async def settle(seconds: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        problem = check_setup(args)
+    except KeyboardInterrupt:
+        return 130
+    if problem:
+        print(paragraph(f"bench: {problem}"), file=sys.stderr, flush=True)
+        return 1
 
     async def guarded() -> None:
         # SIGTERM behaves like Ctrl-C: cancel the run so every part cleans up after itself.

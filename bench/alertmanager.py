@@ -3,15 +3,19 @@
 The harness starts Debian's ``prometheus-alertmanager`` on a free port, clustering off,
 storage in a temporary directory, with a route tree of one route per kecamatan of
 Tanah Bumbu and Kotabaru (matchers on a ``kecamatan`` label) and a webhook receiver that
-points into a bare HTTP sink in this process (``bench.sinks``, the kind the pipeline's
-providers get). ``group_by: [alertname, kecamatan, passport]`` with a distinct passport
-per alert makes every alert its own group, so every alert is one webhook call, as every
-report is a set of deliveries in the pipeline.
+points into a bare HTTP server in this process (``devtools.HttpServer``, the one the
+pipeline's fake providers run on). ``group_by: [alertname, kecamatan, passport]`` with a
+distinct passport per alert makes every alert its own group, so every alert is one webhook
+call, as every report is a set of deliveries in the pipeline.
 ``group_wait: 0s`` sends a new group at once.
 
 Alerts are POSTed to ``/api/v2/alerts`` in batches by concurrent clients; the post time
 rides in an annotation, so latency is post → webhook received, per alert. A webhook
 carries groups: the alerts inside each call are counted.
+
+A missing binary is installed with ``apt-get`` when this process may (root, or sudo without
+a password); otherwise :func:`ensure_binary` raises :class:`PeerMissing`, whose text says
+what to install or to skip the peer. ``python -m bench`` calls it before any part starts.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
@@ -32,10 +37,84 @@ import httpx
 import orjson
 
 from bench.common import Child, ResourceSampler, percentiles, say, wait_ready
-from bench.sinks import Answer, HttpSink
-from notify_service.sinks import free_port
+from devtools import HttpServer, Request, Response, free_port
 
-BINARY = "/usr/bin/prometheus-alertmanager"
+PACKAGE = "prometheus-alertmanager"  # Debian's package, and the binary's name
+BINARY = f"/usr/bin/{PACKAGE}"
+SKIP_HINT = "or skip the peer with `--only ceiling,pipeline`"
+
+
+class PeerMissing(Exception):
+    """No Alertmanager to run; the text says what to install (one paragraph, no traceback)."""
+
+
+def find_binary(binary: str | None = None) -> str | None:
+    """The Alertmanager to run: ``binary`` if given, else Debian's; None if not executable."""
+    path = binary or shutil.which(PACKAGE) or BINARY
+    return path if Path(path).is_file() and os.access(path, os.X_OK) else None
+
+
+def ensure_binary(binary: str | None = None) -> str:
+    """The Alertmanager binary; Debian's package is installed first when it is missing and
+    this process may install it (apt-get, and root or sudo without a password).
+
+    An explicit ``binary`` is never replaced by an installed one: a wrong path is reported.
+    """
+    if found := find_binary(binary):
+        return found
+    if binary:
+        raise PeerMissing(
+            f"--am-binary {binary} is not an executable file. Point it at an Alertmanager "
+            f"binary, or install Debian's `{PACKAGE}` package and leave --am-binary out, "
+            f"{SKIP_HINT}."
+        )
+    prefix = _installer()
+    if prefix is None:
+        raise PeerMissing(
+            f"The Alertmanager peer needs Debian's `{PACKAGE}` package ({BINARY}), which is "
+            f"not installed, and this user cannot install it. Run `sudo apt-get install -y "
+            f"{PACKAGE}` (elsewhere: an Alertmanager from https://prometheus.io/download/ "
+            f"and --am-binary PATH), {SKIP_HINT}."
+        )
+    say(f"alertmanager: {BINARY} is missing; installing Debian's {PACKAGE} (apt-get, once)")
+    problem = _apt_install(prefix)
+    if problem or not (found := find_binary()):
+        raise PeerMissing(
+            f"Installing Debian's `{PACKAGE}` package failed "
+            f"({problem or f'no {BINARY} afterwards'}). Run `sudo apt-get update && sudo "
+            f"apt-get install -y {PACKAGE}` by hand and look at its output, {SKIP_HINT}."
+        )
+    say(f"alertmanager: installed {found} ({_version(found)})")
+    return found
+
+
+def _installer() -> list[str] | None:
+    """The command prefix that runs apt-get as root, or None when this process cannot."""
+    if not shutil.which("apt-get"):
+        return None
+    if os.geteuid() == 0:
+        return []
+    if shutil.which("sudo"):
+        probe = subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return ["sudo", "-n"]
+    return None
+
+
+def _apt_install(prefix: list[str]) -> str | None:
+    """``apt-get install``, again after ``apt-get update`` if it failed (a fresh machine has
+    no package lists); None when it worked, else the exit status and the last output line."""
+    apt = [*prefix, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-q"]
+    install = [*apt, "install", "-y", PACKAGE]
+    result = subprocess.run(install, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        say("alertmanager: apt-get install failed; running apt-get update and trying again")
+        subprocess.run([*apt, "update"], capture_output=True, check=False)
+        result = subprocess.run(install, capture_output=True, text=True, check=False)
+    if result.returncode == 0:
+        return None
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    return f"`{' '.join(install)}` exit {result.returncode}: {lines[-1] if lines else 'no output'}"
 
 
 def config_yaml(kecamatan: Sequence[str], webhook_url: str, group_interval: str) -> str:
@@ -79,10 +158,10 @@ class Received:
         self.target, self.alerts_in_webhooks, self.webhooks = target, 0, 0
         self.done.clear()
 
-    def answer(self, _method: bytes, _target: bytes, body: bytes) -> Answer:
+    async def answer(self, request: Request) -> Response:
         """The sink's reply to a webhook call, after counting its alerts."""
-        self.on_body(body, time.time())
-        return b"200 OK", b"text/plain", b""
+        self.on_body(request.body, time.time())
+        return Response(200)
 
     def on_body(self, body: bytes, at: float) -> None:
         self.webhooks += 1
@@ -157,7 +236,7 @@ class AmSettings:
 async def one_round(am: AmSettings, n: int, round_no: int) -> dict[str, Any]:
     """A fresh Alertmanager (empty state): a warm-up, then ``n`` new alerts, measured."""
     received = Received()
-    sink = HttpSink(received.answer)
+    sink = HttpServer(received.answer)
     await sink.start()
     workdir = Path(tempfile.mkdtemp(prefix="bench-am-"))
     port = free_port()
@@ -216,11 +295,7 @@ async def run_alertmanager(
 ) -> dict[str, Any]:
     """``rounds`` times: a fresh Alertmanager, a warm-up, then ``n`` alerts; keep the best
     round (the peer at its best; all rounds are in the result)."""
-    binary = binary or shutil.which("prometheus-alertmanager") or BINARY
-    if not Path(binary).exists():
-        raise FileNotFoundError(
-            f"{binary} not found: apt-get install -y prometheus-alertmanager (or --am-binary)"
-        )
+    binary = ensure_binary(binary)
     am = AmSettings(binary, tuple(kecamatan), log_dir, batch, concurrency, warmup, group_interval)
     say(
         f"alertmanager: {_version(binary)}; {len(kecamatan)} routes, {n} alerts per round "
@@ -267,8 +342,6 @@ def _summary(
 
 
 def _version(binary: str) -> str:
-    import subprocess
-
     with contextlib.suppress(Exception):
         out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=5)
         return (out.stdout or out.stderr).splitlines()[0]

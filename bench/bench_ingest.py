@@ -23,7 +23,7 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from notify_service.sinks import free_port
+from devtools import free_port
 from shared import topics
 from shared.topics import ensure_topics
 

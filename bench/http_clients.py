@@ -28,15 +28,14 @@ import httpx
 import orjson
 
 from bench.common import RESULTS, Child, say
-from notify_service.sinks import Sinks, free_port
+from devtools import free_port
+from devtools.telegram import TOKEN
 
 SINK_CODE = """
 import asyncio, sys
-from notify_service.sinks import Sinks
+from devtools import TelegramGateway
 async def main():
-    sinks = Sinks()
-    sinks.http_port = int(sys.argv[1])
-    await sinks.start()
+    await TelegramGateway(port=int(sys.argv[1])).start()
     await asyncio.Event().wait()
 asyncio.run(main())
 """
@@ -86,10 +85,10 @@ async def main() -> None:
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(RESULTS.parent.parent)},
         log_path=RESULTS / "http_clients-sink.log",
     )
-    url = f"http://127.0.0.1:{port}/bot{Sinks.TELEGRAM_TOKEN}/sendMessage"
+    url = f"http://127.0.0.1:{port}/bot{TOKEN}/sendMessage"
     say(f"sniffio importable: {importlib.util.find_spec('sniffio') is not None}")
     try:
-        await sink_up(f"http://127.0.0.1:{port}/cgi-bin/sendsms", sink)
+        await sink_up(url, sink)
         for bound in (int(b) for b in args.in_flight.split(",")):
             limits = httpx.Limits(max_connections=bound, max_keepalive_connections=bound)
             async with httpx.AsyncClient(limits=limits) as client:

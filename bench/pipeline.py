@@ -3,7 +3,7 @@ PostgreSQL.
 
 One harness (:class:`PipelineHarness`) per run: a fresh database (created with asyncpg,
 migrated, seeded with the bench directory), topics under a unique prefix, the provider
-sinks (``bench.sinks``) inside this process, and ``python -m
+fakes (``devtools.Sinks(fast=True)``) inside this process, and ``python -m
 ingest_service|routing_service|notify_service`` as subprocesses. Phases then run against
 the same stack, one after another, each waiting until its reports are fully delivered:
 
@@ -46,10 +46,9 @@ from bench.common import (
     stop_all,
     wait_ready,
 )
-from bench.sinks import BenchSinks
 from bench.stages import StageMonitor
 from bench.workload import RAW_HEADERS, REF_PREFIX, Workload, sent_time
-from notify_service.sinks import free_port
+from devtools import Sinks, free_port
 from shared import topics
 from shared.db import make_engine, make_sessionmaker, migrate, transaction
 from shared.directory import replace_directory
@@ -164,7 +163,7 @@ class PipelineHarness:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     children: list[Child] = field(default_factory=list)
     ports: dict[str, int] = field(default_factory=dict)
-    sinks: BenchSinks = field(default_factory=BenchSinks)
+    sinks: Sinks = field(default_factory=lambda: Sinks(fast=True))
     sampler: ResourceSampler = field(default_factory=ResourceSampler)
     startup: dict[str, float] = field(default_factory=dict)
     _db: BenchDatabase | None = None
@@ -509,11 +508,11 @@ async def run_pipeline(
     warmup: int,
     skip_max: bool = False,
     max_rounds: int = 1,
-    sinks: BenchSinks | None = None,
+    sinks: Sinks | None = None,
 ) -> dict[str, Any]:
     """Start the stack, run warm-up, the max phase and the fixed-rate phases."""
     out: dict[str, Any] = {"partitions": config.partitions, "phases": {}}
-    async with PipelineHarness(config, workload, teams, sinks=sinks or BenchSinks()) as harness:
+    async with PipelineHarness(config, workload, teams, sinks=sinks or Sinks(fast=True)) as harness:
         out["startup"] = harness.startup
         out["database"] = harness._db.name if harness._db else None
         out["topic_prefix"] = harness.prefix

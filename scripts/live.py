@@ -3,11 +3,11 @@
 Started by ``scripts/run``. Kafka and PostgreSQL come from ``scripts/stack.py``; the
 database is SQLite by default (``--database postgres`` for the local PostgreSQL, or
 ``DATABASE_URL``). Each service runs as its own process, as in production, with logs in
-``.stack/logs/``. With ``--demo`` the local provider sinks (SMS gateway, SMTP, Telegram,
-WhatsApp) run here and show, as it happens, what each phone or mailbox receives; the
-scenario's reports are sent to the ingest API, one alert escalates because nobody
-acknowledges it, and one acknowledgement by SMS reply stops another. Ctrl-C stops
-every process started here.
+``.stack/logs/``. With ``--demo`` the fake providers of ``devtools`` (Kannel, SMTP, the
+Telegram Bot API, the WhatsApp Cloud API) run here and show, as it happens, what each
+phone or mailbox receives; the scenario's reports are sent to the ingest API, one alert
+escalates because nobody acknowledges it, and one acknowledgement by SMS reply stops
+another. Ctrl-C stops every process started here.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def stack_env(database: str) -> dict[str, str]:
 
 
 def prepare(env: dict[str, str], demo: bool) -> None:
-    cli = [sys.executable, "-m", "shared.cli"]
+    cli = [sys.executable, "-m", "console_service"]
     subprocess.run([*cli, "db", "upgrade"], cwd=ROOT, env=env, check=True)
     subprocess.run([*cli, "topics", "create"], cwd=ROOT, env=env, check=True)
     teams = ROOT / "config" / "teams.yaml"
@@ -120,7 +120,7 @@ def show_message(received) -> None:  # type: ignore[no-untyped-def]
 
 
 async def demo(env: dict[str, str], sinks) -> None:  # type: ignore[no-untyped-def]
-    from shared.scenario import steps
+    from devtools.scenario import steps
 
     await wait_ready()
     async with httpx.AsyncClient(base_url="http://127.0.0.1:8081", timeout=30) as ingest:
@@ -224,7 +224,7 @@ def main() -> None:
 async def run(env: dict[str, str], args: argparse.Namespace) -> None:
     sinks = None
     if args.demo:
-        from notify_service.sinks import Sinks
+        from devtools import Sinks
 
         sinks = Sinks(on_receive=show_message)
         await sinks.start()
@@ -238,7 +238,8 @@ async def run(env: dict[str, str], args: argparse.Namespace) -> None:
             "NOTIFY_INBOUND_KEY": "demo-inbound-key",
             "DEMO_ESCALATE": args.escalate_after,
         }
-        say(f"provider sinks: HTTP {sinks.base_url}, SMTP 127.0.0.1:{sinks.smtp_port}")
+        urls = ", ".join(f"{fake.channel} {fake.base_url}" for fake in sinks.http)
+        say(f"provider fakes: {urls}, email smtp://{sinks.smtp.host}:{sinks.smtp.port}")
     procs = start_services(env)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devtools import Sinks
 from ingest_service.app import create_app as create_ingest
 from notify_service.app import create_app as create_notify
-from notify_service.sinks import Sinks
 from routing_service.app import create_app as create_routing
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.directory import load_directory, replace_directory
@@ -116,7 +116,6 @@ def no_passport_in_logs() -> Iterator[None]:
     saved = (root.handlers[:], root.level)
     stream = io.StringIO()
     setup_logging(Settings(TIMPORA_LOG_LEVEL="DEBUG"), "e2e", stream)
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the test's own mailbox
     try:
         yield
     finally:

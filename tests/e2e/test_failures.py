@@ -23,8 +23,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from devtools import Sinks, free_port
 from notify_service.models import DeliveryRow
-from notify_service.sinks import Sinks, free_port
 from routing_service.models import ProcessedReport
 from shared import topics
 from shared.db import make_engine, make_sessionmaker

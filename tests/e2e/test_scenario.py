@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import select
 
+from devtools.scenario import steps
 from notify_service.models import DeliveryRow
 from routing_service.models import AlertRow, ProcessedReport
 from shared import topics
 from shared.db import make_engine, make_sessionmaker
-from shared.scenario import steps
 from tests.kafkautil import caught_up, consume, values, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]

@@ -6,14 +6,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from notify_service.channels.base import OutgoingMessage
-from notify_service.channels.http_sms import HttpSmsChannel
-from notify_service.channels.kannel import KannelChannel
-from notify_service.channels.smtp import SmtpChannel
-from notify_service.channels.telegram import TelegramChannel
-from notify_service.channels.webhook import WebhookChannel
-from notify_service.channels.whatsapp import WhatsAppChannel
-from tests.gateways import (
+from devtools import (
     HttpSmsGateway,
     KannelGateway,
     SmtpGateway,
@@ -21,6 +14,13 @@ from tests.gateways import (
     WebhookReceiver,
     WhatsAppGateway,
 )
+from notify_service.channels.base import OutgoingMessage
+from notify_service.channels.http_sms import HttpSmsChannel
+from notify_service.channels.kannel import KannelChannel
+from notify_service.channels.smtp import SmtpChannel
+from notify_service.channels.telegram import TelegramChannel
+from notify_service.channels.webhook import WebhookChannel
+from notify_service.channels.whatsapp import WhatsAppChannel
 
 TIMEOUT = 1.0  # seconds: a hanging gateway fails a send quickly
 

@@ -6,20 +6,20 @@ from collections.abc import Callable
 
 from pydantic import SecretStr
 
-from notify_service.channels import Channel, build_channels, close_channels
-from notify_service.channels.base import OutgoingMessage
-from notify_service.channels.http_sms import HttpSmsChannel
-from notify_service.channels.kannel import KannelChannel
-from shared.settings import NotifySettings
-from tests.gateways import (
-    Gateways,
+from devtools import (
     HttpSmsGateway,
     KannelGateway,
+    Sinks,
     SmtpGateway,
     TelegramGateway,
     WebhookReceiver,
     WhatsAppGateway,
 )
+from notify_service.channels import Channel, build_channels, close_channels
+from notify_service.channels.base import OutgoingMessage
+from notify_service.channels.http_sms import HttpSmsChannel
+from notify_service.channels.kannel import KannelChannel
+from shared.settings import NotifySettings
 
 Make = Callable[..., OutgoingMessage]
 
@@ -91,9 +91,9 @@ async def test_kannel_wins_over_http_sms_and_unconfigured_channels_are_absent() 
     assert "whatsapp" not in build_channels({"whatsapp_token": "t"})  # no phone number id
 
 
-async def test_the_gateway_bundle_configures_notify(outgoing: Make) -> None:
-    async with Gateways() as gateways:
-        env = gateways.notify_env()
+async def test_the_sinks_bundle_configures_notify(outgoing: Make) -> None:
+    async with Sinks() as sinks:
+        env = sinks.notify_env()
         assert env["NOTIFY_KANNEL_URL"].endswith("/cgi-bin/sendsms")
         settings = NotifySettings(**{k.removeprefix("NOTIFY_").lower(): v for k, v in env.items()})
         channels = build_channels(settings)
@@ -104,12 +104,12 @@ async def test_the_gateway_bundle_configures_notify(outgoing: Make) -> None:
             await channels["email"].send(outgoing(to_address="kasi@example.org"))
         finally:
             await close_channels(channels)
-        assert [r.channel for r in gateways.received] == ["telegram", "sms", "email"]
-        assert len(gateways.by_channel("sms")) == 1
-        http_sms = build_channels(gateways.notify_settings(sms="http_sms"))
+        assert [r.channel for r in sinks.received] == ["telegram", "sms", "email"]
+        assert len(sinks.by_channel("sms")) == 1
+        http_sms = build_channels(sinks.notify_settings(sms="http_sms"))
         try:
             assert isinstance(http_sms["sms"], HttpSmsChannel)
             await http_sms["sms"].send(outgoing())
         finally:
             await close_channels(http_sms)
-        assert len(gateways.http_sms.received) == 1
+        assert len(sinks.http_sms.received) == 1

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
+from devtools import TelegramGateway, WhatsAppGateway
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.channels.telegram import TelegramChannel
 from notify_service.channels.whatsapp import WhatsAppChannel
-from tests.gateways import TelegramGateway, WhatsAppGateway
 
 Make = Callable[..., OutgoingMessage]
 

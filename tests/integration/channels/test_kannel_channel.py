@@ -7,10 +7,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from devtools import KannelGateway
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.channels.kannel import KannelChannel
 from notify_service.render import render
-from tests.gateways import KannelGateway
 from tests.unit.notify.factories import LINK, alert, member, report
 
 Make = Callable[..., OutgoingMessage]

@@ -1,4 +1,4 @@
-"""SmtpChannel against a real SMTP server (aiosmtpd)."""
+"""SmtpChannel against a real SMTP server (devtools.smtp, strict as aiosmtpd)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from devtools import SmtpGateway
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.channels.smtp import SmtpChannel, message_id
 from notify_service.render import render
-from tests.gateways import SmtpGateway
 from tests.unit.notify.factories import LINK, alert, member
 
 Make = Callable[..., OutgoingMessage]

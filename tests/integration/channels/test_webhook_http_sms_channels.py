@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 from aiohttp import web
 
+from devtools import HttpSmsGateway, WebhookReceiver
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.channels.http_sms import HttpSmsChannel
 from notify_service.channels.webhook import WebhookChannel, signature, verify_signature
 from shared.pii import mask_json
-from tests.gateways import HttpSmsGateway, WebhookReceiver
 from tests.unit.notify.factories import alert
 
 Make = Callable[..., OutgoingMessage]

@@ -1,5 +1,5 @@
 """The notify service on real Kafka and PostgreSQL, delivering to local servers that
-speak Kannel's, Telegram's, WhatsApp's and SMTP's protocols (notify_service.sinks)."""
+speak Kannel's, Telegram's, WhatsApp's and SMTP's protocols (devtools.Sinks)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from devtools import Sinks
 from notify_service.app import create_app
 from notify_service.models import DeliveryRow
 from notify_service.signing import make_token
-from notify_service.sinks import Sinks
 from shared import topics
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.directory import replace_directory
