@@ -205,7 +205,7 @@ def build_router(deps: IngestDeps) -> APIRouter:
             raise _error(401, "unauthorized", "unknown gateway key")
         raw = request.url.query.encode() if request.method == "GET" else await read_body(request)
         response = await accept(request, source, SourceFormat.kannel_mo, raw)
-        ids = Accepted.model_validate_json(response.body).report_ids
+        ids = Accepted.model_validate_json(bytes(response.body)).report_ids
         # Kannel sends the body back to the reporter as the reply SMS.
         text = (
             f"Laporan diterima, no. {ids[0][-6:]}. Terima kasih."
@@ -224,7 +224,7 @@ def build_router(deps: IngestDeps) -> APIRouter:
             raise _error(401, "unauthorized", "bad secret token")
         response = await accept(request, source, SourceFormat.telegram)
         # Telegram retries anything but 2xx: a message we cannot use is still "handled".
-        return JSONResponse(Accepted.model_validate_json(response.body).model_dump(), 200)
+        return JSONResponse(Accepted.model_validate_json(bytes(response.body)).model_dump(), 200)
 
     router.add_api_route(
         "/webhooks/whatsapp",
@@ -246,7 +246,7 @@ def build_router(deps: IngestDeps) -> APIRouter:
         if not verify_hub_signature(secret.get_secret_value(), raw, signature):
             raise _error(401, "unauthorized", "bad X-Hub-Signature-256")
         response = await accept(request, source, SourceFormat.whatsapp, raw)
-        return JSONResponse(Accepted.model_validate_json(response.body).model_dump(), 200)
+        return JSONResponse(Accepted.model_validate_json(bytes(response.body)).model_dump(), 200)
 
     return router
 

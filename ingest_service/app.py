@@ -6,6 +6,7 @@ Run: ``python -m ingest_service`` (or ``uvicorn --factory ingest_service.app:cre
 from __future__ import annotations
 
 from fastapi import FastAPI
+from faststream import FastStream
 
 from ingest_service import api, handlers
 from ingest_service.auth import KeyRegistry
@@ -32,7 +33,7 @@ def create_app(settings: IngestSettings | None = None, deps: IngestDeps | None =
     )
 
 
-def asyncapi():  # type: ignore[no-untyped-def]
+def asyncapi() -> FastStream:
     """``faststream docs gen --factory ingest_service.app:asyncapi`` (no connection made)."""
     from shared import topics
     from shared.schemas import Report, ReportRejected

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from faststream.kafka import KafkaBroker
+
 from ingest_service.auth import KeyRegistry
 from shared.ratelimit import TokenBucket
 from shared.runtime import Runtime
@@ -18,7 +20,7 @@ class IngestDeps:
     buckets: dict[str, TokenBucket]
 
     @property
-    def broker(self):  # type: ignore[no-untyped-def]
+    def broker(self) -> KafkaBroker:
         return self.runtime.broker
 
     def bucket(self, source: str, per_minute: int) -> TokenBucket:

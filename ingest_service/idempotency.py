@@ -34,7 +34,12 @@ async def claim(
     sessions: async_sessionmaker[AsyncSession], source: str, key: str, digest: str
 ) -> Claim:
     async with transaction(sessions) as session:
-        values = {"source": source, "key": key, "request_sha256": digest, "response": PENDING}
+        values: dict[str, object] = {
+            "source": source,
+            "key": key,
+            "request_sha256": digest,
+            "response": PENDING,
+        }
         if await insert_ignore(session, IdempotencyRecord, values):
             return Claim("new")
         row = await session.scalar(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import FastAPI
+from faststream import FastStream
 
 from notify_service import acks, handlers
 from notify_service.channels import build_channels
@@ -44,7 +45,7 @@ def create_app(settings: NotifySettings | None = None, deps: NotifyDeps | None =
     )
 
 
-def asyncapi():  # type: ignore[no-untyped-def]
+def asyncapi() -> FastStream:
     """``faststream docs gen --factory notify_service.app:asyncapi`` (no connection made)."""
     from shared import topics
     from shared.schemas import AlertAcknowledged, DeliveryAttempted, ReportRejected

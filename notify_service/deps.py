@@ -7,6 +7,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from faststream.kafka import KafkaBroker
+
 from notify_service.channels.base import Channel
 from shared.directory import get_team
 from shared.ratelimit import TokenBucket
@@ -27,7 +29,7 @@ class NotifyDeps:
     _teams: dict[str, tuple[float, Team | None]] = field(default_factory=dict)
 
     @property
-    def broker(self):  # type: ignore[no-untyped-def]
+    def broker(self) -> KafkaBroker:
         return self.runtime.broker
 
     async def team(self, team_id: str) -> Team | None:

@@ -127,8 +127,8 @@ def plan_member(
     if not channels:
         return PlannedDelivery(member.member_id, skip_reason=SKIP_NO_CHANNEL)
     if alert.severity is Severity.critical:
-        note = ["critical: quiet hours bypassed"] if quiet_until(member.quiet_hours, now) else []
-        return PlannedDelivery(member.member_id, channels, reasons=note)
+        notes = ["critical: quiet hours bypassed"] if quiet_until(member.quiet_hours, now) else []
+        return PlannedDelivery(member.member_id, channels, reasons=notes)
     resume = quiet_until(member.quiet_hours, now)
     if resume is None:
         return PlannedDelivery(member.member_id, channels)

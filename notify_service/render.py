@@ -561,7 +561,7 @@ def _chat(
 def _language(language: str | None, member: Member) -> str:
     """``language`` if we have it, else the member's, else Indonesian."""
     if language in LANGUAGES:
-        return language  # type: ignore[return-value]
+        return language
     return member.language if member.language in LANGUAGES else "id"
 
 

@@ -6,6 +6,7 @@ Run: ``python -m routing_service`` (or ``uvicorn --factory routing_service.app:c
 from __future__ import annotations
 
 from fastapi import FastAPI
+from faststream import FastStream
 
 from routing_service import handlers
 from routing_service.deps import RoutingDeps
@@ -33,7 +34,7 @@ def create_app(settings: RoutingSettings | None = None, deps: RoutingDeps | None
     )
 
 
-def asyncapi():  # type: ignore[no-untyped-def]
+def asyncapi() -> FastStream:
     """``faststream docs gen --factory routing_service.app:asyncapi`` (no connection made)."""
     from shared import topics
     from shared.schemas import AlertRouted, ReportRejected

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing_service import store
@@ -34,7 +35,7 @@ class RoutingDeps:
     _silences_at: float = 0.0
 
     @property
-    def broker(self):  # type: ignore[no-untyped-def]
+    def broker(self) -> KafkaBroker:
         return self.runtime.broker
 
     def policy(self) -> Policy:

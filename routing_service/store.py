@@ -65,7 +65,7 @@ async def expire_silence(*, session: AsyncSession, silence_id: str, now: datetim
     result = await session.execute(
         update(Silence).where(Silence.id == silence_id).values(ends_at=now)
     )
-    return bool(result.rowcount)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- alerts, timers, processed reports ---

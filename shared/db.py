@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, MetaData, Table, TypeDecorator, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -41,6 +41,8 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    if TYPE_CHECKING:  # every model here is mapped to a Table (SQLAlchemy says FromClause)
+        __table__: ClassVar[Table]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -168,10 +170,9 @@ async def insert_ignore(
     The unique constraint decides who wins, so two processes (or a redelivered message)
     racing for the same key never both proceed.
     """
-    if is_postgresql(session):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
     result = await session.execute(insert(model).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

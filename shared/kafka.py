@@ -81,7 +81,8 @@ async def _parse_lenient(records: Records, original: Callable[[Records], Awaitab
 
 async def _raw_records(message: Any) -> Records:
     """Hand the handler the records themselves (original bytes, keys, headers, offsets)."""
-    return message.raw_message
+    records: Records = message.raw_message
+    return records
 
 
 def batch_subscriber(

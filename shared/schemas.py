@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from ulid import ULID
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 
 def new_id() -> str:

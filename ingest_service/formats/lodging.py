@@ -280,13 +280,10 @@ def _subjects(rec: Fields, problems: Problems, *, flat_only: bool) -> list[dict[
     if isinstance(guests_src, dict):
         guests = [Fields.of(guests_src, guests_path)]
     elif isinstance(guests_src, list):
-        guests = [
-            Fields.of(g, f"{guests_path}.{i}") if isinstance(g, dict) else None
-            for i, g in enumerate(guests_src)
-        ]
-        if any(g is None for g in guests):
+        if not all(isinstance(g, dict) for g in guests_src):
             problems.add("invalid_field", "every guest must be an object", guests_path)
             return []
+        guests = [Fields.of(g, f"{guests_path}.{i}") for i, g in enumerate(guests_src)]
     else:
         guests = [rec]
     if not guests:

@@ -63,8 +63,10 @@ def parse_update(update: Any, index: int, ctx: SourceContext) -> Parsed:
 
 
 def _text_message(message: dict[str, Any], text: str) -> TextMessage:
-    sender = message.get("from") if isinstance(message.get("from"), dict) else {}
-    chat = message.get("chat") if isinstance(message.get("chat"), dict) else {}
+    sender = message.get("from")
+    sender = sender if isinstance(sender, dict) else {}
+    chat = message.get("chat")
+    chat = chat if isinstance(chat, dict) else {}
     name = " ".join(
         str(sender[k]) for k in ("first_name", "last_name") if isinstance(sender.get(k), str)
     ).strip() or (f"@{sender['username']}" if isinstance(sender.get("username"), str) else None)

@@ -82,7 +82,8 @@ class WhatsAppChannel(HttpChannel):
             if isinstance(messages, list) and messages and isinstance(messages[0], dict):
                 return SendResult(provider_message_id=str(messages[0].get("id") or "") or None)
             raise PermanentError(f"whatsapp: unexpected answer {short_body(response)!r}")
-        error = data.get("error") if isinstance(data.get("error"), dict) else {}
+        error = data.get("error")
+        error = error if isinstance(error, dict) else {}
         code = error.get("code")
         detail = error.get("message") or short_body(response)
         message = f"whatsapp HTTP {response.status_code} code {code}: {detail}"

@@ -51,7 +51,8 @@ class Record(Protocol):
 
 @functools.lru_cache(maxsize=8192)
 def _key_hash(key: bytes) -> int:
-    return murmur2(key) & 0x7FFFFFFF
+    hashed: int = murmur2(key)  # aiokafka ships no types
+    return hashed & 0x7FFFFFFF
 
 
 def key_partitioner(key: bytes | None, all_partitions: list[int], available: list[int]) -> int:
@@ -76,7 +77,8 @@ def aiokafka_producer(broker: KafkaBroker) -> AIOKafkaProducer | None:
     if broker.config.broker_middlewares:  # publish middlewares must see every record
         return None
     try:
-        producer = broker.config.producer._producer.producer
+        # FastStream's private producer state: not in its ProducerProto type
+        producer = broker.config.producer._producer.producer  # type: ignore[attr-defined]
     except Exception:  # not connected (FastStream raises IncorrectState), or renamed
         return None
     return producer if isinstance(producer, AIOKafkaProducer) else None

@@ -49,8 +49,8 @@ async def insert_many_ignore(
     table = model.__table__
     dialect = session_dialect(session)
     if dialect.name == "postgresql":
-        statement = _unnest_insert(dialect, table, rows, ignore=True, returning=key)
-        result = await session.execute(*statement)
+        sql, params = _unnest_insert(dialect, table, rows, ignore=True, returning=key)
+        result = await session.execute(sql, params)
         return set(result.scalars().all())
     from sqlalchemy.dialects.sqlite import insert
 
@@ -86,8 +86,8 @@ async def update_many(
         )
         await session.execute(statement, [{**row, "_key": row[key]} for row in rows])
         return
-    statement, processors = _unnest_update(table, key, columns, dialect)
-    await session.execute(statement, _arrays(columns, processors, rows, {}))
+    sql, processors = _unnest_update(table, key, columns, dialect)
+    await session.execute(sql, _arrays(columns, processors, rows, {}))
 
 
 def in_values(session: AsyncSession, column: Any, values: Iterable[object]) -> Any:

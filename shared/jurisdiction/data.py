@@ -39,7 +39,10 @@ def _package_dir(package: str) -> Path:
 
 
 def _load_gz_json(package: str, *path: str) -> dict[str, str]:
-    return json.loads(gzip.decompress(_package_dir(package).joinpath(*path).read_bytes()))
+    data: dict[str, str] = json.loads(
+        gzip.decompress(_package_dir(package).joinpath(*path).read_bytes())
+    )
+    return data
 
 
 def _load_centroids() -> dict[str, tuple[float, float]]:

@@ -174,7 +174,8 @@ def _cut_scope_windows(seg: Segment, scopes: list[tuple[str, float]]) -> list[Se
             used[start:end] = [True] * (end - start)
     if not any(used):
         return [seg]
-    out, current = [], []
+    out: list[Segment] = []
+    current: list[str] = []
     for token, is_used in zip(seg.tokens, used, strict=True):
         if is_used:
             if current:
