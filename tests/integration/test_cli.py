@@ -197,7 +197,7 @@ def test_topics_list_json(cli: CliRunner, kafka_settings: Settings) -> None:
     sync(publish(kafka_settings, topics.REPORTS_RAW, b"{}"))
     rows = json.loads(invoke(cli, "topics", "list", "--json").output)
     assert [r["topic"] for r in rows] == [kafka_settings.topic(t.name) for t in topics.TOPICS]
-    assert len(rows) == 7
+    assert len(rows) == 6
     assert all(r["partitions"] == 3 for r in rows)
     by_name = {r["topic"]: r for r in rows}
     assert by_name[kafka_settings.topic(topics.REPORTS_RAW)]["messages"] == 1
