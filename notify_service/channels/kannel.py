@@ -29,7 +29,7 @@ from notify_service.channels.base import (
     raise_for_status,
     short_body,
 )
-from notify_service.render import gsm7_friendly, is_gsm7
+from notify_service.render.gsm7 import gsm7_friendly, is_gsm7
 
 SUCCESS_PREFIXES = ("0:", "3:", "Sent.")
 DEFAULT_DLR_MASK = 31  # delivered, failed, buffered, submitted, rejected

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notify_service.render import CHAT_LIMIT, local_zone, render, sms_segments
+from notify_service.render import CHAT_LIMIT, render, sms_segments
+from notify_service.render.context import local_zone
 from shared.schemas import AlertReason, Category, Location, Severity
 from tests.unit.notify.factories import LINK, NAME, PASSPORT, alert, member, report, subject
 
@@ -336,7 +337,7 @@ def test_fitting_around_a_marker_equals_rendering_every_candidate(
 ) -> None:
     """The fast search (one render, candidates joined around the text) gives exactly the
     message the plain search (one render per candidate) gives."""
-    from notify_service import render as module
+    from notify_service.render import fitting as module
 
     a = alert(report=report(text=text))
     fast = {c: render(a, member(), c, link=LINK, max_sms_segments=segments) for c in CHANNELS}
@@ -369,7 +370,7 @@ def test_length_arithmetic_fits_exactly_what_counting_segments_fits(
     """GSM-7 texts, with and without escape pairs (which the arithmetic leaves to the
     segment count), and links of every length: counting characters instead of segments
     gives exactly the message the plain search gives."""
-    from notify_service import render as module
+    from notify_service.render import fitting as module
 
     a = alert(report=report(text=text))
     link = (LINK * 3)[:link_length]
@@ -381,7 +382,7 @@ def test_length_arithmetic_fits_exactly_what_counting_segments_fits(
     assert fast["sms"].segments <= segments or "..." not in fast["sms"].text
 
 
-def test_alert_messages_render_each_text_once_and_give_each_member_their_link() -> None:
+def test_alert_messages_share_the_context_and_give_each_member_their_link() -> None:
     from notify_service.render import AlertMessages
 
     a = alert(report=report(text="Pekerja asing terlihat di lokasi tambang. " * 20))
@@ -393,10 +394,7 @@ def test_alert_messages_render_each_text_once_and_give_each_member_their_link() 
             shared = messages.render(person, channel, link)
             assert shared == render(a, person, channel, link=link)
             assert link in shared.text
-    # One text per kind (sms | email | chat; Telegram and WhatsApp share it) and language;
-    # the long text was shortened to fit the SMS, so the shorter link's SMS is fitted
-    # again; the whole e-mail and chat texts take any link
-    assert len(messages._shared) == 3 * 2 + 1
+    assert sorted(messages._contexts) == ["en", "id"]  # one context per language
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notify_service.render import CATEGORY, GSM7_BASIC, GSM7_EXTENDED, is_gsm7, render, sms_segments
+from notify_service.render import is_gsm7, render, sms_segments
+from notify_service.render.context import CATEGORY
+from notify_service.render.gsm7 import GSM7_BASIC, GSM7_EXTENDED
 from notify_service.signing import make_token
 from shared.schemas import (
     AlertReason,
@@ -458,8 +460,9 @@ def test_place_names() -> None:
 @pytest.mark.parametrize("kind", ["sms", "email", "chat", "subject"])
 @pytest.mark.parametrize("language", ["id", "en"])
 def test_fast_template_path_renders_what_jinja_renders(kind: str, language: str) -> None:
-    from notify_service.render import _context, _env, _template
+    from notify_service.render.context import template_context
+    from notify_service.render.templates import environment, render_template
 
-    ctx = _context(alert(subjects=3), language, "https://timpora.example/a/token")
-    expected = _env().get_template(f"{kind}.{language}.j2").render(**ctx)
-    assert _template(kind, language, ctx) == expected
+    ctx = template_context(alert(subjects=3), language, "https://timpora.example/a/token")
+    expected = environment().get_template(f"{kind}.{language}.j2").render(**ctx)
+    assert render_template(kind, language, ctx) == expected

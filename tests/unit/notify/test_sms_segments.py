@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notify_service.render import (
+from notify_service.render.gsm7 import (
     GSM7_BASIC,
     GSM7_EXTENDED,
     gsm7_friendly,
