@@ -10,6 +10,7 @@ COPY ingest_service ingest_service
 COPY routing_service routing_service
 COPY notify_service notify_service
 COPY console_service console_service
+COPY migrations migrations
 COPY config config
 RUN uv sync --frozen --no-dev
 ENV PATH="/app/.venv/bin:$PATH"

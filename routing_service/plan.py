@@ -32,7 +32,8 @@ from routing_service.escalation import (
     next_with_team,
     on_timer_due,
 )
-from routing_service.policy import Policy, RouteDecision, evaluate, pick_team
+from routing_service.policy import Policy
+from routing_service.policy_eval import RouteDecision, evaluate, pick_team
 from routing_service.silences import ActiveSilence, is_muted
 from shared.jurisdiction import level_of
 from shared.schemas import (

@@ -2,7 +2,8 @@
 
 The policy is a YAML file (``routing_service/config/policy.yaml``) validated by the
 pydantic models below: unknown keys are errors, durations are checked, and the last rule
-must be a catch-all so every report reaches somebody. Evaluation is pure:
+must be a catch-all so every report reaches somebody. Evaluation
+(``routing_service.policy_eval``) is pure:
 
 * rules are tried in order; the first that matches wins, unless it says
   ``continue: true`` — then later rules are tried too (Alertmanager's route semantics);
@@ -30,11 +31,8 @@ Example::
 
 from __future__ import annotations
 
-import fnmatch
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,16 +49,8 @@ from pydantic import (
 )
 
 from routing_service import grouping
-from shared.jurisdiction import (
-    ancestor_at,
-    kabupaten_of,
-    kecamatan_of,
-    level_of,
-    normalize_code,
-    provinsi_of,
-    regions,
-)
-from shared.schemas import Category, Level, PermitType, PlaceResolution, Report, Severity
+from shared.jurisdiction import normalize_code
+from shared.schemas import Category, Severity
 
 DEFAULT_TZ = "Asia/Makassar"
 
@@ -134,52 +124,10 @@ LocalTime = Annotated[time, BeforeValidator(_parse_time)]
 TargetLevel = Literal["kecamatan", "kabupaten", "provinsi"]
 PermitStatus = Literal["expired", "valid", "none", "unknown"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-_WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-# --------------------------------------------------------------------------- facts
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What matchers look at, computed once per report."""
-
-    category: Category
-    severity: Severity
-    source: str
-    code: str | None  # the most precise *certain* jurisdiction code
-    nationalities: frozenset[str]
-    permit_statuses: frozenset[str]
-    now: datetime
-
-
-def permit_status(permit_type: PermitType | None, expiry: date | None, today: date) -> str:
-    """``expired`` / ``valid`` / ``none`` (no permit) / ``unknown`` for one subject."""
-    if permit_type is PermitType.none:
-        return "none"
-    if expiry is not None:
-        return "expired" if expiry < today else "valid"
-    if permit_type is None or permit_type is PermitType.unknown:
-        return "unknown"
-    return "valid"
-
-
-def facts_for(report: Report, code: str | None, now: datetime, tz: str = DEFAULT_TZ) -> Facts:
-    today = now.astimezone(ZoneInfo(tz)).date()
-    statuses = {permit_status(s.permit_type, s.permit_expiry, today) for s in report.subjects}
-    return Facts(
-        category=report.category,
-        severity=report.severity,
-        source=report.source,
-        code=code,
-        nationalities=frozenset(s.nationality for s in report.subjects if s.nationality),
-        permit_statuses=frozenset(statuses or {"unknown"}),
-        now=now,
-    )
 
 
 # --------------------------------------------------------------------------- models
@@ -192,17 +140,6 @@ class TimeWindow(_Strict):
     end: LocalTime
     tz: Zone = DEFAULT_TZ
     days: list[Weekday] | None = None
-
-    def contains(self, moment: datetime) -> bool:
-        local = moment.astimezone(ZoneInfo(self.tz))
-        if self.days is not None and _WEEKDAYS[local.weekday()] not in self.days:
-            return False
-        t = local.time().replace(tzinfo=None)
-        if self.start == self.end:
-            return True
-        if self.start < self.end:
-            return self.start <= t < self.end
-        return t >= self.start or t < self.end
 
 
 class Matchers(_Strict):
@@ -258,31 +195,6 @@ class Matchers(_Strict):
 
     def is_empty(self) -> bool:
         return all(getattr(self, name) is None for name in type(self).model_fields)
-
-    def matches(self, facts: Facts) -> bool:
-        if self.category is not None and facts.category not in self.category:
-            return False
-        if self.severity is not None and facts.severity not in self.severity:
-            return False
-        if self.severity_min is not None and facts.severity.rank < self.severity_min.rank:
-            return False
-        if self.source is not None and not any(
-            fnmatch.fnmatchcase(facts.source, pattern) for pattern in self.source
-        ):
-            return False
-        if self.jurisdiction is not None and not (
-            facts.code is not None and any(_inside(facts.code, p) for p in self.jurisdiction)
-        ):
-            return False
-        if self.nationality is not None and not facts.nationalities & set(self.nationality):
-            return False
-        if self.permit_status is not None and not (facts.permit_statuses & set(self.permit_status)):
-            return False
-        return self.time is None or self.time.contains(facts.now)
-
-
-def _inside(code: str, prefix: str) -> bool:
-    return code == prefix or code.startswith(prefix + ".")
 
 
 class Defaults(_Strict):
@@ -384,6 +296,9 @@ class Policy(_Strict):
         return self.defaults.escalate_after
 
 
+# --------------------------------------------------------------------------- loading
+
+
 class PolicyError(ValueError):
     """An invalid policy file, with every problem on its own line."""
 
@@ -409,139 +324,3 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
 def load_policy(path: str | Path) -> Policy:
     path = Path(path)
     return parse_policy(path.read_text(encoding="utf-8"), source=str(path))
-
-
-# --------------------------------------------------------------------------- evaluation
-
-
-@dataclass(frozen=True)
-class RouteDecision:
-    """One team-level target for a report: where, how urgent, how to group it."""
-
-    rules: tuple[str, ...]  # matched rule names, in policy order
-    level: Level  # the level actually routed to
-    jurisdiction_code: str  # dotted code at ``level``
-    severity: Severity
-    group_key: str
-    group_window: timedelta
-    escalate_after: timedelta | None
-    digest: str | None
-    requested_level: Level  # the level the rule asked for
-    confidence: float = 1.0  # how sure the place is
-
-    @property
-    def fell_back(self) -> bool:
-        """Routed higher than the rule asked (place unsure or not that precise)."""
-        return self.level != self.requested_level
-
-
-def certain_code(resolution: PlaceResolution | None, policy: Policy) -> str | None:
-    """The most precise jurisdiction we are sure of, else the policy's fallback."""
-    return (resolution.routing_code if resolution else None) or policy.fallback_jurisdiction
-
-
-def target_jurisdiction(level: Level, code: str) -> tuple[Level, str]:
-    """The unit at ``level`` containing ``code``; the code itself when it is shallower."""
-    at = ancestor_at(code, level)
-    if at is not None:
-        return level, at
-    return level_of(code), code
-
-
-def matching_rules(policy: Policy, facts: Facts) -> list[Rule]:
-    """First match wins; a matching rule with ``continue: true`` lets later rules match."""
-    matched = []
-    for rule in policy.rules:
-        if rule.match is None or rule.match.matches(facts):
-            matched.append(rule)
-            if not rule.continue_:
-                break
-    return matched
-
-
-def evaluate(policy: Policy, report: Report, now: datetime) -> list[RouteDecision]:
-    """Decisions for every (level, jurisdiction) the matched rules target.
-
-    The place is ingest's resolution (``report.resolution``; routing never re-resolves).
-    Empty only when nothing places the report and the policy has no
-    ``fallback_jurisdiction``.
-    """
-    resolution = report.resolution
-    code = certain_code(resolution, policy)
-    if code is None:
-        return []
-    facts = facts_for(report, code, now, policy.timezone)
-    # Routed by the policy's fallback: nothing about the place is known.
-    placed = resolution is not None and resolution.routing_code is not None
-    confidence = resolution.confidence if resolution is not None and placed else 0.0
-    decisions: dict[tuple[Level, str], RouteDecision] = {}
-    for rule in matching_rules(policy, facts):
-        for target in rule.targets:
-            decision = _decide(policy, rule, Level(target), code, report, confidence)
-            key = (decision.level, decision.jurisdiction_code)
-            decisions[key] = _merge(decisions[key], decision) if key in decisions else decision
-    return list(decisions.values())
-
-
-def _decide(
-    policy: Policy, rule: Rule, requested: Level, code: str, report: Report, confidence: float
-) -> RouteDecision:
-    level, jurisdiction = target_jurisdiction(requested, code)
-    key = grouping.group_key(
-        report,
-        policy.group_key_of(rule),
-        tz=policy.timezone,
-        kecamatan=kecamatan_of(code) or code,
-        kabupaten=kabupaten_of(code),
-        provinsi=provinsi_of(code),
-        jurisdiction=jurisdiction,
-        level=level.value,
-        rule=rule.name,
-    )
-    return RouteDecision(
-        rules=(rule.name,),
-        level=level,
-        jurisdiction_code=jurisdiction,
-        severity=rule.severity_override or report.severity,
-        group_key=key,
-        group_window=policy.group_window_of(rule),
-        escalate_after=policy.escalate_after_of(rule),
-        digest=rule.digest,
-        requested_level=requested,
-        confidence=confidence,
-    )
-
-
-def _merge(first: RouteDecision, later: RouteDecision) -> RouteDecision:
-    """Two rules, one team: list both, keep the more urgent settings, group as the first."""
-    escalations = [e for e in (first.escalate_after, later.escalate_after) if e is not None]
-    severity = first.severity if first.severity.rank >= later.severity.rank else later.severity
-    return RouteDecision(
-        rules=tuple(dict.fromkeys((*first.rules, *later.rules))),
-        level=first.level,
-        jurisdiction_code=first.jurisdiction_code,
-        severity=severity,
-        group_key=first.group_key,
-        group_window=first.group_window,
-        escalate_after=min(escalations) if escalations else None,
-        digest=first.digest if (first.digest and later.digest) else None,
-        # Asked for at this level by either rule: not a fallback.
-        requested_level=later.requested_level if first.fell_back else first.requested_level,
-        confidence=first.confidence,
-    )
-
-
-def pick_team(
-    level_code_candidates: str | Sequence[str], has_team: Callable[[str], bool]
-) -> str | None:
-    """The first jurisdiction code that has a team, walking up to the parent levels.
-
-    Pass the candidates most precise first (``["63.10.06", "63.10", "63"]``) or one code,
-    whose ancestors are then tried in turn. None when no level has a team.
-    """
-    if isinstance(level_code_candidates, str):
-        code = level_code_candidates
-        candidates = [code, *(r.code for r in regions().ancestors(code))]
-    else:
-        candidates = list(level_code_candidates)
-    return next((c for c in candidates if c and has_team(c)), None)

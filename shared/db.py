@@ -1,7 +1,8 @@
 """Database helpers: the declarative base, engine/session factories and migrations.
 
 Nothing connects at import time; services build an engine from their settings at start-up.
-Alembic owns the schema (``shared/migrations``); :func:`migrate` runs it to head.
+Alembic owns the schema (the top-level ``migrations/``, beside this package: it names every
+service's tables, so it cannot live in this leaf); :func:`migrate` runs it to head.
 Bulk writes of a batch (one ``unnest`` statement on PostgreSQL) are an adapter:
 :mod:`shared.adapters.bulk_sql`.
 """
@@ -28,7 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"  # beside shared/ (also installed)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

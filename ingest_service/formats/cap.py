@@ -40,7 +40,8 @@ from ingest_service.formats import (
     truncate_text,
 )
 from ingest_service.formats.lodging import code_fields, dotted_code
-from ingest_service.formats.text_report import extract_count, extract_nationalities, tokenize
+from ingest_service.formats.text.subjects import extract_count, extract_nationalities
+from ingest_service.formats.text.tokens import tokenize
 from shared.schemas import Category, Severity, SourceFormat
 
 CAP_12 = "urn:oasis:names:tc:emergency:cap:1.2"

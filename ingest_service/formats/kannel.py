@@ -10,7 +10,7 @@ We configure the placeholders, e.g.::
 so the body is a query string or form-encoded bytes (a whole URL is accepted too) with
 ``from``/``sender`` (%p), ``to``/``receiver`` (%P), ``text`` (%a or %b), ``ts`` (%T epoch,
 or %t "YYYY-MM-DD HH:MM:SS" which Kannel writes in UTC), ``smsc`` (%i), ``id``/``msgid``
-(%I). The text then goes through :mod:`ingest_service.formats.text_report`; the sender's
+(%I). The text then goes through :mod:`ingest_service.formats.text`; the sender's
 number becomes the reporter's E.164 phone.
 
 ``coding=2`` (UCS-2) or a UTF-16 ``charset`` means the text bytes are UTF-16BE (Kannel
@@ -25,7 +25,7 @@ from urllib.parse import unquote_to_bytes
 
 from ingest_service import normalize as nz
 from ingest_service.formats import Parsed, SourceContext, fail, reason
-from ingest_service.formats.text_report import TextMessage, parse_text_report
+from ingest_service.formats.text.report import TextMessage, parse_text_report
 from shared.schemas import SourceFormat
 
 MAX_FIELDS = 50

@@ -22,7 +22,8 @@ import io
 from collections.abc import Iterator
 
 from ingest_service.formats import MAX_BATCH, Parsed, SourceContext, fail, reason
-from ingest_service.formats.lodging import GUEST, norm_key, record_to_parsed
+from ingest_service.formats.lodging import record_to_parsed
+from ingest_service.formats.lodging_fields import GUEST, norm_key
 from shared.schemas import Reason, SourceFormat
 
 MAX_COLUMNS = 100

@@ -21,7 +21,7 @@ from typing import Any
 
 from ingest_service import normalize as nz
 from ingest_service.formats import MAX_BATCH, Parsed, SourceContext, fail, load_json, reason
-from ingest_service.formats.text_report import TextMessage, parse_text_report
+from ingest_service.formats.text.report import TextMessage, parse_text_report
 from shared.schemas import SourceFormat
 
 TEXT_UPDATES = ("message", "channel_post")

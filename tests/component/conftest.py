@@ -20,9 +20,12 @@ from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker, KafkaRouter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import ingest_service.models  # noqa: F401  (every table in Base.metadata)
+import notify_service.models  # noqa: F401
+import routing_service.models  # noqa: F401
+import shared.directory  # noqa: F401
 from shared.db import Base, make_engine, make_sessionmaker
 from shared.kafka import make_broker
-from shared.models import load_all
 from shared.runtime import Runtime
 from shared.settings import Settings
 
@@ -42,7 +45,6 @@ def settings_values() -> dict[str, Any]:
 @pytest.fixture
 async def engine() -> AsyncIterator[AsyncEngine]:
     """An in-memory SQLite database holding the whole schema (every service's tables)."""
-    load_all()
     db = make_engine(MEMORY_DB)
     async with db.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)

@@ -9,17 +9,13 @@ from types import SimpleNamespace
 
 import pytest
 
-from ingest_service.formats import SourceContext, text_report
+from ingest_service.formats import SourceContext
 from ingest_service.formats.lodging import code_fields
-from ingest_service.formats.text_report import (
-    TextMessage,
-    extract_count,
-    extract_nationalities,
-    is_keyword,
-    parse_text_report,
-    split_keyword,
-    tokenize,
-)
+from ingest_service.formats.text import place
+from ingest_service.formats.text.keyword import is_keyword, split_keyword
+from ingest_service.formats.text.report import TextMessage, parse_text_report
+from ingest_service.formats.text.subjects import extract_count, extract_nationalities
+from ingest_service.formats.text.tokens import tokenize
 from shared.schemas import Category, Location, Report, Severity, SourceFormat
 
 
@@ -208,7 +204,7 @@ def fake_regions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[str, 
         return re.sub(r"[^a-z0-9]", "", text.lower())
 
     module = SimpleNamespace(find_place=find_place, fill_location=fill_location, name_key=name_key)
-    monkeypatch.setattr(text_report, "regions", module)
+    monkeypatch.setattr(place, "regions", module)
     return calls
 
 
@@ -216,7 +212,7 @@ def fake_regions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[str, 
 def nowhere(monkeypatch: pytest.MonkeyPatch) -> None:
     """A resolver that finds no place in the words."""
     module = SimpleNamespace(find_place=lambda text, within=(): Res(None, True))
-    monkeypatch.setattr(text_report, "regions", module)
+    monkeypatch.setattr(place, "regions", module)
 
 
 @pytest.mark.parametrize(

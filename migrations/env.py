@@ -1,15 +1,22 @@
-"""Alembic environment: runs migrations over the async engine of ``sqlalchemy.url``."""
+"""Alembic environment: runs migrations over the async engine of ``sqlalchemy.url``.
+
+The schema is every service's tables, so this sits above the services: it imports the
+modules that define tables (each table is written by one service's store functions).
+"""
 
 import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import ingest_service.models
+import notify_service.models
+import routing_service.models
+import shared.directory
 from shared.db import Base, make_engine
-from shared.models import load_all
 from shared.settings import Settings
 
-load_all()
+MODELS = (shared.directory, ingest_service.models, routing_service.models, notify_service.models)
 target_metadata = Base.metadata
 
 
