@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from console_service import policy_ops
 from shared.pii import scrub_text
 from shared.settings import Settings
 
@@ -41,6 +42,7 @@ for sub, name in (
     (dlq_app, "deadletters"),
     (teams_app, "teams"),
     (route_app, "route"),
+    (policy_ops.app, "policy"),
     (silences_app, "silences"),
     (db_app, "db"),
 ):
@@ -209,6 +211,25 @@ def deliveries(
 
     rows = run(_with_sessions(lambda s: delivery_log(s, report_id=report, alert_id=alert)))
     emit(rows, as_json, "deliveries")
+
+
+@app.command()
+def report(
+    report_id: Annotated[str, typer.Argument(help="The report id ingest returned.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """What became of a report: each alert it opened or updated (sent, muted, in a
+    digest) with its deliveries per channel and status, the alerts it was a duplicate in,
+    or its dead letter and why. Every routed report has one of these."""
+    from console_service.report_ops import report_story, story_rows
+
+    story = run(_with_sessions(lambda s: report_story(s, report_id)))
+    if story is None:
+        fail(f"routing has no report {report_id} (rejected by ingest, or not routed yet)")
+    if as_json:
+        emit([story], True)
+        return
+    emit(story_rows(story), False, f"report {report_id} (routed {story['routed_at']})")
 
 
 # --- teams -----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from notify_service.render import AlertMessages
 from notify_service.signing import make_token
 from shared import topics
 from shared.db import lost_connection, transaction
+from shared.deadletter import rejected
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import DELIVERIES
 from shared.schemas import (
@@ -33,6 +34,7 @@ from shared.schemas import (
     DeliveryAttempted,
     DeliveryStatus,
     Member,
+    Reason,
     new_id,
     utcnow,
 )
@@ -159,15 +161,26 @@ def _row(
     }
 
 
+def _unknown_team(alert: AlertRouted) -> Outgoing:
+    """The dead letter of an alert for a team notify's directory does not have (replay it
+    with ``timpora deadletters replay`` once the directory has the team)."""
+    reason = f"team {alert.team_id!r} is not in notify's directory"
+    log.error("alert %s v%d: %s; dead-lettered", alert.alert_id, alert.version, reason)
+    why = [Reason(code="unknown_team", message=reason, path="team_id")]
+    headers = {"alert_id": alert.alert_id, "report_id": alert.report_id}
+    return rejected(dumps(alert), topics.ALERTS_ROUTED, "notify", why, headers)
+
+
 async def claim_alerts(
     deps: NotifyDeps, alerts: list[AlertRouted], now: datetime
 ) -> tuple[list[tuple[AlertRouted, Member, Row]], list[Outgoing]]:
     """Plan every delivery of ``alerts`` and claim them all with one INSERT."""
     planned_rows: list[tuple[AlertRouted, Member, dict[str, object], str | None]] = []
+    dead: list[Outgoing] = []
     for alert in alerts:
         team = await deps.team(alert.team_id)
         if team is None:
-            log.warning("alert %s: unknown team %s", alert.alert_id, alert.team_id)
+            dead.append(_unknown_team(alert))
             continue
         members = {m.member_id: m for m in team.members}
         payload = alert.model_dump(mode="json")
@@ -201,7 +214,7 @@ async def claim_alerts(
     async with transaction(deps.runtime.sessions) as session:
         inserted = await store.claim(session=session, rows=[v for _, _, v, _ in planned_rows])
     claimed: list[tuple[AlertRouted, Member, Row]] = []
-    events: list[Outgoing] = []
+    events: list[Outgoing] = dead
     for alert, member, values, skip_reason in planned_rows:
         if values["delivery_id"] not in inserted:
             continue  # claimed before: a redelivery or another instance

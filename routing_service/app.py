@@ -21,9 +21,11 @@ def create_app(settings: RoutingSettings | None = None, deps: RoutingDeps | None
         settings = settings or RoutingSettings()
         deps = RoutingDeps(Runtime.build(settings, client_id="timpora-routing"), settings)
     runtime = deps.runtime
-    deps.policy()  # fail fast on an invalid policy file
+    deps.policy()  # no valid policy file at start-up: PolicyError, the service does not start
+    runtime.degraded_checks["policy"] = deps.policy_refused  # later bad edits are refused
     handlers.register(deps)
     runtime.background.append(lambda: handlers.escalation_loop(deps))
+    runtime.background.append(deps.watch_policy)
     return http_app(
         runtime,
         deps,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,11 +13,15 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing_service import store
-from routing_service.policy import Policy, load_policy
+from routing_service.policy import Policy, PolicyError
+from routing_service.policy_reload import PolicyState, reload_policy
 from routing_service.silences import ActiveSilence, SilenceMatcher
 from shared.directory import teams_by_jurisdiction
+from shared.observability import POLICY_INFO, POLICY_LOADED, POLICY_VALID
 from shared.runtime import Runtime
 from shared.settings import RoutingSettings
+
+log = logging.getLogger(__name__)
 
 DIRECTORY_REFRESH_S = 30.0
 POLICY_CHECK_S = 1.0
@@ -27,8 +33,7 @@ class RoutingDeps:
     runtime: Runtime
     settings: RoutingSettings
     directory: dict[str, list[str]] = field(default_factory=dict)  # code → team ids
-    _policy: Policy | None = None
-    _policy_mtime: float = 0.0
+    _policy: PolicyState = field(default_factory=PolicyState)
     _policy_checked: float = 0.0
     _directory_at: float = 0.0
     _silences: list[ActiveSilence] | None = None
@@ -39,16 +44,42 @@ class RoutingDeps:
         return self.runtime.broker
 
     def policy(self) -> Policy:
-        """The routing policy, reloaded when its file changes (hot reload; the file is
-        looked at once a second at most, not once per report)."""
+        """The routing policy in force, its file looked at once a second at most (hot
+        reload). A file that fails validation is refused and the last good policy stays
+        in force; only with none yet (at start-up) is that a :class:`PolicyError`."""
         now = time.monotonic()
-        if self._policy is None or now - self._policy_checked >= POLICY_CHECK_S:
-            path = Path(self.settings.policy_file)
-            mtime = path.stat().st_mtime
-            if self._policy is None or mtime != self._policy_mtime:
-                self._policy, self._policy_mtime = load_policy(path), mtime
+        if self._policy.policy is None or now - self._policy_checked >= POLICY_CHECK_S:
+            self._reload_policy()
             self._policy_checked = now
-        return self._policy
+        assert self._policy.policy is not None
+        return self._policy.policy
+
+    def policy_refused(self) -> str | None:
+        """Why the policy file on disk is refused (the last good one routes), else None."""
+        self.policy()
+        return self._policy.refused
+
+    async def watch_policy(self) -> None:
+        """Look at the file even while no report comes, so a bad edit shows at once."""
+        while True:
+            self.policy()
+            await asyncio.sleep(POLICY_CHECK_S)
+
+    def _reload_policy(self) -> None:
+        path = Path(self.settings.policy_file)
+        try:
+            text: str | OSError = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            text = exc
+        old = self._policy
+        self._policy = new = reload_policy(old, text, source=str(path))
+        POLICY_VALID.set(0 if new.refused else 1)
+        if new.policy is None:
+            message = f"refusing to start: no valid routing policy.\n{new.refused}"
+            log.critical(message, extra={"policy_file": str(path)})
+            raise PolicyError(message)
+        if new is not old:
+            _announce(old, new, path)
 
     async def refresh_directory(self, force: bool = False) -> None:
         if force or time.monotonic() - self._directory_at > DIRECTORY_REFRESH_S:
@@ -69,3 +100,23 @@ class RoutingDeps:
             ]
             self._silences_at = checked
         return self._silences
+
+
+def _announce(old: PolicyState, new: PolicyState, path: Path) -> None:
+    """One log line per change of the file: refused (with every reason) or in force."""
+    assert new.policy is not None
+    extra = {"policy_file": str(path)}
+    if new.refused:  # a new refused version (the same one again gives no new state)
+        log.error(
+            "routing policy file refused; the last good policy (sha256 %s) stays in force "
+            "until the file is fixed: %s",
+            new.digest[:12],
+            new.refused,
+            extra=extra,
+        )
+    else:
+        rules = len(new.policy.rules)
+        log.info("routing policy %s in force: sha256 %s, %d rules", path, new.digest[:12], rules)
+    if new.policy is not old.policy:
+        POLICY_INFO.info({"sha256": new.digest, "rules": str(len(new.policy.rules))})
+        POLICY_LOADED.set_to_current_time()

@@ -24,6 +24,9 @@ class ProcessedReport(Base):
     report_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     outputs: Mapped[list[Any]] = mapped_column(JSON)
+    # What became of the report (``plan.fate``): its alerts and their outcomes, the
+    # alerts it was a duplicate in, or its dead letter. ``timpora report`` shows it.
+    fate: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class AlertRow(Base):

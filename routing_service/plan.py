@@ -6,13 +6,18 @@ the *decide*: the Kafka handler, the timer loop, the digest loop and ``timpora r
 explain`` call these functions and nothing else decides. No I/O, no clock (``now`` is an
 argument), no SQLAlchemy or FastStream.
 
+What happens to an alert after it is routed (a due timer, an acknowledgement) is
+decided in :mod:`routing_service.lifecycle`.
+
 Rules decided here once (and tested in ``tests/unit/routing/test_plan.py``):
 
 * one alert per team and report, however many rules target it (the first rule's route);
 * an update of an open alert keeps the highest severity it ever had (never lowers it);
 * a muted or digest alert is kept, not sent, and gets no escalation timer;
 * an escalation timer is set only when a higher level has a team to escalate to;
-* a due timer of an acknowledged or muted alert is cancelled, never fired.
+* a report no team serves (no team at its place's level or above, or no place at all)
+  goes to its office's fallback team, and the alert says why (``AlertRouted.fallback``);
+  with no office fallback either it is *unrouted*, which routing dead-letters.
 
 The digest period's decision is :mod:`routing_service.digest`'s.
 """
@@ -23,22 +28,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from routing_service import grouping
-from routing_service.escalation import (
-    EscalationAction,
-    EscalationDecision,
-    first_deadline,
-    next_with_team,
-    on_timer_due,
-)
+from routing_service.escalation import first_deadline, next_with_team
 from routing_service.policy import Policy
-from routing_service.policy_eval import RouteDecision, evaluate, pick_team
+from routing_service.policy_eval import RouteDecision, certain_code, evaluate, pick_team
 from routing_service.silences import ActiveSilence, is_muted
 from shared.jurisdiction import level_of
 from shared.schemas import (
     AlertReason,
     AlertRouted,
+    Fallback,
     Level,
     Report,
     Severity,
@@ -63,6 +64,7 @@ class Route:
 
     rule: RouteDecision
     target: Target
+    fallback: Fallback | None = None  # set when the office's fallback team takes it
 
 
 def find_target(directory: Directory, code: str) -> Target | None:
@@ -75,13 +77,49 @@ def find_target(directory: Directory, code: str) -> Target | None:
 
 def routes(report: Report, policy: Policy, directory: Directory, now: datetime) -> list[Route]:
     """The teams a report goes to: the policy's targets that have a team (walking up to
-    the parent level otherwise), one route per team whatever the number of rules."""
+    the parent level otherwise), one route per team whatever the number of rules; when
+    no level has a team, the office's fallback team (empty only without one)."""
+    decisions = evaluate(policy, report, now)
     out: list[Route] = []
-    for decision in evaluate(policy, report, now):
+    for decision in decisions:
         target = find_target(directory, decision.jurisdiction_code)
         if target is not None and all(r.target.team_id != target.team_id for r in out):
             out.append(Route(decision, target))
-    return out
+    return out or office_fallback(report, policy, directory, decisions, now)
+
+
+def office_fallback(
+    report: Report,
+    policy: Policy,
+    directory: Directory,
+    decisions: Sequence[RouteDecision],
+    now: datetime,
+) -> list[Route]:
+    """The route to the fallback team of the office of the report's source (its home
+    area), for a report no team of the hierarchy serves. A report without any place is
+    evaluated as if it were at that team's place, so the policy still decides urgency."""
+    code = certain_code(report.resolution, policy)
+    office = policy.office_for(report.home_area, code)
+    team_code = team_place(directory, office.fallback_team) if office else None
+    if office is None or team_code is None:
+        return []
+    found = decisions or evaluate(policy, report, now, code=team_code)
+    if not found:
+        return []
+    target = Target(office.fallback_team, level_of(team_code), team_code)
+    return [Route(found[0], target, Fallback(office=office.name, unserved_code=code))]
+
+
+def team_place(directory: Directory, team_id: str) -> str | None:
+    """The jurisdiction code of ``team_id`` (None: the directory has no such team)."""
+    return next((code for code, teams in directory.items() if team_id in teams), None)
+
+
+def unrouted_reason(report: Report, policy: Policy) -> str:
+    """Why a report went nowhere (routing dead-letters it with this reason)."""
+    code = certain_code(report.resolution, policy)
+    where = f"no team serves {code} or any level above it" if code else "the report has no place"
+    return f"{where}, and no office fallback team is configured for its source"
 
 
 # --------------------------------------------------------------------------- state
@@ -153,6 +191,8 @@ class AlertDecision:
 class Decision:
     report_id: str
     alerts: tuple[AlertDecision, ...]
+    duplicate_of: tuple[str, ...] = ()  # alerts that hold this report already
+    unrouted: bool = False  # no team and no fallback team: routing dead-letters it
 
     @property
     def to_send(self) -> list[AlertRouted]:
@@ -196,7 +236,9 @@ def decide(
 ) -> Decision:
     """Open or update each routed team's alert (the handler computes ``report_routes``
     first, to load the open alerts their group keys name)."""
-    alerts = []
+    if not report_routes:
+        return Decision(report.report_id, (), unrouted=True)
+    alerts, duplicate_of = [], []
     for route in report_routes:
         rule, target = route.rule, route.target
         existing = state.groups.get((target.team_id, rule.group_key))
@@ -212,7 +254,8 @@ def decide(
             new_alert_id=new_alert_id,
         )
         if grouped.action is grouping.Action.duplicate:
-            continue  # this report is in the alert already: nothing changes
+            duplicate_of.append(grouped.alert_id)  # in the alert already: nothing changes
+            continue
         if is_muted(state.silences, report, target.team_id, target.code, now):
             outcome = Outcome.muted
         elif rule.digest:
@@ -235,7 +278,28 @@ def decide(
             timer = first_timer(target, rule.escalate_after, directory, now)
         message = alert_message(report, route, alert_state, grouped.action, now, name_of)
         alerts.append(AlertDecision(route, grouped.action, outcome, alert_state, message, timer))
-    return Decision(report.report_id, tuple(alerts))
+    return Decision(report.report_id, tuple(alerts), tuple(duplicate_of))
+
+
+def fate(decision: Decision, unrouted: str | None = None) -> list[dict[str, Any]]:
+    """What became of a report, as stored for ``timpora report``: each alert it opened or
+    updated with its outcome (sent, muted, digest), the alerts that held it already, or
+    its dead letter (``unrouted``: the reason)."""
+    if decision.unrouted:
+        return [{"outcome": "dead_letter", "reason": unrouted or "unrouted"}]
+    out: list[dict[str, Any]] = [
+        {
+            "outcome": a.outcome.value,
+            "action": a.action.value,
+            "alert_id": a.state.alert_id,
+            "version": a.state.version,
+            "team_id": a.route.target.team_id,
+            "rules": list(a.route.rule.rules),
+            "fallback": a.route.fallback.office if a.route.fallback else None,
+        }
+        for a in decision.alerts
+    ]
+    return out + [{"outcome": "duplicate", "alert_id": i} for i in decision.duplicate_of]
 
 
 def _status(outcome: Outcome, existing: OpenAlert | None) -> str:
@@ -283,92 +347,27 @@ def alert_message(
         ack_code=state.ack_code,
         routed_at=now,
         resolution_confidence=resolution.confidence if resolution else 0.0,
+        fallback=route.fallback,
         report=report,
     )
 
 
-# --------------------------------------------------------------------------- timers
-
-
-@dataclass(frozen=True)
-class EscalatedAlert:
-    """What a fired timer does to its alert: the new version and the next timer."""
-
-    message: AlertRouted
-    next_due_at: datetime | None
-
-
-def on_due_timer(
-    previous: AlertRouted,
-    *,
-    status: str,
-    due_at: datetime,
-    escalate_after: timedelta | None,
-    directory: Directory,
-    now: datetime,
-    name_of: NameOf = lambda _code: None,
-) -> tuple[EscalationDecision, EscalatedAlert | None]:
-    """A due timer of an alert (whose current version is ``previous``): cancel it
-    (acknowledged or muted), stop (no higher team) or escalate one level up."""
-    decision = on_timer_due(
-        acked=status == "acked",
-        closed=status in ("muted", "digest", "digested"),
-        level=previous.level,
-        code=previous.jurisdiction_code,
-        step=previous.escalation_step,
-        due_at=due_at,
-        now=now,
-        escalate_after=escalate_after,
-        has_team=directory.__contains__,
-    )
-    if decision.action is not EscalationAction.escalate:
-        return decision, None
-    assert decision.level is not None
-    assert decision.code is not None
-    message = previous.model_copy(
-        update={
-            "version": previous.version + 1,
-            "team_id": directory[decision.code][0],
-            "level": decision.level,
-            "jurisdiction_code": decision.code,
-            "jurisdiction_name": name_of(decision.code),
-            "reason": AlertReason.escalation,
-            "escalation_step": decision.step,
-            "routed_at": now,
-        }
-    )
-    return decision, EscalatedAlert(message, decision.next_due_at)
-
-
-# --------------------------------------------------------------------------- acks
-
-
-class AckAction(StrEnum):
-    acknowledge = "acknowledge"  # mark acknowledged, cancel its pending timers
-    ignore = "ignore"  # unknown alert, or acknowledged before (a repeat changes nothing)
-
-
-def on_ack(status: str | None) -> AckAction:
-    """An acknowledgement of an alert whose status is ``status`` (None: unknown alert)."""
-    return AckAction.ignore if status is None or status == "acked" else AckAction.acknowledge
-
-
 __all__ = [
-    "AckAction",
     "AlertDecision",
     "Decision",
     "Directory",
-    "EscalatedAlert",
     "OpenAlert",
     "Outcome",
     "Route",
     "RoutingState",
     "Target",
     "decide",
+    "fate",
     "find_target",
     "first_timer",
-    "on_ack",
-    "on_due_timer",
+    "office_fallback",
     "plan",
     "routes",
+    "team_place",
+    "unrouted_reason",
 ]

@@ -2,7 +2,9 @@
 
 The policy is a YAML file (``routing_service/config/policy.yaml``) validated by the
 pydantic models below: unknown keys are errors, durations are checked, and the last rule
-must be a catch-all so every report reaches somebody. Evaluation
+must be a catch-all so every report reaches somebody. An edited file that fails
+validation is refused and the last good policy stays in force (``policy_reload``);
+``timpora policy check FILE`` runs the same validation before a deploy. Evaluation
 (``routing_service.policy_eval``) is pure:
 
 * rules are tried in order; the first that matches wins, unless it says
@@ -32,6 +34,7 @@ Example::
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -121,7 +124,9 @@ def _code_text(value: Any) -> Any:
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 Zone = Annotated[str, BeforeValidator(_check_tz)]
 LocalTime = Annotated[time, BeforeValidator(_parse_time)]
-TargetLevel = Literal["kecamatan", "kabupaten", "provinsi"]
+# "lowest": the most precise level that has a team for the resolved place (a desa or
+# kecamatan team when there is one, else the level above): "kecamatan first".
+TargetLevel = Literal["lowest", "kecamatan", "kabupaten", "provinsi"]
 PermitStatus = Literal["expired", "valid", "none", "unknown"]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -241,14 +246,52 @@ class Rule(_Strict):
         return self.match is None or self.match.is_empty()
 
 
+class Office(_Strict):
+    """An immigration office: its home area and the team that takes a report no team of
+    the hierarchy serves (a place outside every team's jurisdiction, or no place at all)."""
+
+    name: str = Field(min_length=1)
+    home_area: list[str] = Field(min_length=1, description="Kemendagri code prefixes")
+    fallback_team: str = Field(min_length=1)
+
+    @field_validator("home_area", mode="before")
+    @classmethod
+    def _quoted_codes(cls, value: Any) -> Any:
+        return [_code_text(v) for v in value] if isinstance(value, list) else value
+
+    @field_validator("home_area")
+    @classmethod
+    def _codes(cls, value: list[str]) -> list[str]:
+        codes = [normalize_code(str(v)) for v in value]
+        unknown = [v for v, c in zip(value, codes, strict=True) if c is None]
+        if unknown:
+            raise ValueError(f"unknown Kemendagri code(s): {', '.join(map(repr, unknown))}")
+        return [c for c in codes if c is not None]
+
+    def covers(self, code: str) -> bool:
+        return any(code == p or code.startswith(p + ".") for p in self.home_area)
+
+
 class Policy(_Strict):
     version: Literal[1] = 1
     timezone: Zone = DEFAULT_TZ
     fallback_jurisdiction: str | None = Field(
         None, description="Where a report goes when nothing (not even a home area) places it"
     )
+    offices: list[Office] = Field(
+        default_factory=list, description="Offices and their fallback teams, first = default"
+    )
     defaults: Defaults = Defaults()
     rules: list[Rule] = Field(min_length=1)
+
+    def office_for(self, home_area: Sequence[str], code: str | None) -> Office | None:
+        """The office of the source's home area, else the one whose area holds ``code``,
+        else the first office (None when the policy names none)."""
+        for wanted in (*home_area, *([code] if code else [])):
+            office = next((o for o in self.offices if o.covers(wanted)), None)
+            if office is not None:
+                return office
+        return self.offices[0] if self.offices else None
 
     @field_validator("fallback_jurisdiction", mode="before")
     @classmethod

@@ -9,7 +9,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from routing_service import grouping
-from routing_service.policy import DEFAULT_TZ, Matchers, Policy, Rule, TimeWindow, Weekday
+from routing_service.policy import (
+    DEFAULT_TZ,
+    Matchers,
+    Policy,
+    Rule,
+    TargetLevel,
+    TimeWindow,
+    Weekday,
+)
 from shared.jurisdiction import (
     ancestor_at,
     kabupaten_of,
@@ -135,8 +143,12 @@ def certain_code(resolution: PlaceResolution | None, policy: Policy) -> str | No
     return (resolution.routing_code if resolution else None) or policy.fallback_jurisdiction
 
 
-def target_jurisdiction(level: Level, code: str) -> tuple[Level, str]:
-    """The unit at ``level`` containing ``code``; the code itself when it is shallower."""
+def target_jurisdiction(target: TargetLevel, code: str) -> tuple[Level, str]:
+    """The unit at ``target`` containing ``code``; the code itself when it is shallower,
+    or when the target is ``lowest`` (its team, or the nearest ancestor's, takes it)."""
+    if target == "lowest":
+        return level_of(code), code
+    level = Level(target)
     at = ancestor_at(code, level)
     if at is not None:
         return level, at
@@ -154,15 +166,17 @@ def matching_rules(policy: Policy, facts: Facts) -> list[Rule]:
     return matched
 
 
-def evaluate(policy: Policy, report: Report, now: datetime) -> list[RouteDecision]:
+def evaluate(
+    policy: Policy, report: Report, now: datetime, *, code: str | None = None
+) -> list[RouteDecision]:
     """Decisions for every (level, jurisdiction) the matched rules target.
 
-    The place is ingest's resolution (``report.resolution``; routing never re-resolves).
-    Empty only when nothing places the report and the policy has no
-    ``fallback_jurisdiction``.
+    The place is ingest's resolution (``report.resolution``; routing never re-resolves),
+    else the policy's ``fallback_jurisdiction``, else ``code`` (the office fallback team's
+    place). Empty only when none of them is known.
     """
     resolution = report.resolution
-    code = certain_code(resolution, policy)
+    code = certain_code(resolution, policy) or code
     if code is None:
         return []
     facts = facts_for(report, code, now, policy.timezone)
@@ -172,16 +186,17 @@ def evaluate(policy: Policy, report: Report, now: datetime) -> list[RouteDecisio
     decisions: dict[tuple[Level, str], RouteDecision] = {}
     for rule in matching_rules(policy, facts):
         for target in rule.targets:
-            decision = _decide(policy, rule, Level(target), code, report, confidence)
+            decision = _decide(policy, rule, target, code, report, confidence)
             key = (decision.level, decision.jurisdiction_code)
             decisions[key] = _merge(decisions[key], decision) if key in decisions else decision
     return list(decisions.values())
 
 
 def _decide(
-    policy: Policy, rule: Rule, requested: Level, code: str, report: Report, confidence: float
+    policy: Policy, rule: Rule, target: TargetLevel, code: str, report: Report, confidence: float
 ) -> RouteDecision:
-    level, jurisdiction = target_jurisdiction(requested, code)
+    level, jurisdiction = target_jurisdiction(target, code)
+    requested = level if target == "lowest" else Level(target)
     key = grouping.group_key(
         report,
         policy.group_key_of(rule),

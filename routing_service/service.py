@@ -24,24 +24,25 @@ from routing_service import store
 from routing_service.deps import RoutingDeps
 from routing_service.digest import DigestEntry, digests
 from routing_service.escalation import EscalationAction
+from routing_service.lifecycle import AckAction, on_ack, on_due_timer
 from routing_service.models import AlertRow
 from routing_service.plan import (
-    AckAction,
     AlertDecision,
     OpenAlert,
     Outcome,
     RoutingState,
     decide,
-    on_ack,
-    on_due_timer,
+    fate,
     routes,
+    unrouted_reason,
 )
 from shared import topics
 from shared.db import transaction
+from shared.deadletter import rejected
 from shared.jurisdiction import regions
 from shared.kafka import Outgoing, dumps, publish_all
-from shared.observability import ALERTS, ESCALATIONS, TIME_TO_ACK
-from shared.schemas import AlertAcknowledged, AlertRouted, Report, Severity, utcnow
+from shared.observability import ALERTS, ESCALATIONS, TIME_TO_ACK, UNROUTED
+from shared.schemas import AlertAcknowledged, AlertRouted, Reason, Report, Severity, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +95,10 @@ async def route_reports(deps: RoutingDeps, reports: Sequence[Report]) -> list[Ou
     policy, directory = deps.policy(), deps.directory
     out: list[Outgoing] = []
     async with transaction(deps.runtime.sessions) as session:
-        done = await store.processed_outputs(
+        earlier = await store.processed_reports(
             session=session, report_ids={r.report_id for r in reports}
         )
+        replay = {rid: (row.outputs, row.fate or []) for rid, row in earlier.items()}
         todo = {r.report_id: routes(r, policy, directory, now) for r in reports}
         keys = {(x.target.team_id, x.rule.group_key) for rs in todo.values() for x in rs}
         state = RoutingState(
@@ -108,19 +110,42 @@ async def route_reports(deps: RoutingDeps, reports: Sequence[Report]) -> list[Ou
         )
         writes = _Writes()
         for report in reports:
-            if report.report_id in done:
-                out += [alert_record(AlertRouted.model_validate(a)) for a in done[report.report_id]]
+            if report.report_id in replay:  # routed before: the same alerts again
+                out += _replayed(report, *replay[report.report_id])
                 continue
             decision = decide(
                 report, todo[report.report_id], state, directory, now, name_of=name_of
             )
             state.remember(decision)
-            done[report.report_id] = writes.add(decision.alerts, now, out)
-            writes.processed.append(
-                {"report_id": report.report_id, "outputs": done[report.report_id]}
-            )
+            sent = writes.add(decision.alerts, now, out)
+            unrouted = unrouted_reason(report, policy) if decision.unrouted else None
+            if unrouted is not None:
+                out.append(_unrouted(report, unrouted))
+            story = fate(decision, unrouted)
+            replay[report.report_id] = (sent, story)
+            writes.processed.append({"report_id": report.report_id, "outputs": sent, "fate": story})
         await writes.save(session)
     return out
+
+
+def _unrouted(report: Report, reason: str) -> Outgoing:
+    """The dead letter of a report no team serves and no office fallback team takes."""
+    log.warning(
+        "report %s: %s; dead-lettered",
+        report.report_id,
+        reason,
+        extra={"report_id": report.report_id},
+    )
+    UNROUTED.inc()
+    why = [Reason(code="no_team", message=reason, path="resolution.routing_code")]
+    headers = {"report_id": report.report_id}
+    return rejected(dumps(report), topics.REPORTS_NORMALIZED, "routing", why, headers)
+
+
+def _replayed(report: Report, outputs: list[Any], story: list[Any]) -> list[Outgoing]:
+    """What a report routed before produced, published again (same ids and versions)."""
+    out = [alert_record(AlertRouted.model_validate(a)) for a in outputs]
+    return out + [_unrouted(report, f["reason"]) for f in story if f["outcome"] == "dead_letter"]
 
 
 class _Writes:

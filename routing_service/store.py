@@ -73,14 +73,20 @@ async def expire_silence(*, session: AsyncSession, silence_id: str, now: datetim
 # module calls them around the pure decisions of ``routing_service.plan``.
 
 
-async def processed_outputs(
+async def processed_reports(
     *, session: AsyncSession, report_ids: Iterable[str]
-) -> dict[str, list[dict[str, Any]]]:
-    """The alerts each already-routed report produced (a redelivery re-emits them)."""
+) -> dict[str, ProcessedReport]:
+    """The reports routed before, with the alerts they produced (a redelivery re-emits
+    them) and their fate."""
     rows = await session.scalars(
         select(ProcessedReport).where(in_values(session, ProcessedReport.report_id, report_ids))
     )
-    return {row.report_id: row.outputs for row in rows}
+    return {row.report_id: row for row in rows}
+
+
+async def processed_report(*, session: AsyncSession, report_id: str) -> ProcessedReport | None:
+    """One routed report's record (its fate), None if routing never saw it."""
+    return await session.get(ProcessedReport, report_id)
 
 
 async def open_alerts(

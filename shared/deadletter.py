@@ -24,7 +24,23 @@ M = TypeVar("M", bound=BaseModel)
 def dead_letter(
     record: ConsumerRecord, base_topic: str, consumer: str, reasons: list[Reason]
 ) -> Outgoing:
-    raw = record.value or b""
+    """A record ``consumer`` could not read, with where it was."""
+    headers = {
+        "partition": str(record.partition),
+        "offset": str(record.offset),
+        **({"key": record.key.decode("utf-8", "replace")} if record.key else {}),
+    }
+    return rejected(record.value or b"", base_topic, consumer, reasons, headers)
+
+
+def rejected(
+    raw: bytes,
+    base_topic: str,
+    consumer: str,
+    reasons: list[Reason],
+    headers: dict[str, str] | None = None,
+) -> Outgoing:
+    """A message ``consumer`` read but could not act on (e.g. a report no team serves)."""
     rejection = ReportRejected(
         source=consumer,
         reasons=reasons,
@@ -32,11 +48,7 @@ def dead_letter(
         original_size=len(raw),
         original_sha256=hashlib.sha256(raw).hexdigest(),
         original_topic=base_topic,
-        headers={
-            "partition": str(record.partition),
-            "offset": str(record.offset),
-            **({"key": record.key.decode("utf-8", "replace")} if record.key else {}),
-        },
+        headers=headers or {},
     )
     return Outgoing(topics.REPORTS_REJECTED, consumer, dumps(rejection))
 

@@ -11,7 +11,7 @@ import orjson
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, Info, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.pii import PiiLogFilter
@@ -23,11 +23,23 @@ DELIVERIES = Counter(
     "timpora_deliveries_total", "Delivery attempts by channel and status", ["channel", "status"]
 )
 ESCALATIONS = Counter("timpora_escalations_total", "Escalations fired", ["to_level"])
+UNROUTED = Counter(
+    "timpora_unrouted_reports_total",
+    "Reports no team serves and no office fallback team takes (dead-lettered)",
+)
 ACKS = Counter("timpora_acks_total", "Acknowledgements by channel", ["channel"])
 CONSUMER_LAG = Gauge(
     "timpora_consumer_lag",
     "Records behind the partition's high watermark, per consumer group and partition",
     ["group", "topic", "partition"],
+)
+POLICY_VALID = Gauge(
+    "timpora_policy_valid",
+    "1: the routing policy file on disk is in force; 0: it is refused (last good one kept)",
+)
+POLICY_INFO = Info("timpora_policy", "The routing policy in force: SHA-256 of its file, rules")
+POLICY_LOADED = Gauge(
+    "timpora_policy_loaded_timestamp_seconds", "When the routing policy in force was loaded"
 )
 TIME_TO_ACK = Histogram(
     "timpora_time_to_ack_seconds",
@@ -78,8 +90,12 @@ def setup_logging(settings: Settings, service: str, stream: TextIO | None = None
 def health_router(
     ready: Callable[[], Awaitable[dict[str, bool]]],
     before_scrape: Callable[[], Awaitable[None]] | None = None,
+    degraded: Callable[[], dict[str, str]] | None = None,
 ) -> APIRouter:
-    """Liveness, readiness (every check true) and Prometheus metrics."""
+    """Liveness, readiness (every check true) and Prometheus metrics.
+
+    ``degraded`` names what works, but not as configured (name → why): /ready then says
+    ``"status": "degraded"`` with HTTP 200, so an orchestrator keeps the process."""
     router = APIRouter(tags=["operations"])
 
     @router.get("/health")
@@ -88,10 +104,11 @@ def health_router(
 
     @router.get("/ready")
     async def is_ready(response: Response) -> dict[str, object]:
-        checks = await ready()
+        checks, problems = await ready(), degraded() if degraded else {}
         ok = all(checks.values())
         response.status_code = 200 if ok else 503
-        return {"ready": ok, "checks": checks}
+        status = "down" if not ok else "degraded" if problems else "ok"
+        return {"ready": ok, "status": status, "checks": checks, "degraded": problems}
 
     @router.get("/metrics")
     async def metrics() -> Response:

@@ -35,6 +35,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # name → why the service runs, but not as configured (None: fine); shown by /ready
+    degraded_checks: dict[str, Callable[[], str | None]] = field(default_factory=dict)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -80,6 +82,10 @@ class Runtime:
             s.consumer is not None and bool(s.consumer.assignment()) for s in subscribers
         )
         return checks
+
+    def degraded(self) -> dict[str, str]:
+        """What works but not as configured, name → why (the process keeps running)."""
+        return {name: why for name, check in self.degraded_checks.items() if (why := check())}
 
     async def update_lag(self) -> None:
         """Consumer lag per assigned partition (high watermark - position), for /metrics."""
@@ -146,6 +152,6 @@ def http_app(
     app.state.deps = deps
     for router in routers:
         app.include_router(router)
-    app.include_router(health_router(runtime.ready, runtime.update_lag))
+    app.include_router(health_router(runtime.ready, runtime.update_lag, runtime.degraded))
     install_error_handlers(app)
     return app

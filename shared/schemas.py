@@ -303,6 +303,15 @@ class AlertReason(StrEnum):
     digest = "digest"
 
 
+class Fallback(Model):
+    """Why an office's fallback team got an alert: no team serves the place."""
+
+    office: str
+    unserved_code: str | None = Field(
+        None, description="The place no team at any level serves; None: the report has no place"
+    )
+
+
 class AlertRouted(Model):
     """A routed alert for one team. Keyed on Kafka by ``team_id``."""
 
@@ -325,6 +334,9 @@ class AlertRouted(Model):
     ack_code: str = Field(description="Short code a member replies with to acknowledge")
     routed_at: AwareDatetime = Field(default_factory=utcnow)
     resolution_confidence: float = Field(1.0, ge=0, le=1)
+    fallback: Fallback | None = Field(
+        None, description="Set when the office's fallback team took it, and why"
+    )
     report: Report
 
 

@@ -436,3 +436,15 @@ def test_chat_fits_even_with_absurd_place_names(piece: str) -> None:
     msg = render(a, member(), "telegram", link=LINK)
     assert _utf16(msg.text) <= CHAT_LIMIT
     assert msg.text.endswith(f"Balas OK {a.ack_code} untuk konfirmasi. Detail: {LINK}")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_an_alert_taken_by_the_office_fallback_team_says_why(channel: str) -> None:
+    from shared.schemas import Fallback
+
+    a = alert()
+    a.fallback = Fallback(office="Kantor Imigrasi Batulicin", unserved_code="32.73.01")
+    text = render(a, member(), channel, link=LINK).text
+    words = {"sms": "Tanpa tim setempat", "email": "tim cadangan Kantor Imigrasi Batulicin"}
+    assert words.get(channel, "(32.73.01); diterima tim cadangan Kantor Imigrasi") in text
+    assert "Tanpa tim" not in render(alert(), member(), channel, link=LINK).text

@@ -360,15 +360,20 @@ def test_shipped_default_and_night_watch(shipped: Policy) -> None:
     day = _route(
         shipped, category=Category.suspicious_activity, location=Location(kecamatan_code="63.10.06")
     )
-    assert [(d.rules, d.jurisdiction_code) for d in day] == [(("default",), "63.10")]
+    # Kecamatan first: the default targets the lowest level with a team for the place
+    assert [(d.rules, d.jurisdiction_code) for d in day] == [(("default",), "63.10.06")]
+    assert day[0].level is Level.kecamatan
+    assert not day[0].fell_back
     night = _route(
         shipped,
         MIDNIGHT_WITA,
         category=Category.suspicious_activity,
         location=Location(kecamatan_code="63.10.06"),
     )
+    # At night the kabupaten duty officer hears as well; the kecamatan team still does
     assert [(d.rules, d.jurisdiction_code) for d in night] == [
-        (("night-watch", "default"), "63.10")
+        (("night-watch",), "63.10"),
+        (("default",), "63.10.06"),
     ]
 
 

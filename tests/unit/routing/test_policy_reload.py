@@ -22,7 +22,7 @@ def test_a_changed_policy_file_is_picked_up(
     deps = RoutingDeps(runtime=None, settings=RoutingSettings(policy_file=str(path)))  # type: ignore[arg-type]
     first = deps.policy()
     assert deps.policy() is first  # unchanged file: the same object, no re-parse
-    path.write_text(POLICY.read_text().replace("routes:", "# edited\nroutes:", 1))
+    path.write_text(POLICY.read_text().replace("rules:", "# edited\nrules:", 1))
     os.utime(path, (1, 1))  # a different mtime, whatever the clock's resolution
     assert deps.policy() is first  # not looked at again within the second
     monkeypatch.setattr(deps_module, "POLICY_CHECK_S", 0.0)

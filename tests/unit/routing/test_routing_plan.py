@@ -7,14 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from routing_service.digest import DigestEntry, digests
 from routing_service.escalation import EscalationAction
-from routing_service.plan import (
-    AckAction,
-    Outcome,
-    RoutingState,
-    on_ack,
-    on_due_timer,
-    plan,
-)
+from routing_service.lifecycle import AckAction, on_ack, on_due_timer
+from routing_service.plan import Outcome, RoutingState, plan
 from routing_service.policy import parse_policy
 from routing_service.silences import ActiveSilence, SilenceMatcher
 from shared.schemas import (

@@ -1,0 +1,96 @@
+"""Nothing vanishes, on real Kafka and PostgreSQL: a report no team serves goes to the
+office's fallback team (the alert says why); without one it is a dead letter with its
+reason; ``timpora report REPORT_ID`` tells which, for every routed report."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from console_service.cli import app
+from shared import topics
+from shared.schemas import Category, Location, ReportRejected
+from shared.settings import Settings
+from tests.integration.routing.test_routing_service import (
+    FAST_POLICY,
+    publish,
+    report,
+    routing_settings,
+    running,
+    seed,
+)
+from tests.kafkautil import consume, values
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+BANDUNG = Location(kecamatan_code="32.73.01")  # Sukasari, Kota Bandung: no team there
+
+
+@pytest.fixture
+async def db(database_url: str) -> str:
+    await seed(database_url)
+    return database_url
+
+
+def timpora(settings: Settings, database_url: str, *args: str) -> str:
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "TIMPORA_TOPIC_PREFIX": settings.topic_prefix,
+        "DATABASE_URL": database_url,
+        "COLUMNS": "250",
+    }
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+async def test_a_report_no_team_serves_reaches_the_office_fallback_team(
+    kafka_settings: Settings, db: str
+) -> None:
+    lost = report(category=Category.overstay, location=BANDUNG)
+    served = report()  # Satui: its kecamatan and kabupaten teams
+    async with running(routing_settings(kafka_settings, db)):  # the shipped policy
+        await publish(kafka_settings, lost, served)
+        alerts = values(await consume(kafka_settings, topics.ALERTS_ROUTED, 3, settle=1.0))
+    [fallback] = [a for a in alerts if a["report_id"] == lost.report_id]
+    assert fallback["team_id"] == "timpora-63.10"
+    assert fallback["fallback"] == {
+        "office": "Kantor Imigrasi Batulicin",
+        "unserved_code": "32.73.01",
+    }
+    assert fallback["matched_rules"] == ["overstay"]
+    assert all(a["fallback"] is None for a in alerts if a["report_id"] == served.report_id)
+
+    story = await asyncio.to_thread(timpora, kafka_settings, db, "report", lost.report_id)
+    assert "alert sent" in story
+    assert "timpora-63.10 (fallback of Kantor Imigrasi Batulicin)" in story
+    assert fallback["alert_id"] in story
+
+
+async def test_without_an_office_fallback_the_report_is_a_dead_letter_with_its_reason(
+    kafka_settings: Settings, db: str, tmp_path: Path
+) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(FAST_POLICY.replace('fallback_jurisdiction: "63.10"\n', ""))
+    lost = report(location=BANDUNG, home_area=[])
+    async with running(routing_settings(kafka_settings, db, policy)):
+        await publish(kafka_settings, lost)
+        [record] = await consume(kafka_settings, topics.REPORTS_REJECTED, 1)
+        # A redelivery of the same report re-emits the same dead letter, nothing else
+        await publish(kafka_settings, lost)
+        again = await consume(kafka_settings, topics.REPORTS_REJECTED, 2, settle=1.0)
+    rejected = ReportRejected.model_validate_json(record.value)
+    assert rejected.source == "routing"
+    assert rejected.original_topic == topics.REPORTS_NORMALIZED
+    assert rejected.headers["report_id"] == lost.report_id
+    [reason] = rejected.reasons
+    assert reason.code == "no_team"
+    assert reason.message.startswith("no team serves 32.73.01 or any level above it")
+    assert len(again) == 2
+    assert await consume(kafka_settings, topics.ALERTS_ROUTED, 0, settle=0.5) == []
+
+    story = await asyncio.to_thread(timpora, kafka_settings, db, "report", lost.report_id)
+    assert "dead letter" in story
+    assert "no team serves 32.73.01" in story
