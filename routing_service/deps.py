@@ -38,6 +38,10 @@ class RoutingDeps:
     _directory_at: float = 0.0
     _silences: list[ActiveSilence] | None = None
     _silences_at: float = 0.0
+    # The muted alerts' check (service.resume_unmuted): the active silences it last went
+    # through every muted alert under, and where it is in the current pass.
+    muted_checked_under: frozenset[tuple[str, str, str]] | None = None
+    muted_cursor: str = ""
 
     @property
     def broker(self) -> KafkaBroker:

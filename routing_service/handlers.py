@@ -35,10 +35,12 @@ def register(deps: RoutingDeps) -> None:
 
 
 async def escalation_loop(deps: RoutingDeps) -> None:
-    """Poll the durable timers and digests; with several instances each fires once."""
+    """Poll the durable timers, digests and muted alerts whose silence ended; with several
+    instances each fires once."""
     while True:
         await deps.refresh_directory()
         fired = await service.fire_due_timers(deps)
         digests = await service.emit_due_digests(deps)
-        if not fired and not digests:
+        resumed = await service.resume_unmuted(deps)
+        if not fired and not digests and not resumed:
             await asyncio.sleep(deps.settings.escalation_poll_seconds)

@@ -4,17 +4,23 @@ Rules decided here once (and tested in ``tests/unit/routing/test_routing_plan.py
 
 * a due timer of an acknowledged or muted alert is cancelled, never fired;
 * an escalation goes one level up, to the nearest level that has a team;
-* an acknowledgement of an alert acknowledged before changes nothing.
+* an acknowledgement of an alert acknowledged (or closed) before changes nothing;
+* a muted alert whose silences are over, still inside its window, is sent then (its team
+  never heard of it) and its escalation ladder starts as a new alert's would;
+* a close (``SELESAI <code>``) resolves an open, acknowledged or muted alert once: its
+  ladder stops and later reports of the case open a new alert.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from routing_service.escalation import EscalationAction, EscalationDecision, on_timer_due
-from routing_service.plan import Directory, NameOf
+from routing_service.plan import Directory, NameOf, Target, first_timer
+from routing_service.silences import ActiveSilence, is_muted
 from shared.schemas import AlertReason, AlertRouted
 
 # --------------------------------------------------------------------------- timers
@@ -39,10 +45,10 @@ def on_due_timer(
     name_of: NameOf = lambda _code: None,
 ) -> tuple[EscalationDecision, EscalatedAlert | None]:
     """A due timer of an alert (whose current version is ``previous``): cancel it
-    (acknowledged or muted), stop (no higher team) or escalate one level up."""
+    (acknowledged, closed or muted), stop (no higher team) or escalate one level up."""
     decision = on_timer_due(
         acked=status == "acked",
-        closed=status in ("muted", "digest", "digested"),
+        closed=status in ("muted", "digest", "digested", "closed"),
         level=previous.level,
         code=previous.jurisdiction_code,
         step=previous.escalation_step,
@@ -73,14 +79,53 @@ def on_due_timer(
 # --------------------------------------------------------------------------- acks
 
 
+# --------------------------------------------------------------------------- silences
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A muted alert no silence mutes any more: sent now, its ladder started."""
+
+    message: AlertRouted
+    timer_due_at: datetime | None
+
+
+def on_silence_over(
+    alert: AlertRouted,
+    *,
+    silences: Sequence[ActiveSilence],
+    escalate_after: timedelta | None,
+    directory: Directory,
+    now: datetime,
+) -> Resumed | None:
+    """A muted alert (``alert`` its current version): None while a silence still mutes
+    it, else what resuming it does."""
+    if is_muted(silences, alert.report, alert.team_id, alert.jurisdiction_code, now):
+        return None
+    target = Target(alert.team_id, alert.level, alert.jurisdiction_code)
+    return Resumed(
+        alert.model_copy(update={"routed_at": now}),
+        first_timer(target, escalate_after, directory, now),
+    )
+
+
+# --------------------------------------------------------------------------- acks
+
+
 class AckAction(StrEnum):
     acknowledge = "acknowledge"  # mark acknowledged, cancel its pending timers
-    ignore = "ignore"  # unknown alert, or acknowledged before (a repeat changes nothing)
+    close = "close"  # mark closed (resolved), cancel its pending timers
+    ignore = "ignore"  # unknown alert, or acknowledged/closed before: nothing changes
 
 
-def on_ack(status: str | None) -> AckAction:
-    """An acknowledgement of an alert whose status is ``status`` (None: unknown alert)."""
-    return AckAction.ignore if status is None or status == "acked" else AckAction.acknowledge
+def on_ack(status: str | None, action: str = "ack") -> AckAction:
+    """An acknowledgement (``action`` ack) or a close of an alert whose status is
+    ``status`` (None: unknown alert)."""
+    if status is None or status == "closed":
+        return AckAction.ignore
+    if action == "close":
+        return AckAction.close
+    return AckAction.ignore if status == "acked" else AckAction.acknowledge
 
 
-__all__ = ["AckAction", "EscalatedAlert", "on_ack", "on_due_timer"]
+__all__ = ["AckAction", "EscalatedAlert", "Resumed", "on_ack", "on_due_timer", "on_silence_over"]

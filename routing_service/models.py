@@ -47,7 +47,8 @@ class AlertRow(Base):
     matched_rules: Mapped[list[str]] = mapped_column(JSON)
     severity: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open|acked|digest|muted
+    # open | acked | muted | digest | digested | closed
+    status: Mapped[str] = mapped_column(String(16), default="open")
     escalation_step: Mapped[int] = mapped_column(default=0)
     escalate_after_s: Mapped[int | None] = mapped_column(nullable=True)
     window_ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -55,6 +56,9 @@ class AlertRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     acked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     acked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    close_note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     last_payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 

@@ -24,7 +24,7 @@ from routing_service import store
 from routing_service.deps import RoutingDeps
 from routing_service.digest import DigestEntry, digests
 from routing_service.escalation import EscalationAction
-from routing_service.lifecycle import AckAction, on_ack, on_due_timer
+from routing_service.lifecycle import AckAction, on_ack, on_due_timer, on_silence_over
 from routing_service.models import AlertRow
 from routing_service.plan import (
     AlertDecision,
@@ -272,26 +272,78 @@ async def fire_due_timers(deps: RoutingDeps, limit: int = 100) -> list[Outgoing]
     return out
 
 
+async def resume_unmuted(deps: RoutingDeps, limit: int = 200) -> list[Outgoing]:
+    """Send the muted alerts no silence mutes any more (a silence expired or was lifted)
+    and start their ladders. The muted alerts are gone through, ``limit`` at a time,
+    once per change of the active silences, not on every turn of the loop."""
+    now = utcnow()
+    out: list[Outgoing] = []
+    async with transaction(deps.runtime.sessions) as session:
+        silences = await deps.active_silences(session, now)
+        under = frozenset(
+            (s.matcher.model_dump_json(), s.starts_at.isoformat(), s.ends_at.isoformat())
+            for s in silences
+            if s.starts_at <= now < s.ends_at
+        )
+        if under == deps.muted_checked_under:
+            return out
+        rows = await store.muted_alerts(
+            session=session, now=now, after=deps.muted_cursor, limit=limit
+        )
+        for row in rows:
+            resumed = on_silence_over(
+                AlertRouted.model_validate(row.last_payload),
+                silences=silences,
+                escalate_after=_seconds(row.escalate_after_s),
+                directory=deps.directory,
+                now=now,
+            )
+            if resumed is None:
+                continue
+            value = dumps(resumed.message)
+            await store.resume(session=session, row=row, payload=orjson.loads(value), at=now)
+            if resumed.timer_due_at is not None:
+                await store.add_timer(
+                    session=session, alert_id=row.alert_id, due_at=resumed.timer_due_at, step=1
+                )
+            out.append(alert_record(resumed.message, value))
+            log.info("alert %s: its silence is over; sent", row.alert_id)
+        if out:
+            await publish_all(deps.broker, deps.settings, out)
+    if len(rows) < limit:  # a whole pass under these silences
+        deps.muted_checked_under, deps.muted_cursor = under, ""
+    else:
+        deps.muted_cursor = rows[-1].alert_id
+    return out
+
+
 async def apply_acks(deps: RoutingDeps, acks: Sequence[AlertAcknowledged]) -> None:
-    """Mark alerts acknowledged and cancel their pending timers (idempotent)."""
+    """Mark alerts acknowledged or closed and cancel their pending timers (idempotent)."""
     async with transaction(deps.runtime.sessions) as session:
         rows = await store.alerts_by_id(session=session, alert_ids={a.alert_id for a in acks})
         for ack in acks:
             row = rows.get(ack.alert_id)
-            if on_ack(row.status if row else None) is AckAction.ignore:
+            action = on_ack(row.status if row else None, ack.action)
+            if action is AckAction.ignore:
                 continue
             assert row is not None
-            await store.acknowledge(
-                session=session, row=row, at=ack.acknowledged_at, member_id=ack.member_id
-            )
+            if row.acked_at is None:
+                TIME_TO_ACK.observe(
+                    max(0.0, (ack.acknowledged_at - row.created_at).total_seconds())
+                )
+            at, by = ack.acknowledged_at, ack.member_id
+            if action is AckAction.close:
+                await store.close(session=session, row=row, at=at, member_id=by, note=ack.note)
+            else:
+                await store.acknowledge(session=session, row=row, at=at, member_id=by)
             log.info(
-                "alert %s acknowledged by %s via %s",
+                "alert %s %s by %s via %s",
                 ack.alert_id,
+                "closed" if action is AckAction.close else "acknowledged",
                 ack.member_id,
                 ack.channel,
                 extra={"alert_id": ack.alert_id},
             )
-            TIME_TO_ACK.observe(max(0.0, (ack.acknowledged_at - row.created_at).total_seconds()))
 
 
 async def emit_due_digests(deps: RoutingDeps, limit: int = 1000) -> list[Outgoing]:

@@ -114,7 +114,9 @@ async def open_alerts(
     else:
         query = select(AlertRow).where(tuple_(AlertRow.team_id, AlertRow.group_key).in_(keys))
     rows = await session.scalars(
-        query.where(AlertRow.window_ends_at > now).order_by(AlertRow.created_at)
+        query.where(AlertRow.window_ends_at > now, AlertRow.status != "closed").order_by(
+            AlertRow.created_at
+        )
     )
     return list(rows)
 
@@ -171,6 +173,28 @@ async def escalate_alert(
     row.updated_at, row.last_payload = at, payload
 
 
+async def muted_alerts(
+    *, session: AsyncSession, now: datetime, after: str, limit: int
+) -> list[AlertRow]:
+    """Muted alerts still inside their window, by id after ``after``, locked (SKIP
+    LOCKED): two routing instances never resume the same one."""
+    rows = await session.scalars(
+        select(AlertRow)
+        .where(AlertRow.status == "muted", AlertRow.window_ends_at > now, AlertRow.alert_id > after)
+        .order_by(AlertRow.alert_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows)
+
+
+async def resume(
+    *, session: AsyncSession, row: AlertRow, payload: dict[str, Any], at: datetime
+) -> None:
+    """A muted alert sent after all: open again, its current version as sent."""
+    row.status, row.updated_at, row.last_payload = "open", at, payload
+
+
 async def add_timer(*, session: AsyncSession, alert_id: str, due_at: datetime, step: int) -> None:
     session.add(EscalationTimer(alert_id=alert_id, due_at=due_at, step=step))
 
@@ -180,9 +204,23 @@ async def acknowledge(
 ) -> None:
     """Mark the alert acknowledged and cancel its pending timers."""
     row.status, row.acked_at, row.acked_by = "acked", at, member_id
+    await _cancel_timers(session, row.alert_id)
+
+
+async def close(
+    *, session: AsyncSession, row: AlertRow, at: datetime, member_id: str | None, note: str | None
+) -> None:
+    """Mark the alert closed (resolved) and cancel its pending timers."""
+    row.status, row.closed_at, row.closed_by, row.close_note = "closed", at, member_id, note
+    if row.acked_at is None:  # closing it takes it, too
+        row.acked_at, row.acked_by = at, member_id
+    await _cancel_timers(session, row.alert_id)
+
+
+async def _cancel_timers(session: AsyncSession, alert_id: str) -> None:
     await session.execute(
         update(EscalationTimer)
-        .where(EscalationTimer.alert_id == row.alert_id, EscalationTimer.state == "pending")
+        .where(EscalationTimer.alert_id == alert_id, EscalationTimer.state == "pending")
         .values(state="cancelled")
     )
 

@@ -372,6 +372,10 @@ class AlertAcknowledged(Model):
     member_id: str | None = None
     channel: Literal["sms", "email", "telegram", "whatsapp", "link", "api", "webhook"]
     acknowledged_at: AwareDatetime = Field(default_factory=utcnow)
+    action: Literal["ack", "close"] = Field(
+        "ack", description="ack: someone takes it (OK <code>); close: resolved (SELESAI <code>)"
+    )
+    note: str | None = Field(None, max_length=500, description="Optional note with a close")
 
 
 def pii_paths(model: type[BaseModel], prefix: str = "") -> list[str]:

@@ -179,7 +179,7 @@ def test_a_due_timer_escalates_one_level_and_sets_the_next_only_when_a_team_is_a
 
 def test_a_due_timer_of_an_acknowledged_or_muted_alert_is_cancelled() -> None:
     previous = _sent()
-    for status in ("acked", "muted"):
+    for status in ("acked", "muted", "closed"):
         decision, escalated = on_due_timer(
             previous, status=status, due_at=NOW, escalate_after=timedelta(minutes=30),
             directory=ALL_LEVELS, now=NOW + timedelta(hours=1),
@@ -202,7 +202,15 @@ def test_acks() -> None:
     assert on_ack("open") is AckAction.acknowledge
     assert on_ack("muted") is AckAction.acknowledge
     assert on_ack("acked") is AckAction.ignore
+    assert on_ack("closed") is AckAction.ignore
     assert on_ack(None) is AckAction.ignore
+
+
+def test_a_close_resolves_an_alert_once_whatever_it_was() -> None:
+    for status in ("open", "acked", "muted", "digest"):
+        assert on_ack(status, "close") is AckAction.close
+    assert on_ack("closed", "close") is AckAction.ignore
+    assert on_ack(None, "close") is AckAction.ignore
 
 
 def test_one_digest_per_team_with_a_stable_id() -> None:
@@ -218,3 +226,28 @@ def test_one_digest_per_team_with_a_stable_id() -> None:
     ]
     assert [d.alert_id for d in digests(entries, NOW)] == [d.alert_id for d in first]
     assert all(d.reason is AlertReason.digest for d in first)
+
+
+def test_a_muted_alert_resumes_only_when_no_silence_mutes_it() -> None:
+    from routing_service.lifecycle import on_silence_over
+
+    previous = _sent(category=Category.overstay)
+    silence = ActiveSilence(
+        SilenceMatcher(jurisdiction_prefix="63.10"), NOW, NOW + timedelta(hours=1)
+    )
+    still = on_silence_over(
+        previous, silences=[silence], escalate_after=timedelta(minutes=30),
+        directory=ALL_LEVELS, now=NOW + timedelta(minutes=59),
+    )  # fmt: skip
+    assert still is None
+    later = NOW + timedelta(hours=1)
+    resumed = on_silence_over(
+        previous, silences=[silence], escalate_after=timedelta(minutes=30),
+        directory=ALL_LEVELS, now=later,
+    )  # fmt: skip
+    assert resumed is not None
+    assert resumed.message.routed_at == later
+    assert (resumed.message.alert_id, resumed.message.version) == (
+        previous.alert_id, previous.version,
+    )  # fmt: skip
+    assert resumed.timer_due_at == later + timedelta(minutes=30)
