@@ -1,4 +1,23 @@
-"""Report category and severity: keyword classification, defaults and the overstay rule."""
+"""Report category and severity: keyword classification, defaults and the overstay rule.
+
+:func:`classify` reads a text the way members write it, in four readable steps over data
+tables (no model):
+
+1. fold it (lower case, no accents, punctuation as spaces) and spell out SMS shorthand
+   (:data:`SHORTHAND`: "sdh" → sudah, "tdk" → tidak, "krj" → kerja, "nginep" → menginap);
+2. rewrite set phrases whose words mislead (:data:`SET_PHRASES`): "tidak punya paspor"
+   is "tanpa paspor", "tidak sesuai izin" a misuse, "tidak berlaku lagi" expired;
+3. drop what the text denies (:data:`NEGATION`): "tidak bekerja, hanya liburan", "bukan
+   pekerja", "izin tinggal belum habis" say nothing of work or overstay;
+4. the first category of :data:`CATEGORY_PHRASES` (most serious first) with a phrase in
+   what is left.
+
+How people name foreigners is part of the tables: a worker ("TKA", "tenaga kerja asing",
+"pekerja asing", "buruh") is reported for suspected work without a permit, so it means
+illegal work unless something graver is said; "WNA", "orang asing", "bule", "turis",
+"ekspatriat" or a nationality ("orang Cina", "warga Korea") say nothing of the category
+(a report that only names them is a presence report, the callers' default).
+"""
 
 from __future__ import annotations
 
@@ -9,72 +28,129 @@ from ingest_service.normalize.dates import get_tz
 from ingest_service.normalize.text import fold
 from shared.schemas import Category, Report, Severity
 
-# Ordered: the first matching category wins, most serious first. Patterns run on folded
-# (lower-case, accent-free) text; Indonesian affixes are covered by loose stems.
-_CATEGORY_PATTERNS: list[tuple[Category, re.Pattern[str]]] = [
-    (
-        Category.human_trafficking,
+# SMS and chat shorthand → the word it stands for (whole folded words only).
+# fmt: off
+SHORTHAND: dict[str, str] = {
+    "sdh": "sudah", "sudh": "sudah", "udh": "sudah", "udah": "sudah", "dah": "sudah",
+    "tdk": "tidak", "tdak": "tidak", "tak": "tidak", "gak": "tidak", "ga": "tidak",
+    "gk": "tidak", "nggak": "tidak", "ngga": "tidak", "enggak": "tidak", "ndak": "tidak",
+    "blm": "belum", "blum": "belum", "bkn": "bukan", "krj": "kerja", "kerja2": "kerja",
+    "bkrj": "bekerja", "bekerja2": "bekerja", "ijin": "izin", "ijinnya": "izinnya",
+    "nginap": "menginap", "nginep": "menginap", "menginep": "menginap", "yg": "yang",
+    "dgn": "dengan", "utk": "untuk", "org": "orang", "jln": "jalan", "kadaluarsa":
+    "kedaluwarsa", "kadaluwarsa": "kedaluwarsa", "kedaluarsa": "kedaluwarsa",
+    "daluwarsa": "kedaluwarsa", "ovrstay": "overstay", "overstey": "overstay",
+    "mencurigkan": "mencurigakan", "mencurigakn": "mencurigakan", "narkotik": "narkotika",
+    "shabu": "sabu",
+}
+# fmt: on
+
+# Phrases whose words would mislead step 3 or 4, rewritten to what they mean.
+SET_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (  # "tidak punya paspor", "tdk ada izin kerja", "belum memiliki KITAS": without
         re.compile(
-            r"perdagangan (?:orang|manusia)|\btppo\b|traffick|perbudakan|"
-            r"eksploitasi seksual|forced labou?r|kerja paksa"
+            r"\b(?:tidak|belum) (?:punya|memiliki|mempunyai|ada|membawa|bawa|pegang|"
+            r"mengantongi|dilengkapi)(?= (?:surat |dokumen )?(?:izin|paspor|dokumen|visa|"
+            r"kitas|kitap|itas|itap|itk|imta|rptka|identitas)\b)"
         ),
+        "tanpa",
     ),
-    (
-        Category.narcotics,
-        re.compile(
-            r"narkob|narkotik|\bsabu|\bshabu|\bganja|\bheroin|\bkokain|cocaine|ekstasi|ecstasy|"
-            r"methamphetamine|psikotropika|obat terlarang|\bdrugs?\b|\bnarcotic"
-        ),
-    ),
-    (
-        Category.illegal_entry,
-        re.compile(
-            r"imigran (?:gelap|ilegal|illegal)|pendatang (?:gelap|ilegal|illegal)|"
-            r"masuk (?:secara )?(?:ilegal|illegal|tanpa)|penyelundupan (?:manusia|orang|migran)|"
-            r"people smuggl|illegal (?:entry|immigra)|tanpa (?:dokumen|paspor)|undocumented|"
-            r"perlintasan (?:batas )?ilegal"
-        ),
-    ),
-    (
-        Category.permit_misuse,
-        re.compile(
-            r"penyalahgunaan (?:izin|ijin|visa)|menyalahgunakan|permit misuse|visa abuse|"
-            r"misuse of (?:permit|visa)|tidak sesuai (?:izin|ijin|visa)"
-        ),
-    ),
-    (
-        Category.illegal_work,
-        re.compile(
-            r"\b(?:be|pe|di)?kerja(?:kan|an)?\b|\bdipekerjakan\b|\btambang\b|\bpertambangan\b|"
-            r"\btka\b|\bburuh\b|\bwork(?:s|ing|ers?)?\b|\bemploy|\bmining\b|\bmine\b|"
-            r"tanpa (?:izin|ijin) kerja"
-        ),
-    ),
-    (
-        Category.overstay,
-        re.compile(
-            r"over ?stay|izin (?:tinggal )?(?:sudah |telah )?(?:habis|kedaluwarsa|kadaluarsa|"
-            r"kadaluwarsa|kedaluarsa|mati|berakhir)|ijin (?:tinggal )?(?:sudah )?(?:habis|mati)|"
-            r"melebihi (?:batas )?(?:izin|ijin|waktu|masa)|visa (?:sudah |telah )?"
-            r"(?:habis|mati|expired)|expired (?:visa|permit)|(?:visa|permit) (?:has )?expired"
-        ),
-    ),
-    (
-        Category.suspicious_activity,
-        re.compile(r"mencurigakan|\bcuriga|suspicious|gerak gerik"),
-    ),
-    (
-        Category.presence,
-        re.compile(r"keberadaan|kedatangan|menginap|\btinggal\b|presence|arrival|\bstay"),
-    ),
-]
+    (re.compile(r"\btidak sesuai\b"), "menyalahi"),  # "kegiatan tidak sesuai izin"
+    (re.compile(r"\btidak berlaku(?: lagi)?\b"), "habis"),  # "izin tidak berlaku lagi"
+    (re.compile(r"\btidak jelas\b"), "mencurigakan"),  # "kegiatannya tidak jelas"
+    (re.compile(r"\bdokumen kerja\b"), "izin kerja"),  # "tanpa dokumen kerja": no permit
+)
+
+# A denial and what it denies: the next word, after fillers ("tidak ada yang curiga").
+NEGATION = re.compile(
+    r"\b(?:tidak|bukan|belum|not)(?: (?:sedang|lagi|pernah|ada|yang|terlihat|tampak|"
+    r"ikut|juga|untuk))* \w+"
+)
+
+# Ordered: the first matching category wins, most serious first. Phrases are regular
+# expressions over the folded text; Indonesian affixes are covered by loose stems.
+_VISIT_PERMIT = r"(?:visa|izin) (?:turis|kunjungan|wisata|liburan|on arrival|voa|tinggal kunjungan)"
+_PERMIT = r"(?:izin|visa|kitas|kitap|itas|itap|itk)(?: ?nya)?"
+_EXPIRED = r"(?:habis|mati|kedaluwarsa|berakhir|expired|lewat)"
+_JOB = (
+    r"(?:karyawan|operator|mandor|buruh|kuli|tukang|teknisi|tenaga|konsultan|pelatih|"
+    r"instruktur|pengajar|guru|koki|pelayan|kasir|sopir|supir)"
+)
+# fmt: off
+CATEGORY_PHRASES: tuple[tuple[Category, tuple[str, ...]], ...] = (
+    (Category.human_trafficking, (
+        r"perdagangan (?:orang|manusia)", r"\btppo\b", r"traffick", r"perbudakan",
+        r"eksploitasi", r"forced labou?r", r"kerja paksa",
+        r"dipaksa (?:\w+ )?(?:kerja|bekerja|jadi|menjadi|melayani)",
+        r"\bdijual (?:ke|kepada|sebagai)\b", r"diperjualbelikan", r"diperdagangkan",
+        r"\bpsk\b", r"pekerja seks", r"prostitu", r"pelacuran",
+    )),
+    (Category.narcotics, (
+        r"narkob", r"narkotik", r"\bsabu", r"\bnyabu", r"\bganja", r"\bheroin", r"\bkokain",
+        r"cocaine", r"ekstasi", r"ecstasy", r"\binex\b", r"methamphetamine", r"psikotropika",
+        r"obat terlarang", r"\bdrugs?\b", r"\bnarcotic",
+    )),
+    (Category.illegal_entry, (
+        r"imigran (?:gelap|ilegal|illegal)", r"pendatang (?:gelap|ilegal|illegal)",
+        r"masuk (?:secara )?tanpa", r"masuk (?:\w+ ){0,3}(?:secara )?(?:ilegal|illegal|gelap)",
+        r"jal(?:ur|an) (?:tikus|ilegal|illegal|gelap)",
+        r"penyelundupan (?:manusia|orang|migran)", r"diselundupkan", r"people smuggl",
+        r"illegal (?:entry|immigra)", r"tanpa (?:dokumen|paspor)", r"undocumented",
+        r"perlintasan (?:batas )?ilegal", r"mendarat (?:secara )?(?:ilegal|gelap|tanpa)",
+    )),
+    (Category.permit_misuse, (
+        r"penyalahgunaan (?:izin|visa)", r"menyalahgunakan", r"disalahgunakan", r"salah guna",
+        r"permit misuse", r"visa abuse",
+        r"misuse of (?:permit|visa)", r"menyalahi (?:\w+ ){0,2}(?:izin|visa|kitas|peruntukan)",
+        _PERMIT + r" (?:\w+ ){0,2}menyalahi",
+        _VISIT_PERMIT + r"\b.{0,40}\b(?:be|pe|di)?kerja",
+        r"\b(?:be|di)?kerja\b.{0,40}\b" + _VISIT_PERMIT,
+    )),
+    (Category.illegal_work, (
+        r"\b(?:be|pe|di)?kerja(?:kan|an)?\b", r"\bdipekerjakan\b", r"\btambang\b",
+        r"\bpertambangan\b", r"\b(?:me|pe)?nambang\b", r"\btka\b", r"\bburuh\b",
+        r"\b(?:jadi|menjadi|sebagai) " + _JOB + r"\b", r"\bkaryawan (?:di|perusahaan|pt)\b",
+        r"\bmandor\b", r"\b(?:ber)?jualan\b", r"\bberdagang\b",
+        r"\b(?:buka|membuka) (?:usaha|toko|warung|bisnis)\b", r"\b(?:imta|rptka)\b",
+        r"\bwork(?:s|ing|ers?)?\b", r"\bemploy", r"\bmining\b", r"\bmine\b",
+    )),
+    (Category.overstay, (
+        r"over ?stay",
+        _PERMIT + r"(?: tinggal(?:nya)?)? (?:sudah |telah )?" + _EXPIRED,
+        r"(?:melebihi|melewati|lewat) (?:batas )?(?:izin|waktu|masa)",
+        r"(?:lewat|melewati|lewati) (?:masa )?berlaku",
+        r"expired (?:visa|permit)", r"(?:visa|permit) (?:has )?expired",
+    )),
+    (Category.suspicious_activity, (
+        r"mencurigakan", r"curiga", r"suspicious", r"gerak gerik", r"\baneh\b",
+        r"mondar mandir", r"ob[jy]ek vital", r"meresahkan", r"\bonar\b", r"keributan",
+        r"berkelahi", r"\bmabuk",
+    )),
+    (Category.presence, (
+        r"keberadaan", r"kedatangan", r"menginap", r"\btinggal\b", r"\b(?:nge)?kos\b",
+        r"\b(?:me)?(?:ng)?kontrak (?:rumah|kamar)", r"\b(?:me)?nyewa (?:rumah|kamar)",
+        r"\bsewa (?:rumah|kamar)", r"berkunjung", r"\bdatang\b", r"\btiba\b",
+        r"jalan jalan", r"libur", r"presence", r"arrival", r"\bstay",
+    )),
+)
+# fmt: on
+_CATEGORY_PATTERNS = [(c, re.compile("|".join(p))) for c, p in CATEGORY_PHRASES]
+
+
+def _readable(text: str) -> str:
+    """Steps 1–3: folded, shorthand spelt out, set phrases rewritten, denials dropped."""
+    words = fold(text).split()
+    folded = " " + " ".join(SHORTHAND.get(w, w) for w in words) + " "
+    for pattern, meaning in SET_PHRASES:
+        folded = pattern.sub(meaning, folded)
+    return NEGATION.sub(" ", folded)
 
 
 def classify(text: str) -> Category | None:
-    """The report category suggested by keywords in Indonesian or English, or ``None``."""
-    folded = " " + fold(text) + " "
+    """The report category suggested by words in Indonesian or English, or ``None``."""
+    readable = _readable(text)
     for category, pattern in _CATEGORY_PATTERNS:
-        if pattern.search(folded):
+        if pattern.search(readable):
             return category
     return None
 

@@ -35,7 +35,7 @@ Modules, lowest first (a module imports only those above it):
   :func:`normalize_code` (a code that exists);
 * ``resolution``: :class:`Resolution`, :func:`routing_code`;
 * ``segments``: free text → segments and the regencies/provinces it names;
-* ``search``: :func:`find_place`;
+* ``search``: :func:`find_place`, :func:`near_names` (the places a misspelt name could be);
 * ``resolve``: :func:`resolve_location`, :func:`fill_location`;
 * ``place``: :func:`place` — the one placing of a report, done by ingest, carried on the
   normalised report as its ``PlaceResolution`` (routing never resolves again).
@@ -56,7 +56,7 @@ from shared.jurisdiction.names import name_key
 from shared.jurisdiction.place import describe, place, place_report
 from shared.jurisdiction.resolution import LOW_CONFIDENCE, Method, Resolution, routing_code
 from shared.jurisdiction.resolve import fill_location, resolve_location
-from shared.jurisdiction.search import find_place
+from shared.jurisdiction.search import find_place, near_names
 
 __all__ = [
     "LOW_CONFIDENCE",
@@ -74,6 +74,7 @@ __all__ = [
     "kecamatan_of",
     "level_of",
     "name_key",
+    "near_names",
     "normalize_code",
     "parent_of",
     "place",

@@ -210,6 +210,18 @@ class Regions:
         keys, codes = self._area(area)
         return best_matches(key, keys, codes, cutoff, limit)
 
+    def near(self, area: str, key: str, typos: int) -> list[tuple[str, int]]:
+        """Kecamatan and villages inside ``area`` whose name key is at most ``typos`` edits
+        from ``key`` (a swapped pair of letters is one edit), as ``[(code, edits)]``.
+
+        Searches the area's cached name list (a few hundred names for a kabupaten)."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        keys, codes = self._area(area)
+        found = process.extract(key, keys, scorer=OSA.distance, score_cutoff=typos, limit=None)
+        return [(codes[i], int(edits)) for _, edits, i in found]
+
     def _area(self, area: str) -> tuple[list[str], list[str]]:
         """Name keys and codes of every kecamatan and village inside ``area`` (cached)."""
         cached = self._area_choices.get(area)

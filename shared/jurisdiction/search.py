@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from shared.jurisdiction.codes import common_ancestor, embedded_codes, inside, level_of
 from shared.jurisdiction.data import normalize_code, regions, valid_areas
-from shared.jurisdiction.names import tokens_key
+from shared.jurisdiction.names import name_key, tokens_key
 from shared.jurisdiction.resolution import NONE, Resolution, resolution
 from shared.jurisdiction.segments import Segment, segment_text, split_scopes, windows
 from shared.schemas import Level
@@ -253,6 +253,22 @@ def _stages(scope: list[str], home: list[str]) -> list[tuple[list[str | None], s
     return stages
 
 
+def near_names(text: str, within: Sequence[str], typos: int) -> list[tuple[str, int]]:
+    """Kecamatan and villages inside ``within`` named at most ``typos`` edits from ``text``.
+
+    ``[(code, edits)]``, nearest first; what a caller checks before trusting a typo: a
+    misspelt name is only read as one place when no other place is as near.
+    """
+    key = name_key(text) if isinstance(text, str) else ""
+    if not key:
+        return []
+    best: dict[str, int] = {}
+    for area in valid_areas(within):
+        for code, edits in regions().near(area, key, typos):
+            best[code] = min(edits, best.get(code, edits))
+    return sorted(best.items(), key=lambda ce: (ce[1], ce[0]))
+
+
 def find_place(text: str, within: Sequence[str] = ()) -> Resolution:
     """Resolve a place name or free-text address to a Kemendagri code.
 
@@ -279,8 +295,8 @@ def _find_place_cached(text: str, within: tuple[str, ...]) -> Resolution:
         best = max(embedded, key=lambda c: c.count("."))
         return resolution(best, 0.95, "code", embedded)
 
-    parsed = split_scopes(segment_text(text))
     home = valid_areas(within)
+    parsed = split_scopes(segment_text(text), home)
     if parsed.weak:
         res = _search_stages(parsed.cut, parsed.strong + parsed.weak, home, trusted_only=True)
         if res.code:

@@ -131,11 +131,26 @@ class Parsed:
     cut: list[Segment] = field(default_factory=list)  # segments, weak scopes cut out
 
 
-def split_scopes(segments: list[Segment]) -> Parsed:
+def split_scopes(segments: list[Segment], home: Sequence[str] = ()) -> Parsed:
+    """Scopes and place segments (see :class:`Parsed`).
+
+    A bare name that is a kecamatan or village of the source's ``home`` area is that place,
+    not a regency elsewhere with the same name ("Jombang" is a village in Satui), unless
+    another part of the text names a regency or province ("Jombang, Jawa Timur").
+    """
+    local = {seg.index for seg in segments if _home_name(seg, home)}
+    if local:
+        rest = _split([seg for seg in segments if seg.index not in local], set())
+        if not rest.strong and not rest.weak:
+            return _split(segments, local)
+    return _split(segments, set())
+
+
+def _split(segments: list[Segment], places: set[int]) -> Parsed:
     parsed = Parsed()
     reg = regions()
     for seg in segments:
-        if seg.street or seg.hint in (Level.kecamatan, Level.desa):
+        if seg.street or seg.hint in (Level.kecamatan, Level.desa) or seg.index in places:
             parsed.places.append(seg)
             parsed.cut.append(seg)
             continue
@@ -157,6 +172,15 @@ def split_scopes(segments: list[Segment]) -> Parsed:
             pieces = [replace(seg, words=False), *pieces]
         parsed.cut += pieces
     return parsed
+
+
+def _home_name(seg: Segment, home: Sequence[str]) -> bool:
+    """A segment without a level word that is exactly a kecamatan or village of ``home``."""
+    if seg.hint is not None or seg.street or not home:
+        return False
+    key = tokens_key(seg.tokens)
+    reg = regions()
+    return any(reg.exact(lvl, key, area) for area in home for lvl in (Level.kecamatan, Level.desa))
 
 
 def _cut_scope_windows(seg: Segment, scopes: list[tuple[str, float]]) -> list[Segment]:

@@ -1,8 +1,10 @@
-"""Tokens of a text report as typed, and the typo distance words are compared by."""
+"""Tokens of a text report as typed, and the typo distances words are compared by."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
 
 MAX_TOKENS = 400
 # Words naming an administrative level ("Kec.", "Desa"): they keep their dot as typed.
@@ -43,3 +45,12 @@ def levenshtein(a: str, b: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
         previous = current
     return previous[-1]
+
+
+def typos(a: str, b: str) -> int:
+    """Typos between two words: like :func:`levenshtein`, but a swapped pair of letters
+    ("Satiu" for "Satui") counts as one typo, the commonest slip on a phone keyboard.
+
+    Optimal string alignment distance, computed by rapidfuzz (names are compared often).
+    """
+    return int(OSA.distance(a, b))

@@ -195,7 +195,8 @@ def fake_regions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[str, 
             return Res("11.01.01", True)  # ambiguous prefix, low confidence
         if text.lower().startswith("kampung"):
             return Res("34.03.13.2004", False, level="desa", matched="Kampung")  # partial
-        return Res(code, code is None, matched=text)
+        official = re.sub(r"^(?:kec\.|desa) ", "", text, flags=re.IGNORECASE)  # names, not "Kec."
+        return Res(code, code is None, matched=official)
 
     def fill_location(loc: Location, res: Res) -> Location:
         return loc.model_copy(update=code_fields(res.code))
@@ -203,7 +204,14 @@ def fake_regions(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple[str, 
     def name_key(text: str) -> str:
         return re.sub(r"[^a-z0-9]", "", text.lower())
 
-    module = SimpleNamespace(find_place=find_place, fill_location=fill_location, name_key=name_key)
+    tree = SimpleNamespace(ancestors=lambda code: [], name=lambda code: None)
+    module = SimpleNamespace(
+        find_place=find_place,
+        fill_location=fill_location,
+        name_key=name_key,
+        regions=lambda: tree,
+        near_names=lambda text, within, typos: [],
+    )
     monkeypatch.setattr(place, "regions", module)
     return calls
 

@@ -20,6 +20,7 @@ from shared.jurisdiction import (
     kecamatan_of,
     level_of,
     name_key,
+    near_names,
     normalize_code,
     parent_of,
     provinsi_of,
@@ -386,6 +387,21 @@ def test_kecamatan_named_like_its_village_prefers_the_kecamatan() -> None:
 )
 def test_free_text(text: str, code: str) -> None:
     _assert_resolves(find_place(text, within=HOME), code)
+
+
+def test_a_home_area_village_beats_a_regency_elsewhere() -> None:
+    _assert_resolves(find_place("Jombang"), "35.17")  # Kabupaten Jombang, East Java
+    _assert_resolves(find_place("Jombang", within=HOME), "63.10.04.2006")  # a Satui village
+    _assert_resolves(find_place("Jombang, Jawa Timur", within=HOME), "35.17")
+    _assert_resolves(find_place("Satui, Tanah Bumbu", within=HOME), "63.10.04")
+
+
+def test_near_names() -> None:
+    assert near_names("Sungaicka", HOME, 1) == [("63.10.04.2005", 1)]
+    assert near_names("Sungai Cuka", HOME, 0) == [("63.10.04.2005", 0)]
+    assert {c for c, _ in near_names("Mayan Sari", HOME, 1)} == {"63.02.19.2002", "63.10.09.2007"}
+    assert near_names("Satui", ("63.02",), 1) == []  # only inside the areas given
+    assert near_names("", HOME, 1) == []
 
 
 def test_nothing_found() -> None:
