@@ -16,13 +16,15 @@ delivery log. Per report: ``first_claimed`` = first delivery row's ``created_at`
 row is claimed just before the provider call), ``first_sent`` / ``all_sent`` = first / last
 of its rows marked ``sent`` (``updated_at``). Times come from the report's own send
 stamp (see :mod:`bench.workload`).
+
+The services' processes are in :mod:`bench.pipeline_services`, the bench database and its
+queries in :mod:`bench.pipeline_db`, a phase's numbers in :mod:`bench.pipeline_results`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import time
 import uuid
@@ -33,36 +35,26 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from ulid import ULID
 
+from bench import pipeline_services as services
 from bench.ceiling import delete_topics, durable_producer
-from bench.common import (
-    Child,
-    ResourceSampler,
-    listening_pid,
-    percentiles,
-    python_module,
-    say,
-    stop_all,
-    wait_ready,
+from bench.common import Child, ResourceSampler, say, stop_all, wait_ready
+from bench.pipeline_db import (
+    PROGRESS,
+    REPORT_TIMES,
+    STATUSES,
+    BenchDatabase,
+    asyncpg_dsn,
+    fetch_retrying,
+    first_id,
 )
+from bench.pipeline_results import analyse
 from bench.stages import StageMonitor
-from bench.workload import RAW_HEADERS, REF_PREFIX, Workload, sent_time
+from bench.workload import RAW_HEADERS, Workload
 from devtools import Sinks, free_port
 from shared import topics
-from shared.db import make_engine, make_sessionmaker, migrate, transaction
-from shared.directory import replace_directory
 from shared.schemas import Team
 from shared.topics import ensure_topics
-
-SERVICES = ("ingest_service", "routing_service", "notify_service")
-SERVICE_ENV_PREFIXES = ("TIMPORA_", "INGEST_", "ROUTING_", "NOTIFY_")
-# What a PostgreSQL restart looks like to a client (someone else's failure test, say).
-RESTART_ERRORS = (
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-)
 
 
 @dataclass(frozen=True)
@@ -78,79 +70,6 @@ class PipelineConfig:
     instances: dict[str, int] = field(default_factory=dict)  # e.g. {"notify": 2}
     service_env: dict[str, str] = field(default_factory=dict)  # extra env (experiments)
     keep: bool = False  # keep the database and topics (inspection)
-
-
-def _asyncpg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
-def _with_database(url: str, name: str) -> str:
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}"
-
-
-@dataclass
-class BenchDatabase:
-    """A database created for one run on the configured server, dropped afterwards."""
-
-    server_url: str
-    name: str = field(default_factory=lambda: f"timpora_bench_{uuid.uuid4().hex[:8]}")
-
-    @property
-    def url(self) -> str:
-        return _with_database(self.server_url, self.name)
-
-    async def create(self, teams: list[Team]) -> None:
-        conn = await asyncpg.connect(_asyncpg_dsn(self.server_url))
-        try:
-            await conn.execute(f'CREATE DATABASE "{self.name}"')
-        finally:
-            await conn.close()
-        await migrate(self.url)  # the services would too; the directory needs the tables now
-        engine = make_engine(self.url, pool_size=1)
-        try:
-            async with transaction(make_sessionmaker(engine)) as session:
-                await replace_directory(session, teams)
-        finally:
-            await engine.dispose()
-
-    async def drop(self) -> None:
-        conn = await asyncpg.connect(_asyncpg_dsn(self.server_url))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-
-# Delivery ids are ULIDs (time first): `delivery_id >= first_id(since)` makes each query a
-# range scan of the phase's rows, so later phases do not rescan every earlier phase's.
-def first_id(since: datetime) -> str:
-    return str(ULID.from_datetime(since))[:10] + "0" * 16
-
-
-# Per report: its send stamp and its delivery rows' times (one query at a phase's end).
-REPORT_TIMES = """
-SELECT report_id,
-       min(alert->'report'->>'upstream_ref') AS ref,
-       min(created_at) AS first_claimed,
-       min(updated_at) FILTER (WHERE status = 'sent') AS first_sent,
-       max(updated_at) FILTER (WHERE status = 'sent') AS all_sent,
-       count(*) FILTER (WHERE status = 'sent') AS sent,
-       count(*) AS rows
-FROM deliveries WHERE delivery_id >= $2 AND created_at >= $1 GROUP BY report_id
-"""
-
-PROGRESS = """
-SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
-       count(*) FILTER (WHERE status IN ('sending', 'retrying')) AS pending,
-       count(*) AS rows, count(DISTINCT report_id) AS reports
-FROM deliveries WHERE delivery_id >= $2 AND created_at >= $1
-"""
-
-STATUSES = """
-SELECT status || ' after ' || attempts || ' attempt(s)', count(*)
-FROM deliveries WHERE delivery_id >= $2 AND created_at >= $1 GROUP BY status, attempts
-"""
 
 
 @dataclass
@@ -189,59 +108,6 @@ class PipelineHarness:
     async def __aexit__(self, *exc: object) -> None:
         await self._stop()
 
-    def _service_env(self, database_url: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(SERVICE_ENV_PREFIXES)}
-        return {
-            **env,
-            "KAFKA_BOOTSTRAP_SERVERS": self.config.bootstrap,
-            "DATABASE_URL": database_url,
-            "TIMPORA_TOPIC_PREFIX": self.prefix,
-            "TIMPORA_TOPIC_PARTITIONS": str(self.config.partitions),
-            "TIMPORA_LOG_LEVEL": self.config.log_level,
-            "NOTIFY_PROVIDER_RATE_PER_SECOND": "100000",
-            "NOTIFY_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports['notify']}",
-            **self.sinks.notify_env(),
-            **self.config.service_env,
-        }
-
-    def _instances(self) -> list[tuple[str, str]]:
-        """(instance name, module) per process: ``notify``, and ``notify-2`` for a second
-        instance of the same service (same consumer group: the partitions are shared)."""
-        out: list[tuple[str, str]] = []
-        for module in SERVICES:
-            short = module.removesuffix("_service")
-            for i in range(max(1, self.config.instances.get(short, 1))):
-                out.append((short if i == 0 else f"{short}-{i + 1}", module))
-        return out
-
-    def _argv(self, name: str, module: str) -> list[str]:
-        port = str(self.ports[name])
-        if self._profiled(name):
-            prefix = str(self.config.log_dir / name)
-            return python_module("bench.profiled", prefix, module, "--port", port)
-        return python_module(module, "--port", port)
-
-    def _profiled(self, name: str) -> bool:
-        return name.split("-", 1)[0] in self.config.profile
-
-    async def _profiles_written(self, phase: int, timeout: float = 20.0) -> dict[str, str]:
-        """Wait until every profiled service wrote this phase's profile; their paths."""
-        paths = {
-            c.name: self.config.log_dir / f"{c.name}.{phase}.prof"
-            for c in self.children
-            if self._profiled(c.name)
-        }
-        deadline = time.monotonic() + timeout
-        while not all(p.exists() for p in paths.values()) and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-        return {name: str(p) for name, p in paths.items() if p.exists()}
-
-    def _signal_profiled(self, signum: int) -> None:
-        """Start (SIGUSR1) or stop and write (SIGUSR2) the profiles (bench.profiled)."""
-        for child in self.children:
-            if self._profiled(child.name) and child.running():
-                child.proc.send_signal(signum)
-
     async def _start(self) -> None:
         cfg = self.config
         t = time.monotonic()
@@ -251,32 +117,31 @@ class PipelineHarness:
         self.startup["database_s"] = round(time.monotonic() - t, 2)
         await ensure_topics(cfg.bootstrap, prefix=self.prefix, partitions=cfg.partitions)
         await self.sinks.start()
-        instances = self._instances()
+        instances = services.instances(cfg.instances)
         self.ports = {name: free_port() for name, _ in instances}
-        env = self._service_env(self._db.url)
+        env = services.service_env(
+            cfg,
+            prefix=self.prefix,
+            database_url=self._db.url,
+            notify_port=self.ports["notify"],
+            sinks_env=self.sinks.notify_env(),
+        )
         t = time.monotonic()
         say(
             f"pipeline: starting {', '.join(n for n, _ in instances)} "
             f"(topic prefix {self.prefix}, logs in {cfg.log_dir})"
         )
         for name, module in instances:
-            child = Child.start(
-                name, self._argv(name, module), env=env, log_path=cfg.log_dir / f"{name}.log"
-            )
+            argv = services.argv(cfg, name, module, self.ports[name])
+            child = Child.start(name, argv, env=env, log_path=cfg.log_dir / f"{name}.log")
             self.children.append(child)
         for child in self.children:
             await wait_ready(f"http://127.0.0.1:{self.ports[child.name]}/ready", child)
         self.startup["services_ready_s"] = round(time.monotonic() - t, 2)
         say(f"pipeline: services ready after {self.startup['services_ready_s']:.1f}s")
-        for child in self.children:
-            self.sampler.watch(child.name, child.pid)
-        self.sampler.watch(
-            "postgres", listening_pid(_port(cfg.database_url, 5432)), with_children=True
-        )
-        self.sampler.watch("kafka", listening_pid(_port(cfg.bootstrap, 9092)))
-        self.sampler.watch("bench+sinks", os.getpid())
+        services.watch_resources(self.sampler, cfg, self.children)
         self.sampler.start()
-        self._pool = await asyncpg.create_pool(_asyncpg_dsn(self._db.url), min_size=1, max_size=2)
+        self._pool = await asyncpg.create_pool(asyncpg_dsn(self._db.url), min_size=1, max_size=2)
         self._producer = durable_producer(cfg.bootstrap)
         await self._producer.start()
         self._monitor = StageMonitor(cfg.bootstrap, self.prefix, cfg.partitions)
@@ -335,18 +200,9 @@ class PipelineHarness:
         await asyncio.gather(*futures)
         return start, time.time()
 
-    async def _fetch(self, sql: str, *args: Any, retry_for: float = 120.0) -> list[asyncpg.Record]:
-        """Query the bench database; ride out a PostgreSQL restart (reconnect and retry)."""
+    async def _fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         assert self._pool is not None
-        deadline = time.monotonic() + retry_for
-        while True:
-            try:
-                return await self._pool.fetch(sql, *args)
-            except (OSError, asyncpg.InterfaceError, *RESTART_ERRORS) as exc:
-                if time.monotonic() > deadline:
-                    raise
-                say(f"database unavailable ({type(exc).__name__}); retrying")
-                await asyncio.sleep(1.0)
+        return await fetch_retrying(self._pool, sql, *args)
 
     async def _progress(self, since: datetime) -> asyncpg.Record:
         return (await self._fetch(PROGRESS, since, first_id(since)))[0]
@@ -398,7 +254,7 @@ class PipelineHarness:
         since = datetime.now(UTC)
         sinks_before = self.sinks.counts.copy()
         self.sampler.mark()
-        self._signal_profiled(signal.SIGUSR1)
+        services.signal_profiled(self.config, self.children, signal.SIGUSR1)
         t0 = time.time()
         feeder = asyncio.create_task(self._feed(phase, tag, n, rate))
         try:
@@ -406,14 +262,14 @@ class PipelineHarness:
         finally:
             if not feeder.done():
                 feeder.cancel()
-            self._signal_profiled(signal.SIGUSR2)
+            services.signal_profiled(self.config, self.children, signal.SIGUSR2)
         fed_start, fed_end = await feeder
         await self._monitor.sample()
         t_end = time.time()
         resources = self.sampler.window()
         rows = await self._fetch(REPORT_TIMES, since, first_id(since))
         statuses = dict(await self._fetch(STATUSES, since, first_id(since)))
-        result = self._analyse(name, tag, n, rate, rows, fed_start, fed_end)
+        result = analyse(name, tag, n, rate, rows, fed_start, fed_end)
         result.update(
             complete=complete,
             expected_deliveries=expected,
@@ -423,7 +279,7 @@ class PipelineHarness:
             resources=resources,
         )
         if self.config.profile:
-            result["profiles"] = await self._profiles_written(phase)
+            result["profiles"] = await services.profiles_written(self.config, self.children, phase)
         lat = result["latency_ms"]["first_claimed"]
         say(
             f"{name}: {result['reports_per_s']:.0f} reports/s, "
@@ -431,56 +287,6 @@ class PipelineHarness:
             f"p99 {lat['p99']} ms" + ("" if complete else " (INCOMPLETE)")
         )
         return result
-
-    def _analyse(
-        self,
-        name: str,
-        tag: str,
-        n: int,
-        rate: float | None,
-        rows: list[asyncpg.Record],
-        fed_start: float,
-        fed_end: float,
-    ) -> dict[str, Any]:
-        mine = [r for r in rows if (r["ref"] or "").startswith(f"{REF_PREFIX}:{tag}:")]
-        sent_at = {r["report_id"]: sent_time(r["ref"]) for r in mine}
-        claimed = [r["first_claimed"].timestamp() - sent_at[r["report_id"]] for r in mine]
-        first = [
-            r["first_sent"].timestamp() - sent_at[r["report_id"]] for r in mine if r["first_sent"]
-        ]
-        done = sorted(r["all_sent"].timestamp() for r in mine if r["all_sent"])
-        every = [r["all_sent"].timestamp() - sent_at[r["report_id"]] for r in mine if r["all_sent"]]
-        deliveries = sum(r["sent"] for r in mine)
-        span = (done[-1] - fed_start) if done else None
-        steady = None
-        if len(done) >= 20:  # reports completed per second between 10% and 90% of them
-            lo, hi = done[len(done) // 10], done[len(done) * 9 // 10]
-            steady = round((len(done) * 8 // 10) / (hi - lo), 1) if hi > lo else None
-        return {
-            "phase": name,
-            "n": n,
-            "offered_rate": rate,
-            "feed_s": round(fed_end - fed_start, 3),
-            "fed_rate": round(n / max(1e-9, fed_end - fed_start), 1),
-            "reports_delivered": len(done),
-            "deliveries_sent": deliveries,
-            "span_s": round(span, 3) if span else None,
-            "reports_per_s": round(len(done) / span, 1) if span else 0.0,
-            "deliveries_per_s": round(deliveries / span, 1) if span else 0.0,
-            "steady_reports_per_s": steady,
-            "latency_ms": {
-                "first_claimed": percentiles(claimed),
-                "first_sent": percentiles(first),
-                "all_sent": percentiles(every),
-            },
-        }
-
-
-def _port(url: str, default: int) -> int:
-    """The port of ``host:port`` or of a URL's netloc (first server of a list)."""
-    netloc = url.split("://", 1)[-1].split("/", 1)[0].split(",")[0].rsplit("@", 1)[-1]
-    host, _, port = netloc.rpartition(":")
-    return int(port) if host and port.isdigit() else default
 
 
 def resolve_rates(specs: list[str], max_rate: float | None) -> list[float]:
