@@ -1,4 +1,5 @@
-"""Fake Telegram Bot API: ``sendMessage`` as in Bot API 7.x (``link_preview_options``).
+"""Fake Telegram Bot API: ``sendMessage`` as in Bot API 7.x (``link_preview_options``) and
+``answerCallbackQuery``.
 
 ``POST /bot<token>/sendMessage`` with a JSON body: ``chat_id`` (integer or ``@channel``
 string), ``text`` (1-4096 characters, counted in UTF-16 code units as Telegram does),
@@ -11,6 +12,13 @@ Bot API gives them: ``{"ok": false, "error_code": ..., "description": ...}`` (40
 ``Unauthorized`` for a wrong token; 400 ``Bad Request: chat_id is empty``, ``... message
 text is empty``, ``... message is too long``, ``... BUTTON_DATA_INVALID``); a scripted 429
 carries ``parameters.retry_after`` and ``Too Many Requests: retry after N``.
+
+``POST /bot<token>/answerCallbackQuery`` with ``callback_query_id`` (required, a string)
+and optional ``text`` (0-200 characters), ``show_alert``, ``url``, ``cache_time``: answers
+``{"ok": true, "result": true}`` and keeps ``{"callback_query_id", "text", ...}`` in
+``callback_answers`` (a toast, not a message: not in ``received``). A missing id is
+``400 Bad Request: query is too old and response timeout expired or query ID is invalid``
+as the Bot API says; so is answering the same query twice.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ class TelegramGateway(HttpFake):
     """Bot API ``sendMessage``: token in the path, JSON body, Telegram's answer shapes."""
 
     channel = "telegram"
-    route = re.compile(r"/bot(?P<token>[^/]+)/sendMessage")
+    route = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>sendMessage|answerCallbackQuery)")
 
     def __init__(
         self,
@@ -40,6 +48,7 @@ class TelegramGateway(HttpFake):
     ) -> None:
         super().__init__(port=port, fast=fast, on_receive=on_receive)
         self.token = token
+        self.callback_answers: list[dict[str, Any]] = []  # answerCallbackQuery bodies
 
     @property
     def url(self) -> str:
@@ -81,6 +90,8 @@ class TelegramGateway(HttpFake):
             return self._bad("Bad Request: invalid JSON")
         if not isinstance(body, dict):
             return self._bad("Bad Request: invalid JSON")
+        if request.params["method"] == "answerCallbackQuery":
+            return self._answer_callback(body)
         chat_id, text = body.get("chat_id"), body.get("text")
         if not isinstance(chat_id, int | str) or isinstance(chat_id, bool) or chat_id == "":
             return self._bad("Bad Request: chat_id is empty")
@@ -94,6 +105,18 @@ class TelegramGateway(HttpFake):
         self.record(Received("telegram", str(chat_id), text, meta=body))
         chat = {"id": chat_id, "type": "private"}
         return Response.json({"ok": True, "result": {"message_id": message_id, "chat": chat}})
+
+    def _answer_callback(self, body: dict[str, Any]) -> Response:
+        query_id, text = body.get("callback_query_id"), body.get("text", "")
+        answered = {a["callback_query_id"] for a in self.callback_answers}
+        if not isinstance(query_id, str) or not query_id or query_id in answered:
+            return self._bad(
+                "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
+        if not isinstance(text, str) or len(text) > 200:
+            return self._bad("Bad Request: MESSAGE_TOO_LONG")
+        self.callback_answers.append(body)
+        return Response.json({"ok": True, "result": True})
 
     def fast_answer(self, request: Request) -> Response:
         return Response(200, b'{"ok":true,"result":{"message_id":%d}}' % self.next_id(), JSON)

@@ -1,12 +1,16 @@
-"""Acknowledgements from every channel, each published to ``alerts.acks`` once.
+"""Acknowledgements and closes from every channel, each published to ``alerts.acks`` once.
 
 - a signed link: ``GET /a/{token}`` shows the full alert (the token authenticates) with a
-  confirm button that ``POST``s to ``/v1/acks/{token}`` (GET never acks: link previews
-  would acknowledge alerts nobody read);
-- an SMS reply with the short code (Kannel MO callback, ``OK 7KQ2``);
-- Telegram: the inline button (``callback_query`` ``ack:7KQ2``) or ``/ack 7KQ2``;
-- WhatsApp: a reply ``OK 7KQ2`` to the alert (Cloud API webhook, signed by the Meta app of
-  the sending number; a reply button's id or title works too).
+  confirm button and a close form that ``POST`` to ``/v1/acks/{token}`` (GET never acts:
+  link previews would acknowledge alerts nobody read);
+- an SMS reply with the short code (Kannel MO callback, ``OK 7KQ2M`` / ``SELESAI 7KQ2M
+  catatan``), the sender in any Indonesian format (``0812...``, ``62812...``, ``+62...``);
+- Telegram: the inline button (``callback_query`` ``ack:7KQ2M``, always answered so the
+  button stops spinning) or ``/ack 7KQ2M``, ``/selesai 7KQ2M``;
+- WhatsApp: a reply ``OK 7KQ2M`` / ``SELESAI 7KQ2M`` to the alert (Cloud API webhook,
+  signed by the Meta app of the sending number; a reply button's id or title works too).
+
+What a reply says is :func:`notify_service.replies.parse_reply`, for every channel.
 """
 
 from __future__ import annotations
@@ -14,84 +18,43 @@ from __future__ import annotations
 import hmac
 import html
 import logging
-import re
+from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from sqlalchemy import select
 
+from notify_service.acking import member_by_code, record_ack
+from notify_service.channels.telegram import TelegramChannel
 from notify_service.deps import NotifyDeps
-from notify_service.models import AckRow, DeliveryRow
+from notify_service.models import DeliveryRow
+from notify_service.replies import Reply, parse_reply, telegram_update, whatsapp_replies
 from notify_service.signing import verify_token
-from shared import topics
-from shared.db import insert_ignore, transaction
 from shared.inbound import hub_verification, read_body, verify_hub_signature
-from shared.kafka import Outgoing, dumps, publish_all
-from shared.observability import ACKS
+from shared.phones import same_number, to_e164
 from shared.pii import mask_phone
-from shared.schemas import AlertAcknowledged, AlertRouted, Member, new_id
+from shared.schemas import AlertRouted, Member
 
 log = logging.getLogger(__name__)
 
 MAX_REPLY_BYTES = 256 * 1024  # a Cloud API notification is a few KiB
-ACK_TEXT = re.compile(r"^\s*(?:/?ack|ok|terima|siap)?[\s:]*([A-Z2-9]{4,6})\b", re.IGNORECASE)
+MAX_FORM_BYTES = 8 * 1024
+UNKNOWN_CODE = "Kode tidak dikenal."
+DONE = {"ack": "Diterima", "close": "Diselesaikan"}
 
 
-async def record_ack(deps: NotifyDeps, alert_id: str, member_id: str, channel: str) -> bool:
-    """Record and publish an ack; False when this member had already acknowledged."""
-    async with transaction(deps.runtime.sessions) as session:
-        ack_id = new_id()
-        inserted = await insert_ignore(
-            session,
-            AckRow,
-            {"ack_id": ack_id, "alert_id": alert_id, "member_id": member_id, "channel": channel},
-        )
-        if inserted:  # published inside the transaction: a failed publish rolls the row back
-            event = AlertAcknowledged(
-                ack_id=ack_id,
-                alert_id=alert_id,
-                member_id=member_id,
-                channel=channel,  # type: ignore[arg-type]
-            )
-            await publish_all(
-                deps.broker, deps.settings, [Outgoing(topics.ALERTS_ACKS, alert_id, dumps(event))]
-            )
-            ACKS.labels(channel).inc()
-    return inserted
+def _answer(reply: Reply) -> str:
+    if reply.action == "close":
+        return f"Terima kasih, peringatan {reply.code} ditutup (selesai)."
+    return f"Terima kasih, peringatan {reply.code} dikonfirmasi."
 
 
-async def _alerts_for_code(deps: NotifyDeps, code: str) -> list[tuple[AlertRouted, str]]:
-    """(alert, member id) pairs that were delivered with this ack code."""
-    async with deps.runtime.sessions() as session:
-        pairs = (
-            await session.execute(
-                select(DeliveryRow.alert_id, DeliveryRow.member_id)
-                .where(DeliveryRow.ack_code == code.upper())
-                .distinct()
-            )
-        ).all()
-        out = []
-        for alert_id, member_id in pairs:
-            payload = await session.scalar(
-                select(DeliveryRow.alert)
-                .where(DeliveryRow.alert_id == alert_id)
-                .order_by(DeliveryRow.alert_version.desc())
-                .limit(1)
-            )
-            out.append((AlertRouted.model_validate(payload), member_id))
-        return out
-
-
-async def _member_by(deps: NotifyDeps, code: str, match: Any) -> tuple[AlertRouted, Member] | None:
-    """The alert with ``code`` delivered to a member for whom ``match(member)`` holds."""
-    for alert, member_id in await _alerts_for_code(deps, code):
-        team = await deps.team(alert.team_id)
-        for member in team.members if team else []:
-            if member.member_id == member_id and match(member):
-                return alert, member
-    return None
+def _number_is(field: str, number: str) -> Callable[[Member], bool]:
+    """A member matcher: their ``phone``/``whatsapp`` is ``number`` (any written form)."""
+    return lambda member: same_number(getattr(member, field), number)
 
 
 def _check_key(deps: NotifyDeps, presented: str | None) -> None:
@@ -104,31 +67,36 @@ def _check_key(deps: NotifyDeps, presented: str | None) -> None:
         raise HTTPException(401, {"error": "unauthorized", "message": "bad or missing key"})
 
 
-def whatsapp_replies(data: Any) -> list[tuple[str, str]]:
-    """(sender as E.164, text) of every message in a Cloud API notification; delivery
-    ``statuses`` and messages without text are left out. Any shape is tolerated."""
+async def _form(request: Request) -> dict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body (small; no multipart parser needed)."""
+    raw = await read_body(request, MAX_FORM_BYTES)
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
-    def obj(value: Any) -> dict[str, Any]:
-        return value if isinstance(value, dict) else {}
 
-    def items(value: Any) -> list[Any]:
-        return value if isinstance(value, list) else []
+async def _answer_callback(deps: NotifyDeps, query_id: str, text: str) -> None:
+    """Answer a Telegram button press; a failure is logged (the ack itself stands)."""
+    channel = deps.channels.get("telegram")
+    if not isinstance(channel, TelegramChannel):
+        return
+    try:
+        await channel.answer_callback(query_id, text)
+    except Exception as exc:
+        log.warning("telegram answerCallbackQuery failed: %s", exc)
 
-    out: list[tuple[str, str]] = []
-    for entry in items(obj(data).get("entry")):
-        for change in items(obj(entry).get("changes")):
-            for m in map(obj, items(obj(obj(change).get("value")).get("messages"))):
-                reply = obj(obj(m.get("interactive")).get("button_reply"))
-                text = (
-                    obj(m.get("text")).get("body")
-                    or obj(m.get("button")).get("payload")
-                    or reply.get("id")
-                    or reply.get("title")
-                )
-                sender = m.get("from")
-                if isinstance(text, str) and isinstance(sender, str | int) and sender:
-                    out.append(("+" + str(sender).lstrip("+"), text.replace("ack:", "ack ")))
-    return out
+
+def _alert_page(alert: AlertRouted, token: str) -> str:
+    details = html.escape(alert.report.model_dump_json(indent=2, exclude_none=True))
+    action = f"/v1/acks/{html.escape(token)}"
+    return (
+        f"<!doctype html><meta charset=utf-8><title>Timpora {alert.ack_code}</title>"
+        f"<h1>{html.escape(alert.category.value)} · {html.escape(alert.severity.value)}</h1>"
+        f"<p>{html.escape(alert.jurisdiction_name or alert.jurisdiction_code)} · "
+        f"kode {alert.ack_code}</p><pre>{details}</pre>"
+        f'<form method=post action="{action}"><button>Konfirmasi (ACK)</button></form>'
+        f'<form method=post action="{action}"><input type=hidden name=action value=close>'
+        "<label>Catatan <input name=note maxlength=500></label>"
+        "<button>Selesai (tutup)</button></form>"
+    )
 
 
 def build_router(deps: NotifyDeps) -> APIRouter:
@@ -155,22 +123,26 @@ def build_router(deps: NotifyDeps) -> APIRouter:
             )
         if payload is None:
             raise HTTPException(404, {"error": "not_found", "message": "unknown alert"})
-        alert = AlertRouted.model_validate(payload)
-        details = html.escape(alert.report.model_dump_json(indent=2, exclude_none=True))
-        return HTMLResponse(
-            f"<!doctype html><meta charset=utf-8><title>Timpora {alert.ack_code}</title>"
-            f"<h1>{html.escape(alert.category.value)} · {html.escape(alert.severity.value)}</h1>"
-            f"<p>{html.escape(alert.jurisdiction_name or alert.jurisdiction_code)} · "
-            f"kode {alert.ack_code}</p><pre>{details}</pre>"
-            f'<form method=post action="/v1/acks/{html.escape(token)}">'
-            "<button>Konfirmasi (ACK)</button></form>"
-        )
+        return HTMLResponse(_alert_page(AlertRouted.model_validate(payload), token))
 
-    @router.post("/v1/acks/{token}", summary="Acknowledge an alert through its signed link")
-    async def ack_link(token: str) -> JSONResponse:
+    @router.post("/v1/acks/{token}", summary="Acknowledge or close an alert (signed link)")
+    async def ack_link(request: Request, token: str) -> JSONResponse:
         alert_id, member_id = claims(token)
-        first = await record_ack(deps, alert_id, member_id, "link")
-        return JSONResponse({"alert_id": alert_id, "acknowledged": True, "first": first})
+        form = await _form(request)
+        close = form.get("action") == "close"
+        note = " ".join(form.get("note", "").split())[:500] or None
+        first = await record_ack(
+            deps,
+            alert_id,
+            member_id,
+            "link",
+            action="close" if close else "ack",
+            note=note if close else None,
+        )
+        action = "close" if close else "ack"
+        return JSONResponse(
+            {"alert_id": alert_id, "acknowledged": True, "action": action, "first": first}
+        )
 
     @router.api_route("/v1/webhooks/kannel", methods=["GET", "POST"], summary="SMS replies")
     async def kannel_reply(
@@ -181,41 +153,59 @@ def build_router(deps: NotifyDeps) -> APIRouter:
     ) -> PlainTextResponse:
         _check_key(deps, key)
         if request.method == "POST" and not text:
-            form = await request.form()
-            sender, text = str(form.get("from", "")), str(form.get("text", ""))
-        found = ACK_TEXT.match(text)
-        if not found:
-            return PlainTextResponse("Balas: OK <kode> untuk konfirmasi.")
-        phone = sender if sender.startswith("+") else "+" + sender.lstrip("0")
-        hit = await _member_by(deps, found.group(1), lambda m: m.phone == phone)
-        if hit is None:
-            log.info("sms ack with unknown code from %s", mask_phone(phone))
-            return PlainTextResponse("Kode tidak dikenal.")
-        await record_ack(deps, hit[0].alert_id, hit[1].member_id, "sms")
-        return PlainTextResponse(f"Terima kasih, peringatan {found.group(1).upper()} dikonfirmasi.")
+            form = await _form(request)
+            sender, text = form.get("from", ""), form.get("text", "")
+        reply = parse_reply(text)
+        if reply is None:
+            return PlainTextResponse("Balas: OK <kode> untuk konfirmasi, SELESAI <kode> tutup.")
+        phone = to_e164(sender)
+        hit = phone and await member_by_code(deps, reply.code, _number_is("phone", phone))
+        if not hit:
+            log.info("sms reply with unknown code from %s", mask_phone(phone or sender))
+            return PlainTextResponse(UNKNOWN_CODE)
+        await record_ack(
+            deps,
+            hit[0],
+            hit[1].member_id,
+            "sms",
+            action=reply.action,
+            note=reply.note,
+            ack_code=reply.code,
+        )
+        return PlainTextResponse(_answer(reply))
 
-    @router.post("/v1/webhooks/telegram", summary="Telegram button presses and /ack commands")
-    async def telegram_update(
+    @router.post("/v1/webhooks/telegram", summary="Telegram button presses and commands")
+    async def telegram_hook(
         request: Request,
         token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
     ) -> JSONResponse:
         _check_key(deps, token)
         try:
-            update = await request.json()
+            update = telegram_update(await request.json())
         except ValueError:
             return JSONResponse({"ok": False, "reason": "invalid json"})
-        if not isinstance(update, dict):
+        if update is None:
             return JSONResponse({"ok": False, "reason": "invalid update"})
-        callback = update.get("callback_query") or {}
-        message = update.get("message") or {}
-        text = str(callback.get("data") or message.get("text") or "").replace("ack:", "ack ")
-        chat = str((callback.get("from") or message.get("chat") or {}).get("id", ""))
-        found = ACK_TEXT.match(text)
-        hit = found and await _member_by(deps, found.group(1), lambda m: m.telegram_chat_id == chat)
-        if not hit:
+        reply = parse_reply(update.text)
+        hit = reply and await member_by_code(
+            deps, reply.code, lambda m: m.telegram_chat_id == update.chat_id
+        )
+        if reply and hit:
+            await record_ack(
+                deps,
+                hit[0],
+                hit[1].member_id,
+                "telegram",
+                action=reply.action,
+                note=reply.note,
+                ack_code=reply.code,
+            )
+        if update.callback_query_id:  # every press is answered, or the button spins on
+            answer = DONE[reply.action] if reply and hit else UNKNOWN_CODE.rstrip(".")
+            await _answer_callback(deps, update.callback_query_id, answer)
+        if not (reply and hit):
             return JSONResponse({"ok": False, "reason": "no matching alert"})
-        await record_ack(deps, hit[0].alert_id, hit[1].member_id, "telegram")
-        return JSONResponse({"ok": True, "alert_id": hit[0].alert_id})
+        return JSONResponse({"ok": True, "alert_id": hit[0], "action": reply.action})
 
     router.add_api_route(
         "/v1/webhooks/whatsapp",
@@ -234,21 +224,27 @@ def build_router(deps: NotifyDeps) -> APIRouter:
         if secret is None or not verify_hub_signature(secret.get_secret_value(), raw, signature):
             raise HTTPException(401, {"error": "unauthorized", "message": "bad signature"})
         try:
-            data = orjson.loads(raw)
+            data: Any = orjson.loads(raw)
         except orjson.JSONDecodeError:
             return JSONResponse({"ok": False, "reason": "invalid json"})
         # Meta retries anything but 2xx: replies that are not acks are still "handled".
         acked: list[str] = []
         for sender, text in whatsapp_replies(data):
-            found = ACK_TEXT.match(text)
-            hit = found and await _member_by(
-                deps, found.group(1), lambda m, sender=sender: m.whatsapp == sender
-            )
-            if not hit:
+            reply = parse_reply(text)
+            hit = reply and await member_by_code(deps, reply.code, _number_is("whatsapp", sender))
+            if not (reply and hit):
                 log.info("whatsapp reply without a matching alert from %s", mask_phone(sender))
                 continue
-            await record_ack(deps, hit[0].alert_id, hit[1].member_id, "whatsapp")
-            acked.append(hit[0].alert_id)
+            await record_ack(
+                deps,
+                hit[0],
+                hit[1].member_id,
+                "whatsapp",
+                action=reply.action,
+                note=reply.note,
+                ack_code=reply.code,
+            )
+            acked.append(hit[0])
         return JSONResponse({"ok": bool(acked), "acknowledged": acked})
 
     return router

@@ -1,17 +1,20 @@
-"""Kafka entry point of notify: routed alerts in, deliveries out.
+"""Kafka entry points of notify: routed alerts in, deliveries out; acks in, pending
+deliveries cancelled and the other recipients told.
 
 The batch's offsets are committed after its deliveries were claimed, sent (once) and
-recorded; retries and fallbacks continue from the database, not the partition.
+recorded; retries and fallbacks continue from the database, not the partition. Acks have
+their own consumer group (``notify-acks``): a slow ack never holds up alerts.
 """
 
 from __future__ import annotations
 
 from notify_service.delivery import deliver
 from notify_service.deps import NotifyDeps
+from notify_service.notices import on_acks
 from shared import topics
 from shared.deadletter import read_records
 from shared.kafka import Records, batch_subscriber, publish_all
-from shared.schemas import AlertRouted
+from shared.schemas import AlertAcknowledged, AlertRouted
 
 
 def register(deps: NotifyDeps) -> None:
@@ -26,3 +29,11 @@ def register(deps: NotifyDeps) -> None:
         alerts, dead = read_records(records, AlertRouted, topics.ALERTS_ROUTED, "notify")
         await publish_all(deps.broker, deps.settings, dead)
         await deliver(deps, alerts)
+
+    @batch_subscriber(
+        deps.broker, deps.settings, topics.ALERTS_ACKS, group="notify-acks", rare=True
+    )
+    async def on_alerts_acks(records: Records) -> None:
+        acks, dead = read_records(records, AlertAcknowledged, topics.ALERTS_ACKS, "notify-acks")
+        await publish_all(deps.broker, deps.settings, dead)
+        await on_acks(deps, acks)

@@ -1,4 +1,5 @@
-"""Notify tables: the delivery log (one row per alert version, member and channel) and acks."""
+"""Notify tables: the delivery log (one row per alert version, member and channel), acks,
+and the notices telling the other recipients that someone took or closed an alert."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ class DeliveryRow(Base):
     member_id: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
     ack_code: Mapped[str] = mapped_column(String(12), index=True)
-    # sending → sent | retrying → ... | gave_up | skipped | uncertain
+    # sending → sent | retrying → ... | gave_up | skipped | uncertain;
+    # retrying (deferred, backing off, fallback) → cancelled once the alert is acked/closed
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -42,13 +44,32 @@ class DeliveryRow(Base):
 
 
 class AckRow(Base):
-    """One acknowledgement per alert and member, so a repeated reply publishes once."""
+    """One ack and one close per alert and member, so a repeated reply publishes once."""
 
     __tablename__ = "acks"
-    __table_args__ = (UniqueConstraint("alert_id", "member_id"),)
+    __table_args__ = (UniqueConstraint("alert_id", "member_id", "action"),)
 
     ack_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     alert_id: Mapped[str] = mapped_column(String(32))
     member_id: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(8), default="ack", server_default="ack")
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
     acknowledged_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class NoticeRow(Base):
+    """One "Diterima oleh ..." per ack event and member: claimed before it is sent, so a
+    redelivered ack never tells anyone twice."""
+
+    __tablename__ = "ack_notices"
+    __table_args__ = (UniqueConstraint("ack_id", "member_id"),)
+
+    notice_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ack_id: Mapped[str] = mapped_column(String(32))
+    alert_id: Mapped[str] = mapped_column(String(32), index=True)
+    member_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # sending → sent | failed
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

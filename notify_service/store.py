@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notify_service.models import DeliveryRow
-from shared.adapters.bulk_sql import insert_many_ignore, update_many
+from notify_service.models import DeliveryRow, NoticeRow
+from shared.adapters.bulk_sql import in_values, insert_many_ignore, update_many
 
 # --- deliveries ---
 
@@ -63,7 +63,48 @@ async def mark_uncertain(*, session: AsyncSession, before: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-# --- delivery log ---
+# --- acks: cancelling what is pending, notices to the other recipients ---
+
+
+async def cancel_pending(
+    *, session: AsyncSession, alert_id: str, reason: str, now: datetime
+) -> int:
+    """Deliveries of the alert still waiting (deferred by quiet hours, backing off, a
+    fallback not yet tried) become ``cancelled``: one UPDATE. A row a retry loop already
+    locked (``due_retries``) is left to finish; it was due anyway."""
+    result = await session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.alert_id == alert_id, DeliveryRow.status == "retrying")
+        .values(status="cancelled", error=reason[:500], next_attempt_at=None, updated_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def delivered(*, session: AsyncSession, alert_ids: list[str]) -> list[tuple[Any, ...]]:
+    """Every delivery of these alerts, any version (not the payload: its level and place)."""
+    query = select(
+        DeliveryRow.alert_id,
+        DeliveryRow.member_id,
+        DeliveryRow.team_id,
+        DeliveryRow.channel,
+        DeliveryRow.status,
+        DeliveryRow.alert_version,
+        DeliveryRow.alert["level"].as_string(),
+        DeliveryRow.alert["jurisdiction_name"].as_string(),
+        DeliveryRow.alert["jurisdiction_code"].as_string(),
+        DeliveryRow.ack_code,
+    ).where(in_values(session, DeliveryRow.alert_id, alert_ids), DeliveryRow.channel != "none")
+    return [tuple(row) for row in (await session.execute(query)).all()]
+
+
+async def claim_notices(*, session: AsyncSession, rows: list[dict[str, Any]]) -> set[object]:
+    """Insert notice rows unless (ack, member) exists; the ids inserted: only those are sent."""
+    return await insert_many_ignore(session, NoticeRow, rows, "notice_id")
+
+
+async def record_notices(*, session: AsyncSession, updates: list[dict[str, Any]]) -> None:
+    await update_many(session, NoticeRow.__table__, "notice_id", updates)
+
 
 # --- delivery log ---
 

@@ -2,6 +2,8 @@
 
 Routing asks it which jurisdictions have a team; notify reads a team's members. It lives
 in the database (Alembic-managed) and is imported/exported as YAML by the operator CLI.
+Members' ``phone`` and ``whatsapp`` are stored in E.164 (:func:`shared.phones.to_e164`,
+Indonesian numbering), however the file writes them: replies are matched on that form.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, TypeAdapter
+from pydantic import BaseModel, ConfigDict, TypeAdapter, model_validator
 from sqlalchemy import JSON, Boolean, ForeignKey, String, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from shared.db import Base, UtcDateTime
+from shared.phones import to_e164
 from shared.schemas import Member, Team, utcnow
 
 
@@ -52,6 +55,35 @@ class Directory(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     teams: list[Team]
+
+    @model_validator(mode="after")
+    def _numbers_in_e164(self) -> Directory:
+        self.teams = [normalize_team(team, f"teams[{i}]") for i, team in enumerate(self.teams)]
+        return self
+
+
+PHONE_FIELDS = ("phone", "whatsapp")
+
+
+def normalize_member(member: Member, path: str = "member") -> Member:
+    """``member`` with its phone and WhatsApp numbers in E.164; a ValueError naming the
+    field when a number cannot be one."""
+    changes: dict[str, str] = {}
+    for name in PHONE_FIELDS:
+        raw = getattr(member, name)
+        if raw is None:
+            continue
+        e164 = to_e164(raw)
+        if e164 is None:
+            raise ValueError(f"{path}.{name}: {raw!r} is not a phone number (E.164 expected)")
+        if e164 != raw:
+            changes[name] = e164
+    return member.model_copy(update=changes) if changes else member
+
+
+def normalize_team(team: Team, path: str = "team") -> Team:
+    members = [normalize_member(m, f"{path}.members[{j}]") for j, m in enumerate(team.members)]
+    return team.model_copy(update={"members": members})
 
 
 def _to_team(row: TeamRow) -> Team:
@@ -92,7 +124,8 @@ async def replace_directory(session: AsyncSession, teams: Iterable[Team]) -> int
     await session.execute(delete(MemberRow))
     await session.execute(delete(TeamRow))
     count = 0
-    for team in teams:
+    for given in teams:
+        team = normalize_team(given, given.team_id)
         session.add(
             TeamRow(
                 team_id=team.team_id,

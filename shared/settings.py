@@ -13,7 +13,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.phones import to_e164
+
 DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused outside development
+DEV_SMS_SENDER = "+6281100000000"  # fictional; refused in production
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -154,7 +157,12 @@ class NotifySettings(Settings):
     kannel_url: str | None = Field(None, examples=["http://127.0.0.1:13013/cgi-bin/sendsms"])
     kannel_username: str = "timpora"
     kannel_password: SecretStr = SecretStr("")
-    kannel_from: str = "TIMPORA"
+    sms_sender: str = Field(
+        DEV_SMS_SENDER,
+        description="The number alerts are sent from (Kannel `from`). A number, not a name: "
+        "an alphanumeric sender such as TIMPORA cannot be replied to, and members ack by "
+        "replying `OK <kode>`. E.164; Indonesian formats (0811..., 62811...) are normalised",
+    )
     http_sms_url: str | None = Field(None, description="Generic HTTP SMS provider (if no Kannel)")
     http_sms_token: SecretStr | None = None
     smtp_host: str | None = None
@@ -177,6 +185,11 @@ class NotifySettings(Settings):
     whatsapp_verify_token: SecretStr | None = Field(
         None, description="hub.verify_token Meta sends when the reply webhook is registered"
     )
+    ack_notices: bool = Field(
+        True,
+        description="Tell an alert's other recipients who acknowledged or closed it "
+        "(templates notice.{id,en}.j2)",
+    )
     max_sms_segments: int = Field(2, ge=1, le=10)
     max_attempts: int = Field(4, ge=1, le=20)
     retry_base_seconds: float = Field(2.0, gt=0)
@@ -189,3 +202,22 @@ class NotifySettings(Settings):
         description="Alerts per consumed batch: claimed, sent, recorded, then committed "
         "(smaller batches record sooner; larger ones spend less per alert)",
     )
+
+    @field_validator("sms_sender")
+    @classmethod
+    def _check_sms_sender(cls, value: str) -> str:
+        e164 = to_e164(value)
+        if e164 is None:
+            raise ValueError(
+                f"NOTIFY_SMS_SENDER must be a phone number members can reply to, got {value!r} "
+                "(an alphanumeric sender cannot receive the OK <kode> replies)"
+            )
+        return e164
+
+    @model_validator(mode="after")
+    def _refuse_dev_sender(self) -> NotifySettings:
+        if self.environment == "production" and self.sms_sender == DEV_SMS_SENDER:
+            raise ValueError(
+                "NOTIFY_SMS_SENDER must be set in production (the SMS gateway's number)"
+            )
+        return self

@@ -25,6 +25,7 @@ from notify_service.channels.smtp import SMTP_POOL_SIZE, SmtpChannel
 from notify_service.channels.telegram import TelegramChannel
 from notify_service.channels.webhook import WebhookChannel
 from notify_service.channels.whatsapp import DEFAULT_API_VERSION, WhatsAppChannel
+from shared.settings import DEV_SMS_SENDER
 
 
 def _get(settings: Mapping[str, Any] | object, key: str, default: Any = None) -> Any:
@@ -49,7 +50,7 @@ def _sms(s: Mapping[str, Any] | object) -> Channel | None:
             _get(s, "kannel_url"),
             _get(s, "kannel_username", ""),
             _get(s, "kannel_password", ""),
-            _get(s, "kannel_from", "TIMPORA"),
+            _get(s, "sms_sender", DEV_SMS_SENDER),
             smsc=_get(s, "kannel_smsc") or None,
             dlr_url=_get(s, "kannel_dlr_url") or None,
             dlr_mask=int(_get(s, "kannel_dlr_mask", 31)),

@@ -5,6 +5,10 @@ link_preview_options}``; the button's ``callback_data`` is ``ack:<ack code>``, w
 notify service's Telegram webhook turns into an acknowledgement. Link previews are
 off: Telegram's servers would fetch the signed link (which shows full details).
 
+A button press must be answered (``answerCallbackQuery`` with ``callback_query_id`` and a
+short ``text``, shown as a toast), else the button keeps spinning on the member's phone:
+:meth:`TelegramChannel.answer_callback`.
+
 Answers are ``{"ok": true, "result": {"message_id": N}}`` or ``{"ok": false,
 "error_code": N, "description": ..., "parameters": {"retry_after": s}}``: 429 and 5xx
 are transient (``retry_after`` honoured), other errors (chat not found, bot blocked,
@@ -48,7 +52,16 @@ class TelegramChannel(HttpChannel):
 
     def __init__(self, base_url: str | None, token: str, **kw: Any) -> None:
         super().__init__(**kw)
-        self.url = f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/bot{token}/sendMessage"
+        self.api = f"{(base_url or DEFAULT_BASE_URL).rstrip('/')}/bot{token}"
+        self.url = f"{self.api}/sendMessage"
+
+    async def answer_callback(self, callback_query_id: str, text: str) -> None:
+        """Stop the pressed button's spinner, showing ``text`` (at most 200 characters)."""
+        body = {"callback_query_id": callback_query_id, "text": text[:200]}
+        response = await self.request("POST", f"{self.api}/answerCallbackQuery", json=body)
+        data = json_or_none(response)
+        if not (200 <= response.status_code < 300 and isinstance(data, dict) and data.get("ok")):
+            raise PermanentError(f"telegram answerCallbackQuery: {short_body(response)!r}")
 
     def body(self, msg: OutgoingMessage) -> dict[str, Any]:
         body: dict[str, Any] = {

@@ -188,3 +188,34 @@ async def test_unreadable_alert_is_dead_lettered_and_sends_nothing(
     assert base64.b64decode(rejection.original_b64 or "") == body
     assert {r.code for r in rejection.reasons} == {"invalid_message"}
     assert "report" in {r.path for r in rejection.reasons}
+
+
+async def test_an_ack_tells_the_others_once_on_their_channel(
+    deps: NotifyDeps, channels: dict[str, FakeChannel]
+) -> None:
+    from shared.schemas import AlertAcknowledged
+
+    create_app(deps=deps)
+    alert = routed_alert()
+    ack = AlertAcknowledged(alert_id=alert.alert_id, member_id="camat", channel="sms")
+    acks_topic = deps.settings.topic(topics.ALERTS_ACKS)
+    async with TestKafkaBroker(deps.broker) as broker:
+        await broker.publish(
+            alert.model_dump_json().encode(), deps.settings.topic(topics.ALERTS_ROUTED)
+        )
+        await broker.publish(ack.model_dump_json().encode(), acks_topic)
+        await broker.publish(ack.model_dump_json().encode(), acks_topic)  # redelivered
+    notices = [
+        (name, m.to_address, m.text)
+        for name, c in channels.items()
+        for m in c.sent
+        if not m.ack_code
+    ]
+    said = f"[TIMPORA] Diterima oleh petugas Kecamatan 63.10.04: {alert.ack_code}"
+    assert sorted(notices) == sorted(
+        [
+            ("telegram", "700000102", said),
+            ("whatsapp", "+6281200000103", said),
+            ("email", "kasi@example.org", said),
+        ]
+    )  # not the acker (camat), not the webhook, not the member off duty

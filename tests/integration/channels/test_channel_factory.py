@@ -37,7 +37,7 @@ async def test_every_channel_from_a_mapping_delivers(
             "kannel_url": f"{kannel_gw.base_url}/cgi-bin/sendsms",
             "kannel_username": kannel_gw.username,
             "kannel_password": SecretStr(kannel_gw.password),
-            "kannel_from": "TIMPORA",
+            "sms_sender": "+6281100000000",
             "smtp_host": smtp_gw.host,
             "smtp_port": smtp_gw.port,
             "smtp_from": "timpora@example.go.id",

@@ -157,3 +157,16 @@ async def test_whatsapp_timeout_is_transient(
     whatsapp_gw.script.hang(1, seconds=5)
     with pytest.raises(TransientError, match="timeout"):
         await whatsapp.send(outgoing())
+
+
+async def test_telegram_answers_a_button_press_as_the_bot_api_takes_it(
+    telegram: TelegramChannel, telegram_gw: TelegramGateway
+) -> None:
+    await telegram.answer_callback("4382", "Diterima")
+    request = telegram_gw.last
+    assert request.path == f"/bot{telegram_gw.token}/answerCallbackQuery"
+    assert request.json() == {"callback_query_id": "4382", "text": "Diterima"}
+    assert telegram_gw.callback_answers == [{"callback_query_id": "4382", "text": "Diterima"}]
+    assert telegram_gw.received == []  # a toast, not a message
+    with pytest.raises(PermanentError, match="query ID is invalid"):
+        await telegram.answer_callback("4382", "Diterima")  # a query is answered once

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notify_service.acks import ACK_TEXT, whatsapp_replies
+from notify_service.replies import Reply, parse_reply, whatsapp_replies
 
 
 def _note(*messages: dict[str, Any], statuses: bool = False) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def test_text_button_and_interactive_replies_in_order() -> None:
         ("+6281200000104", "ack 7KQ2X"),
         ("+6281200000105", "ack 7KQ2X"),
     ]
-    assert all(ACK_TEXT.match(text).group(1) == "7KQ2X" for _, text in replies)  # type: ignore[union-attr]
+    assert all(parse_reply(text) == Reply("ack", "7KQ2X") for _, text in replies)
 
 
 @pytest.mark.parametrize(
@@ -47,6 +47,7 @@ def test_text_button_and_interactive_replies_in_order() -> None:
         {"entry": [{"changes": [{"value": {"messages": [None, 3, "x"]}}]}]},
         _note({"from": "6281", "interactive": [], "button": "x", "text": ["OK 7KQ2X"]}),
         _note({"from": ["6281"], "text": {"body": "OK 7KQ2X"}}),
+        _note({"from": "12", "type": "text", "text": {"body": "OK 7KQ2X"}}),  # not a number
         [],
         None,
     ],

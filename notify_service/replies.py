@@ -1,0 +1,107 @@
+"""What a member's reply says, whatever the channel (pure: no I/O).
+
+One grammar for SMS, Telegram and WhatsApp text (and button data):
+
+* ``OK 7KQ2M`` (also ``ok``, ``/ack``, ``ack:``, ``terima``, ``siap``, or the bare code):
+  the member takes the alert (``action="ack"``);
+* ``SELESAI 7KQ2M [catatan]`` (also ``selesai``, ``/selesai``, ``close``, ``tutup``): the
+  alert is resolved (``action="close"``), with an optional note;
+* anything else is not a reply (``None``).
+
+Telegram commands in groups arrive as ``/ack@TimporaBot 7KQ2M``; the bot name is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from shared.phones import to_e164
+from shared.schemas import ACK_ALPHABET
+
+Action = Literal["ack", "close"]
+NOTE_MAX = 500  # AlertAcknowledged.note
+ACK_WORDS = frozenset({"ack", "ok", "terima", "siap"})
+CLOSE_WORDS = frozenset({"selesai", "close", "tutup"})
+CODE = f"[{ACK_ALPHABET}]{{4,6}}"  # no 0/O, 1/I: "terima kasih" is not code KASIH
+REPLY = re.compile(
+    r"^\s*(?:/?(?P<word>ack|ok|terima|siap|selesai|close|tutup)(?:@\w+)?)?"
+    rf"[\s:]*(?P<code>{CODE})\b[\s:.,;-]*(?P<note>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    action: Action
+    code: str  # upper case
+    note: str | None = None  # closes only
+
+
+def parse_reply(text: str) -> Reply | None:
+    """The ack or close a reply asks for, or ``None`` (see the module docstring)."""
+    found = REPLY.match(text.replace("ack:", "ack ").replace("close:", "close "))
+    if found is None:
+        return None
+    word = (found.group("word") or "ok").lower()
+    code = found.group("code").upper()
+    if word in CLOSE_WORDS:
+        note = " ".join(found.group("note").split())[:NOTE_MAX]
+        return Reply("close", code, note or None)
+    return Reply("ack", code)
+
+
+def whatsapp_replies(data: Any) -> list[tuple[str, str]]:
+    """(sender as E.164, text) of every message in a Cloud API notification; delivery
+    ``statuses``, messages without text and unusable senders are left out. Any shape is
+    tolerated. The ``from``/``wa_id`` is the country code and number without ``+``."""
+
+    def obj(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    def items(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    out: list[tuple[str, str]] = []
+    for entry in items(obj(data).get("entry")):
+        for change in items(obj(entry).get("changes")):
+            for m in map(obj, items(obj(obj(change).get("value")).get("messages"))):
+                reply = obj(obj(m.get("interactive")).get("button_reply"))
+                text = (
+                    obj(m.get("text")).get("body")
+                    or obj(m.get("button")).get("payload")
+                    or reply.get("id")
+                    or reply.get("title")
+                )
+                sender = m.get("from")
+                if not isinstance(text, str) or not isinstance(sender, str | int):
+                    continue
+                e164 = to_e164(str(sender), international=True)
+                if e164:
+                    out.append((e164, text.replace("ack:", "ack ")))
+    return out
+
+
+@dataclass(frozen=True)
+class TelegramUpdate:
+    chat_id: str  # the presser (callback) or the chat the command came from
+    text: str
+    callback_query_id: str | None = None  # set for a button press: it must be answered
+
+
+def telegram_update(update: Any) -> TelegramUpdate | None:
+    """The sender, text and callback id of a Bot API update (``None`` for other shapes)."""
+    if not isinstance(update, dict):
+        return None
+    callback = update.get("callback_query")
+    callback = callback if isinstance(callback, dict) else {}
+    message = update.get("message")
+    message = message if isinstance(message, dict) else {}
+    who = callback.get("from") or message.get("chat") or {}
+    chat = str(who.get("id", "")) if isinstance(who, dict) else ""
+    text = callback.get("data") or message.get("text") or ""
+    query_id = callback.get("id")
+    return TelegramUpdate(
+        chat, str(text), str(query_id) if isinstance(query_id, str | int) else None
+    )
