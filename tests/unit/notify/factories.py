@@ -28,6 +28,7 @@ NAME = "Zhang Wei Ming"
 LINK = (
     "https://timpora.example.go.id/a/01JH8Z3K6Y2QW4E5R6T7Y8U9HA.camat.tpl05p.ODMsJdpoN8UiQqESzLMS4A"
 )
+SHORT_LINK = "https://tpr.id/a/01JH8Z3K6Y2QW4E5R6T7Y8U9HA.camat.tpl05p.ODMsJdpoN8UiQqESzLMS4A"
 
 
 def subject(**overrides: Any) -> Subject:
