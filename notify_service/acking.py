@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from notify_service.deps import NotifyDeps
 from notify_service.models import AckRow, DeliveryRow
-from notify_service.replies import Action
+from notify_service.replies import Action, Reply
 from shared import topics
 from shared.db import insert_ignore, transaction
 from shared.kafka import Outgoing, dumps, publish_all
@@ -76,6 +76,23 @@ async def deliveries_of_code(deps: NotifyDeps, code: str) -> list[tuple[str, str
             .distinct()
         )
         return [(a, m, t) for a, m, t in rows.all()]
+
+
+async def record_reply(
+    deps: NotifyDeps, hit: tuple[str, Member], channel: AckChannel, reply: Reply
+) -> bool:
+    """A member's parsed reply (SMS, Telegram, WhatsApp) recorded as their ack or close of
+    the alert ``hit`` names (see :func:`record_ack`)."""
+    alert_id, member = hit
+    return await record_ack(
+        deps,
+        alert_id,
+        member.member_id,
+        channel,
+        action=reply.action,
+        note=reply.note,
+        ack_code=reply.code,
+    )
 
 
 async def member_by_code(

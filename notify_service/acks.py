@@ -27,7 +27,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from sqlalchemy import select
 
-from notify_service.acking import member_by_code, record_ack
+from notify_service.acking import member_by_code, record_ack, record_reply
 from notify_service.channels.telegram import TelegramChannel
 from notify_service.deps import NotifyDeps
 from notify_service.models import DeliveryRow
@@ -163,15 +163,7 @@ def build_router(deps: NotifyDeps) -> APIRouter:
         if not hit:
             log.info("sms reply with unknown code from %s", mask_phone(phone or sender))
             return PlainTextResponse(UNKNOWN_CODE)
-        await record_ack(
-            deps,
-            hit[0],
-            hit[1].member_id,
-            "sms",
-            action=reply.action,
-            note=reply.note,
-            ack_code=reply.code,
-        )
+        await record_reply(deps, hit, "sms", reply)
         return PlainTextResponse(_answer(reply))
 
     @router.post("/v1/webhooks/telegram", summary="Telegram button presses and commands")
@@ -191,15 +183,7 @@ def build_router(deps: NotifyDeps) -> APIRouter:
             deps, reply.code, lambda m: m.telegram_chat_id == update.chat_id
         )
         if reply and hit:
-            await record_ack(
-                deps,
-                hit[0],
-                hit[1].member_id,
-                "telegram",
-                action=reply.action,
-                note=reply.note,
-                ack_code=reply.code,
-            )
+            await record_reply(deps, hit, "telegram", reply)
         if update.callback_query_id:  # every press is answered, or the button spins on
             answer = DONE[reply.action] if reply and hit else UNKNOWN_CODE.rstrip(".")
             await _answer_callback(deps, update.callback_query_id, answer)
@@ -235,15 +219,7 @@ def build_router(deps: NotifyDeps) -> APIRouter:
             if not (reply and hit):
                 log.info("whatsapp reply without a matching alert from %s", mask_phone(sender))
                 continue
-            await record_ack(
-                deps,
-                hit[0],
-                hit[1].member_id,
-                "whatsapp",
-                action=reply.action,
-                note=reply.note,
-                ack_code=reply.code,
-            )
+            await record_reply(deps, hit, "whatsapp", reply)
             acked.append(hit[0])
         return JSONResponse({"ok": bool(acked), "acknowledged": acked})
 
