@@ -52,6 +52,7 @@ from pydantic import (
 )
 
 from routing_service import grouping
+from routing_service.inhibition import Inhibit
 from shared.jurisdiction import normalize_code
 from shared.schemas import Category, Severity
 
@@ -283,6 +284,7 @@ class Policy(_Strict):
     )
     defaults: Defaults = Defaults()
     rules: list[Rule] = Field(min_length=1)
+    inhibit: list[Inhibit] = Field(default_factory=list)
 
     def office_for(self, home_area: Sequence[str], code: str | None) -> Office | None:
         """The office of the source's home area, else the one whose area holds ``code``,
