@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from console_service import policy_ops
-from shared.pii import scrub_text
+from shared.pii import mask_original, mask_unknown_json
 from shared.settings import Settings
 
 app = typer.Typer(
@@ -167,17 +167,18 @@ def dlq_list(
 
 @dlq_app.command("show")
 def dlq_show(rejection_id: str) -> None:
-    """One rejection in full: every reason and the original bytes (as text when UTF-8)."""
+    """One rejection: every reason and the original bytes, masked (JSON by its keys and
+    text, anything else as free text); never in clear (replay sends the bytes unchanged)."""
     from console_service.kafka_ops import find_rejection
 
     rejection = run(find_rejection(settings(), rejection_id))
     if rejection is None:
         fail(f"no rejection {rejection_id}")
-    console.print_json(rejection.model_dump_json(exclude={"original_b64"}))
+    shown = mask_unknown_json(rejection.model_dump(mode="json", exclude={"original_b64"}))
+    console.print_json(json.dumps(shown, ensure_ascii=False))
     if rejection.original_b64:
         raw = base64.b64decode(rejection.original_b64)
-        # Original bytes may hold anything: passport-like tokens and phones are scrubbed.
-        console.print(scrub_text(raw.decode("utf-8", "replace")[:4000]), markup=False)
+        console.print(mask_original(raw)[:4000], markup=False)
 
 
 @dlq_app.command("replay")
@@ -202,13 +203,19 @@ def dlq_replay(
 def deliveries(
     report: Annotated[str | None, typer.Option(help="Report id.")] = None,
     alert: Annotated[str | None, typer.Option(help="Alert id.")] = None,
+    uncertain: Annotated[
+        bool, typer.Option("--uncertain", help="Deliveries a stopped process may not have made.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """The delivery log for a report or an alert."""
-    if not report and not alert:
-        raise typer.BadParameter("give --report or --alert")
-    from console_service.delivery_ops import delivery_log
+    """The delivery log for a report or an alert, or every uncertain delivery."""
+    from console_service.delivery_ops import delivery_log, uncertain_log
 
+    if uncertain:
+        emit(run(_with_sessions(uncertain_log)), as_json, "uncertain deliveries")
+        return
+    if not report and not alert:
+        raise typer.BadParameter("give --report, --alert or --uncertain")
     rows = run(_with_sessions(lambda s: delivery_log(s, report_id=report, alert_id=alert)))
     emit(rows, as_json, "deliveries")
 

@@ -32,3 +32,22 @@ async def delivery_log(
         }
         for r in rows
     ]
+
+
+async def uncertain_log(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:
+    """Deliveries a stopped notify process may not have made (lower severities are not
+    re-sent): ids, team, channel and when; no address, name or alert text."""
+    async with transaction(sessions) as session:
+        rows = await store.uncertain(session=session)
+    return [
+        {
+            "alert": f"{r.alert_id} v{r.alert_version}",
+            "severity": str(r.alert.get("severity", "")),
+            "team": r.team_id,
+            "member": r.member_id,
+            "channel": r.channel,
+            "ack_code": r.ack_code,
+            "claimed": r.created_at.isoformat(timespec="seconds"),
+        }
+        for r in rows
+    ]

@@ -1,9 +1,11 @@
 """Operator queries on Kafka behind the CLI: topics, lag, tail, dead letters (list, show,
-replay). Every value shown is masked (schema PII fields and free text)."""
+replay). ``tail`` shows whitelisted fields only (raw input as size and hash); dead letters
+are shown masked (:func:`shared.pii.mask_original`)."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 from typing import Any
 
 import orjson
@@ -11,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared import topics
-from shared.pii import mask_json, scrub_text
+from shared.pii import scrub_text
 from shared.schemas import ReportRejected
 from shared.settings import Settings
 
@@ -105,20 +107,110 @@ async def _latest(settings: Settings, topic: str, count: int) -> list[Any]:
         await consumer.stop()
 
 
+# What ``timpora tail`` shows per topic: ids, times, categories, levels, codes, statuses and
+# counts, never a name, a document, a contact or free text. ``len:`` shows a list's length,
+# ``codes:`` the ``code`` of each item, ``ack:`` a masked ack code (it acks by SMS).
+_REPORT = (
+    "report_id", "source", "source_format", "upstream_ref", "received_at", "occurred_at",
+    "category", "severity", "location.provinsi_code", "location.kabupaten_code",
+    "location.kecamatan_code", "location.desa_code", "resolution.routing_code",
+    "resolution.method", "resolution.confidence", "subject_count", "len:subjects",
+)  # fmt: skip
+TAIL_FIELDS: dict[str, tuple[str, ...]] = {
+    topics.REPORTS_NORMALIZED: ("schema_version", *_REPORT),
+    topics.ALERTS_ROUTED: (
+        "schema_version", "alert_id", "version", "report_id", "len:report_ids", "team_id",
+        "level", "jurisdiction_code", "matched_rules", "reason", "category", "severity",
+        "occurrence_count", "escalation_step", "ack:ack_code", "routed_at",
+        "resolution_confidence", "fallback.office", "fallback.unserved_code",
+        "report.location.kecamatan_code", "report.subject_count", "len:report.subjects",
+    ),
+    topics.ALERTS_ACKS: (
+        "schema_version", "ack_id", "alert_id", "ack:ack_code", "member_id", "channel",
+        "action", "acknowledged_at",
+    ),
+    topics.DELIVERIES_EVENTS: (
+        "schema_version", "delivery_id", "alert_id", "alert_version", "team_id", "member_id",
+        "channel", "status", "attempt", "provider_message_id", "at",
+    ),
+    topics.REPORTS_REJECTED: (
+        "schema_version", "rejection_id", "source", "source_format", "received_at",
+        "codes:reasons", "original_size", "original_sha256", "original_topic",
+    ),
+}  # fmt: skip
+SCALARS = (str, int, float, bool)
+
+
+def _get(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = obj.get(part) if isinstance(obj, dict) else None
+    return obj
+
+
+def _shown(value: Any) -> Any:
+    """A whitelisted value as shown: scalars (strings scrubbed and cut: a producer may put
+    anything anywhere), lists of scalars; anything else is not shown."""
+    if isinstance(value, str):
+        return scrub_text(value[:100])
+    if isinstance(value, SCALARS) or value is None:
+        return value
+    if isinstance(value, list) and all(isinstance(v, SCALARS) for v in value):
+        return [_shown(v) for v in value[:20]]
+    return "<hidden>"
+
+
+def whitelisted(topic: str, value: bytes | None) -> dict[str, Any]:
+    """The fields of one record that ``timpora tail`` may show: per topic a whitelist;
+    raw input and topics without a whitelist as their size and SHA-256 only."""
+    fields = TAIL_FIELDS.get(topic)
+    data = value or b""
+    summary = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    if fields is None:
+        return summary
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return summary | {"json": False}
+    if not isinstance(obj, dict):
+        return summary | {"json": False}
+    out: dict[str, Any] = {}
+    for spec in fields:
+        kind, _, path = spec.rpartition(":")
+        found = _get(obj, path)
+        if found is None:
+            continue
+        if kind == "len":
+            out[f"{path}#"] = len(found) if isinstance(found, list) else None
+        elif kind == "codes":
+            items = found if isinstance(found, list) else []
+            out[path] = [_shown(i.get("code")) for i in items if isinstance(i, dict)]
+        elif kind == "ack":
+            out[path] = f"{str(found)[:2]}***"
+        else:
+            out[spec] = _shown(found)
+    return out
+
+
+def _key(topic: str, key: bytes | None) -> str:
+    """Keys of the registry's topics are codes and ids; others' may be anything."""
+    if not key:
+        return ""
+    if topic in TAIL_FIELDS:
+        return scrub_text(key.decode("utf-8", "replace")[:100])
+    return f"sha256:{hashlib.sha256(key).hexdigest()[:16]}"
+
+
 async def tail_topic(settings: Settings, topic: str, count: int) -> list[dict[str, Any]]:
+    """The latest ``count`` records of ``topic``, whitelisted fields only (:func:`whitelisted`)."""
+    name = topic.removeprefix(settings.topic_prefix) if settings.topic_prefix else topic
     rows = []
-    for r in await _latest(settings, settings.topic(topic), count):
-        try:
-            value: Any = mask_json(orjson.loads(r.value))  # schema PII fields
-            value = orjson.loads(scrub_text(orjson.dumps(value).decode()))  # and free text
-        except orjson.JSONDecodeError:
-            value = f"<{len(r.value or b'')} bytes, not JSON>"
+    for r in await _latest(settings, settings.topic(name), count):
         rows.append(
             {
                 "partition": r.partition,
                 "offset": r.offset,
-                "key": (r.key or b"").decode("utf-8", "replace"),
-                "value": orjson.dumps(value).decode()[:400],
+                "key": _key(name, r.key),
+                "value": orjson.dumps(whitelisted(name, r.value)).decode(),
             }
         )
     return rows

@@ -1,6 +1,7 @@
 """``timpora report REPORT_ID``: what became of one report, read through the services'
-stores: each alert it opened or updated (sent, muted, in a digest) with its deliveries
-per status, the alerts it was a duplicate in, or its dead letter and why."""
+stores: each alert it opened or updated (sent, muted, inhibited, in a digest) with its deliveries
+per status, the alerts it was a duplicate in, the alerts it cancelled (a CAP Cancel, even
+of nothing routing knows), or its dead letter and why."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from shared.db import transaction
 OUTCOME_TEXT = {
     "send": "alert sent",
     "muted": "alert muted by a silence (recorded, not sent)",
+    "inhibited": "alert inhibited: its case is open at a higher level (recorded, not sent)",
     "digest": "entry of a digest (sent with the period's summary)",
     "duplicate": "already in this alert (nothing new sent)",
     "dead_letter": "dead letter",
+    "cancel": "cancelled by its source (alert closed, its team told)",
 }
 
 
@@ -72,7 +75,12 @@ def story_rows(story: dict[str, Any]) -> list[dict[str, Any]]:
             + (f" (fallback of {e['fallback']})" if e.get("fallback") else ""),
             "rules": ",".join(e.get("rules") or []),
             "deliveries": " ".join(f"{k}={v}" for k, v in e["deliveries"].items()),
-            "reason": e.get("reason", ""),
+            "reason": e.get("reason", "") or _inhibited_by(e),
         }
         for e in story["fate"]
     ]
+
+
+def _inhibited_by(entry: dict[str, Any]) -> str:
+    by = entry.get("inhibited_by")
+    return f"by alert {by['alert_id']} (rule {by['rule']})" if by else ""

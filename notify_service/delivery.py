@@ -2,36 +2,42 @@
 
 Idempotency: a delivery row (unique per alert version, member and channel) is inserted
 and committed *before* the send. A redelivered alert, a second notify instance or a
-restart finds the row and does not send again. A row left in ``sending`` by a crash is
-marked ``uncertain`` for an operator, never re-sent: one missed SMS is visible in the log,
-a duplicate SMS to a field officer is not undoable.
+restart finds the row and does not send again.
+
+The uncertain window: a process killed after the claim and before the record leaves its
+rows ``sending``, and nobody knows whether the provider got them. So rows are claimed in
+small groups (``CLAIM_GROUP``, one INSERT each) just before those sends run, never a whole
+batch ahead: a kill leaves at most the group in flight uncertain. A row ``sending`` for
+longer than ``stale_sending_seconds`` (90 s) belongs to a stopped process (a live one
+gives up a send after ``SEND_TIMEOUT_S`` and waits ~1 min for the database to record
+it); then
+``plan.on_stale_sending`` decides: high and critical alerts are sent once more, the text
+marked "[ULANG]" (a member may get it twice, knowingly); lower severities become
+``uncertain`` for an operator (``timpora deliveries --uncertain``), never re-sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from notify_service import store
-from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.deps import NotifyDeps
-from notify_service.models import DeliveryRow
-from notify_service.plan import Outcome, address_of, next_step, plan_deliveries
+from notify_service.plan import (
+    next_step,
+    on_stale_sending,
+    plan_deliveries,
+)
 from notify_service.render import AlertMessages
-from notify_service.signing import make_token
+from notify_service.sending import Claim, Row, event, send
 from shared import topics
 from shared.db import lost_connection, transaction
 from shared.deadletter import rejected
 from shared.kafka import Outgoing, dumps, publish_all
-from shared.observability import DELIVERIES
 from shared.schemas import (
     AlertRouted,
-    Channel,
-    DeliveryAttempted,
     DeliveryStatus,
     Member,
     Reason,
@@ -41,100 +47,8 @@ from shared.schemas import (
 
 log = logging.getLogger(__name__)
 
-SEND_TIMEOUT_S = 15.0
-STALE_SENDING = timedelta(minutes=5)
-TOKEN_TTL = timedelta(days=7)
+CLAIM_GROUP = 128  # deliveries claimed together, just before they are sent concurrently
 RECORD_RETRY_S = (0.2, 0.5, 1.0, 2.0, 4.0, *[8.0] * 6)  # ~56 s in all
-
-
-@dataclass(slots=True)
-class Claim:
-    """What sending needs of a delivery row. A plain record: building an ORM object per
-    delivery only to read it back cost ~90 µs each. Rows read for a retry are
-    ``DeliveryRow`` objects, which have the same attributes."""
-
-    delivery_id: str
-    alert_id: str
-    alert_version: int
-    team_id: str
-    member_id: str
-    channel: str
-    attempts: int
-    fallback_channels: list[str]
-    alert: dict[str, Any]
-    provider_message_id: str | None = None
-
-    @classmethod
-    def of(cls, values: dict[str, Any]) -> Claim:
-        return cls(**{name: values[name] for name in CLAIM_FIELDS})
-
-
-CLAIM_FIELDS = [name for name in Claim.__slots__ if name != "provider_message_id"]
-Row = Claim | DeliveryRow
-
-
-async def send(deps: NotifyDeps, texts: AlertMessages, member: Member, row: Row) -> Outcome:
-    """One attempt on one channel; every failure becomes an Outcome, never an exception."""
-    alert = texts.alert
-    channel = deps.channels.get(row.channel)
-    to = address_of(member, row.channel)
-    if channel is None or not to:
-        return Outcome(DeliveryStatus.gave_up, error=f"channel {row.channel} unavailable")
-    if row.channel == Channel.webhook:  # machines get the masked alert, not a text or link
-        outgoing = OutgoingMessage(
-            to, "", "", row.delivery_id, payload=texts.webhook_payload, ack_code=alert.ack_code
-        )
-    else:
-        token = make_token(
-            deps.settings.secret_key.get_secret_value(), alert.alert_id, member.member_id, TOKEN_TTL
-        )
-        message = texts.render(member, row.channel, f"{deps.settings.public_base_url}/a/{token}")
-        outgoing = OutgoingMessage(
-            to, message.subject, message.text, row.delivery_id, ack_code=alert.ack_code
-        )
-    limit = deps.limits.get(row.channel)
-    slot = deps.slots.get(row.channel) or contextlib.nullcontext()
-    try:
-        if limit is not None:
-            await limit.acquire()
-        async with slot:
-            async with asyncio.timeout(SEND_TIMEOUT_S):  # no extra task, unlike wait_for
-                result = await channel.send(outgoing)
-    except TransientError as exc:
-        return Outcome(DeliveryStatus.failed, error=str(exc)[:500], retry_after=exc.retry_after)
-    except PermanentError as exc:
-        return Outcome(DeliveryStatus.gave_up, error=str(exc)[:500])
-    except Exception as exc:  # timeouts, connection resets, provider surprises
-        return Outcome(DeliveryStatus.failed, error=f"{type(exc).__name__}: {exc}"[:500])
-    return Outcome(DeliveryStatus.sent, provider_message_id=result.provider_message_id)
-
-
-def _event(row: Row, status: DeliveryStatus, error: str | None = None) -> Outgoing:
-    event = DeliveryAttempted(
-        delivery_id=row.delivery_id,
-        alert_id=row.alert_id,
-        alert_version=row.alert_version,
-        team_id=row.team_id,
-        member_id=row.member_id,
-        channel=row.channel,
-        status=status,
-        attempt=row.attempts,
-        provider_message_id=row.provider_message_id,
-        error=error,
-    )
-    DELIVERIES.labels(row.channel, status.value).inc()
-    log.log(
-        logging.DEBUG if status in (DeliveryStatus.sent, DeliveryStatus.skipped) else logging.INFO,
-        "alert %s v%d -> member %s by %s: %s%s",
-        row.alert_id,
-        row.alert_version,
-        row.member_id,
-        row.channel,
-        status.value,
-        f" ({error})" if error else "",
-        extra={"alert_id": row.alert_id, "delivery_id": row.delivery_id},
-    )
-    return Outgoing(topics.DELIVERIES_EVENTS, row.alert_id, dumps(event))
 
 
 def _row(
@@ -155,6 +69,7 @@ def _row(
         "error": None,
         "next_attempt_at": None,
         "fallback_channels": [],
+        "repeat": False,
         "created_at": utcnow(),
         "updated_at": utcnow(),
         **values,
@@ -171,11 +86,14 @@ def _unknown_team(alert: AlertRouted) -> Outgoing:
     return rejected(dumps(alert), topics.ALERTS_ROUTED, "notify", why, headers)
 
 
-async def claim_alerts(
+Planned = tuple[AlertRouted, Member, dict[str, object], str | None]
+
+
+async def plan_alerts(
     deps: NotifyDeps, alerts: list[AlertRouted], now: datetime
-) -> tuple[list[tuple[AlertRouted, Member, Row]], list[Outgoing]]:
-    """Plan every delivery of ``alerts`` and claim them all with one INSERT."""
-    planned_rows: list[tuple[AlertRouted, Member, dict[str, object], str | None]] = []
+) -> tuple[list[Planned], list[Outgoing]]:
+    """Every delivery row ``alerts`` imply (not claimed yet), and the dead letters."""
+    planned_rows: list[Planned] = []
     dead: list[Outgoing] = []
     for alert in alerts:
         team = await deps.team(alert.team_id)
@@ -211,16 +129,41 @@ async def claim_alerts(
                 fallback_channels=list(rest),
             )
             planned_rows.append((alert, member, values, None))
+    return planned_rows, dead
+
+
+def groups(planned_rows: list[Planned], size: int = CLAIM_GROUP) -> list[list[Planned]]:
+    """Consecutive groups holding at most ``size`` rows to send now (skipped and deferred
+    rows ride along: claiming them sends nothing)."""
+    out: list[list[Planned]] = [[]]
+    sends = 0
+    for item in planned_rows:
+        if item[2]["status"] == "sending":
+            if sends == size:
+                out.append([])
+                sends = 0
+            sends += 1
+        out[-1].append(item)
+    return [g for g in out if g]
+
+
+async def claim_group(
+    deps: NotifyDeps, planned_rows: list[Planned]
+) -> tuple[list[tuple[AlertRouted, Member, Row]], list[Outgoing]]:
+    """Claim one group with one INSERT: the rows to send now, and the skip events."""
+    now = utcnow()
+    for _, _, values, _ in planned_rows:  # created_at is the claim's time
+        values["created_at"] = values["updated_at"] = now
     async with transaction(deps.runtime.sessions) as session:
         inserted = await store.claim(session=session, rows=[v for _, _, v, _ in planned_rows])
     claimed: list[tuple[AlertRouted, Member, Row]] = []
-    events: list[Outgoing] = dead
+    events: list[Outgoing] = []
     for alert, member, values, skip_reason in planned_rows:
         if values["delivery_id"] not in inserted:
             continue  # claimed before: a redelivery or another instance
         row = Claim.of(values)
         if values["status"] == "skipped":
-            events.append(_event(row, DeliveryStatus.skipped, skip_reason))
+            events.append(event(row, DeliveryStatus.skipped, skip_reason))
         elif values["status"] == "sending":
             claimed.append((alert, member, row))
     return claimed, events
@@ -255,7 +198,7 @@ async def send_and_record(
                 "updated_at": now,
             }
         )
-        events.append(_event(row, outcome.status, outcome.error))
+        events.append(event(row, outcome.status, outcome.error))
         if status == "gave_up" and row.fallback_channels:
             nxt, *rest = row.fallback_channels
             fallbacks.append(
@@ -272,7 +215,7 @@ async def send_and_record(
             )
     inserted = await _record(deps, updates, fallbacks)
     events += [
-        _event(Claim.of(v), DeliveryStatus.fallback)
+        event(Claim.of(v), DeliveryStatus.fallback)
         for v in fallbacks
         if v["delivery_id"] in inserted
     ]
@@ -312,8 +255,11 @@ async def _record(
 
 
 async def deliver(deps: NotifyDeps, alerts: list[AlertRouted]) -> None:
-    claimed, events = await claim_alerts(deps, alerts, utcnow())
-    events += await send_and_record(deps, claimed)
+    """Plan the batch, then claim -> send -> record one small group at a time."""
+    planned_rows, events = await plan_alerts(deps, alerts, utcnow())
+    for group in groups(planned_rows):
+        claimed, skips = await claim_group(deps, group)
+        events += skips + await send_and_record(deps, claimed)
     await publish_all(deps.broker, deps.settings, events)
 
 
@@ -344,17 +290,35 @@ async def run_due(deps: NotifyDeps, limit: int = 200) -> int:
     return len(claimed)
 
 
-async def mark_stale(deps: NotifyDeps) -> int:
-    """Rows stuck in ``sending`` (a crash mid-send) become ``uncertain``, never re-sent."""
+async def recover_stale(deps: NotifyDeps, limit: int = 500) -> int:
+    """Rows a stopped process left ``sending``: repeat or mark uncertain
+    (``plan.on_stale_sending``); the repeats are sent here. The number of rows handled."""
+    now = utcnow()
+    repeats: list[tuple[AlertRouted, Member, Row]] = []
     async with transaction(deps.runtime.sessions) as session:
-        return await store.mark_uncertain(session=session, before=utcnow() - STALE_SENDING)
+        before = now - timedelta(seconds=deps.settings.stale_sending_seconds)
+        rows = await store.stale_sending(session=session, before=before, limit=limit)
+        for row in rows:
+            alert = AlertRouted.model_validate(row.alert)
+            team = await deps.team(alert.team_id)
+            members = team.members if team else []
+            member = next((m for m in members if m.member_id == row.member_id), None)
+            if member is None or on_stale_sending(alert.severity, row.repeat) == "uncertain":
+                await store.mark_uncertain(session=session, row=row, now=now)
+                continue
+            await store.start_repeat(session=session, row=row, now=now)
+            repeats.append((alert, member, row))
+    if repeats:
+        log.warning("%d deliveries sent again after a stopped process ([ULANG])", len(repeats))
+        await publish_all(deps.broker, deps.settings, await send_and_record(deps, repeats))
+    return len(rows)
 
 
 async def retry_loop(deps: NotifyDeps, poll_s: float = 0.5) -> None:
     ticks = 0
     while True:
+        if ticks % 20 == 0:  # at start-up, then every ~10 s when idle
+            await recover_stale(deps)
         if await run_due(deps) == 0:
             await asyncio.sleep(poll_s)
         ticks += 1
-        if ticks % 120 == 0:
-            await mark_stale(deps)

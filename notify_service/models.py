@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, UtcDateTime
@@ -30,10 +30,12 @@ class DeliveryRow(Base):
     member_id: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
     ack_code: Mapped[str] = mapped_column(String(12), index=True)
-    # sending → sent | retrying → ... | gave_up | skipped | uncertain;
+    # sending → sent | retrying → ... | gave_up | skipped | uncertain (a process stopped
+    # mid-send; high/critical are sent once more instead, with ``repeat`` set: "[ULANG]");
     # retrying (deferred, backing off, fallback) → cancelled once the alert is acked/closed
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(default=0)
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     provider_message_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)

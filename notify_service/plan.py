@@ -173,3 +173,17 @@ def next_step(
         delay = outcome.retry_after or base_s * 2 ** (attempts - 1)
         return "retrying", now + timedelta(seconds=delay * random.uniform(1.0, 1.25))
     return "gave_up", None
+
+
+REPEAT_SEVERITIES = frozenset({Severity.high, Severity.critical})
+
+
+def on_stale_sending(severity: Severity | str, repeated: bool) -> str:
+    """What to do with a delivery left ``sending`` by a process that stopped mid-send
+    (nobody knows whether the provider got it): ``"repeat"`` sends it once more, marked
+    as a repeat ("[ULANG]"), for high and critical alerts, where a missed page costs more
+    than a second one; ``"uncertain"`` (shown to operators, never re-sent) for lower
+    severities and for a repeat that was itself interrupted (a repeat is sent once)."""
+    if not repeated and Severity(severity) in REPEAT_SEVERITIES:
+        return "repeat"
+    return "uncertain"

@@ -53,14 +53,41 @@ async def give_up(*, session: AsyncSession, row: DeliveryRow, error: str) -> Non
     row.status, row.error = "gave_up", error
 
 
-async def mark_uncertain(*, session: AsyncSession, before: datetime) -> int:
-    """Rows left ``sending`` since ``before`` (a crash mid-send) become ``uncertain``."""
-    result = await session.execute(
-        update(DeliveryRow)
+async def stale_sending(
+    *, session: AsyncSession, before: datetime, limit: int
+) -> Sequence[DeliveryRow]:
+    """Rows ``sending`` since before ``before`` (their process stopped mid-send), locked
+    (SKIP LOCKED: two instances never handle the same row)."""
+    query = (
+        select(DeliveryRow)
         .where(DeliveryRow.status == "sending", DeliveryRow.updated_at < before)
-        .values(status="uncertain", error="process stopped during the send")
+        .order_by(DeliveryRow.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return (await session.scalars(query)).all()
+
+
+async def start_repeat(*, session: AsyncSession, row: DeliveryRow, now: datetime) -> None:
+    """The delivery is sent once more, as a repeat ("[ULANG]")."""
+    row.repeat, row.attempts, row.updated_at = True, row.attempts + 1, now
+    row.error = "process stopped during the send: sent again, marked as a repeat"
+
+
+async def mark_uncertain(*, session: AsyncSession, row: DeliveryRow, now: datetime) -> None:
+    row.status, row.updated_at = "uncertain", now
+    row.error = "process stopped during the send: maybe not delivered, not re-sent"
+
+
+async def uncertain(*, session: AsyncSession, limit: int = 1000) -> Sequence[DeliveryRow]:
+    """Deliveries that may not have reached their member, newest first."""
+    query = (
+        select(DeliveryRow)
+        .where(DeliveryRow.status == "uncertain")
+        .order_by(DeliveryRow.updated_at.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()
 
 
 # --- acks: cancelling what is pending, notices to the other recipients ---

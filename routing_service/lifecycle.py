@@ -2,7 +2,10 @@
 
 Rules decided here once (and tested in ``tests/unit/routing/test_routing_plan.py``):
 
-* a due timer of an acknowledged or muted alert is cancelled, never fired;
+* a due timer of an acknowledged, muted or inhibited alert is cancelled, never fired,
+  and so is the timer of an alert whose case is open at a higher level by now (the
+  policy's ``inhibit`` rules): the kecamatan alert of a case the kabupaten already has
+  does not page the kabupaten a second time;
 * an escalation goes one level up, to the nearest level that has a team;
 * an acknowledgement of an alert acknowledged (or closed) before changes nothing;
 * a muted alert whose silences are over, still inside its window, is sent then (its team
@@ -19,8 +22,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from routing_service.escalation import EscalationAction, EscalationDecision, on_timer_due
-from routing_service.plan import Directory, NameOf, Target, first_timer
+from routing_service.inhibition import Inhibit, OpenCase, inhibited_by
+from routing_service.plan import first_timer
 from routing_service.silences import ActiveSilence, is_muted
+from routing_service.targets import Directory, NameOf, Target
 from shared.schemas import AlertReason, AlertRouted
 
 # --------------------------------------------------------------------------- timers
@@ -43,12 +48,17 @@ def on_due_timer(
     directory: Directory,
     now: datetime,
     name_of: NameOf = lambda _code: None,
+    inhibit: Sequence[Inhibit] = (),
+    cases: Sequence[OpenCase] = (),
 ) -> tuple[EscalationDecision, EscalatedAlert | None]:
     """A due timer of an alert (whose current version is ``previous``): cancel it
-    (acknowledged, closed or muted), stop (no higher team) or escalate one level up."""
+    (acknowledged, closed, muted, or inhibited now: ``cases`` are its case's open alerts),
+    stop (no higher team) or escalate one level up."""
+    others = [c for c in cases if c.alert_id != previous.alert_id]
+    inhibited = inhibited_by(inhibit, previous.level, others) is not None
     decision = on_timer_due(
         acked=status == "acked",
-        closed=status in ("muted", "digest", "digested", "closed"),
+        closed=inhibited or status in ("muted", "inhibited", "digest", "digested", "closed"),
         level=previous.level,
         code=previous.jurisdiction_code,
         step=previous.escalation_step,

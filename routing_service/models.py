@@ -27,13 +27,19 @@ class ProcessedReport(Base):
     # What became of the report (``plan.fate``): its alerts and their outcomes, the
     # alerts it was a duplicate in, or its dead letter. ``timpora report`` shows it.
     fate: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # The report's source and upstream id (``amend.upstream_key``): a later report of the
+    # source that references it (a CAP Update or Cancel) finds its alerts through the fate.
+    upstream_key: Mapped[str | None] = mapped_column(String(400), nullable=True, index=True)
 
 
 class AlertRow(Base):
     """The current state of an alert (one per team and group key within its window)."""
 
     __tablename__ = "routing_alerts"
-    __table_args__ = (Index("ix_routing_alerts_group", "team_id", "group_key", "window_ends_at"),)
+    __table_args__ = (
+        Index("ix_routing_alerts_group", "team_id", "group_key", "window_ends_at"),
+        Index("ix_routing_alerts_case", "group_key"),  # inhibition: a case at any team
+    )
 
     alert_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(64))
@@ -47,7 +53,7 @@ class AlertRow(Base):
     matched_rules: Mapped[list[str]] = mapped_column(JSON)
     severity: Mapped[str] = mapped_column(String(16))
     category: Mapped[str] = mapped_column(String(32))
-    # open | acked | muted | digest | digested | closed
+    # open | acked | muted | inhibited | digest | digested | closed
     status: Mapped[str] = mapped_column(String(16), default="open")
     escalation_step: Mapped[int] = mapped_column(default=0)
     escalate_after_s: Mapped[int | None] = mapped_column(nullable=True)

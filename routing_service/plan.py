@@ -1,5 +1,4 @@
-"""Routing's decisions, pure: where a report goes and what each target team's alert becomes;
-what a due escalation timer, an acknowledgement and a closed digest period do.
+"""Routing's decisions, pure: what each target team's alert becomes after a report.
 
 Every stateful step of routing is load → decide → persist → publish, and this module is
 the *decide*: the Kafka handler, the timer loop, the digest loop and ``timpora route
@@ -9,22 +8,29 @@ argument), no SQLAlchemy or FastStream.
 What happens to an alert after it is routed (a due timer, an acknowledgement) is
 decided in :mod:`routing_service.lifecycle`.
 
-Rules decided here once (and tested in ``tests/unit/routing/test_plan.py``):
+Rules decided here once (and tested in ``tests/unit/routing/test_routing_plan.py``
+and ``test_plan_inhibition.py``):
 
-* one alert per team and report, however many rules target it (the first rule's route);
+* one alert per team and report (:func:`routing_service.targets.routes`: one route per
+  team, however many rules target it);
 * an update of an open alert keeps the highest severity it ever had (never lowers it);
 * a muted or digest alert is kept, not sent, and gets no escalation timer;
+* an alert whose case (group key) is open at a higher level is *inhibited* (the policy's
+  ``inhibit`` rules, :mod:`routing_service.inhibition`): kept, not sent, no timer, so
+  nobody is paged twice for one case; a silence is checked first. The alerts of the
+  report that opens a case are not inhibited by each other: a rule that targets the
+  kecamatan and the kabupaten at once pages both (the later reports of the case reach
+  the higher level only);
 * an escalation timer is set only when a higher level has a team to escalate to;
-* a report no team serves (no team at its place's level or above, or no place at all)
-  goes to its office's fallback team, and the alert says why (``AlertRouted.fallback``);
-  with no office fallback either it is *unrouted*, which routing dead-letters.
+* a report without routes (no team, no office fallback) is *unrouted*, which routing
+  dead-letters.
 
 The digest period's decision is :mod:`routing_service.digest`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -32,95 +38,11 @@ from typing import Any
 
 from routing_service import grouping
 from routing_service.escalation import first_deadline, next_with_team
+from routing_service.inhibition import Inhibit, Inhibited, OpenCase, inhibited_by
 from routing_service.policy import Policy
-from routing_service.policy_eval import RouteDecision, certain_code, evaluate, pick_team
 from routing_service.silences import ActiveSilence, is_muted
-from shared.jurisdiction import level_of
-from shared.schemas import (
-    AlertReason,
-    AlertRouted,
-    Fallback,
-    Level,
-    Report,
-    Severity,
-    ack_code_for,
-    new_id,
-)
-
-Directory = Mapping[str, Sequence[str]]  # jurisdiction code → its teams' ids
-NameOf = Callable[[str], str | None]  # jurisdiction code → official name
-
-
-@dataclass(frozen=True)
-class Target:
-    team_id: str
-    level: Level
-    code: str
-
-
-@dataclass(frozen=True)
-class Route:
-    """One team a report goes to, with the policy's decision for it."""
-
-    rule: RouteDecision
-    target: Target
-    fallback: Fallback | None = None  # set when the office's fallback team takes it
-
-
-def find_target(directory: Directory, code: str) -> Target | None:
-    """The team for ``code``, else that of the nearest ancestor that has one."""
-    found = pick_team(code, directory.__contains__)
-    if found is None:
-        return None
-    return Target(directory[found][0], level_of(found), found)
-
-
-def routes(report: Report, policy: Policy, directory: Directory, now: datetime) -> list[Route]:
-    """The teams a report goes to: the policy's targets that have a team (walking up to
-    the parent level otherwise), one route per team whatever the number of rules; when
-    no level has a team, the office's fallback team (empty only without one)."""
-    decisions = evaluate(policy, report, now)
-    out: list[Route] = []
-    for decision in decisions:
-        target = find_target(directory, decision.jurisdiction_code)
-        if target is not None and all(r.target.team_id != target.team_id for r in out):
-            out.append(Route(decision, target))
-    return out or office_fallback(report, policy, directory, decisions, now)
-
-
-def office_fallback(
-    report: Report,
-    policy: Policy,
-    directory: Directory,
-    decisions: Sequence[RouteDecision],
-    now: datetime,
-) -> list[Route]:
-    """The route to the fallback team of the office of the report's source (its home
-    area), for a report no team of the hierarchy serves. A report without any place is
-    evaluated as if it were at that team's place, so the policy still decides urgency."""
-    code = certain_code(report.resolution, policy)
-    office = policy.office_for(report.home_area, code)
-    team_code = team_place(directory, office.fallback_team) if office else None
-    if office is None or team_code is None:
-        return []
-    found = decisions or evaluate(policy, report, now, code=team_code)
-    if not found:
-        return []
-    target = Target(office.fallback_team, level_of(team_code), team_code)
-    return [Route(found[0], target, Fallback(office=office.name, unserved_code=code))]
-
-
-def team_place(directory: Directory, team_id: str) -> str | None:
-    """The jurisdiction code of ``team_id`` (None: the directory has no such team)."""
-    return next((code for code, teams in directory.items() if team_id in teams), None)
-
-
-def unrouted_reason(report: Report, policy: Policy) -> str:
-    """Why a report went nowhere (routing dead-letters it with this reason)."""
-    code = certain_code(report.resolution, policy)
-    where = f"no team serves {code} or any level above it" if code else "the report has no place"
-    return f"{where}, and no office fallback team is configured for its source"
-
+from routing_service.targets import Directory, NameOf, Route, Target, routes
+from shared.schemas import AlertReason, AlertRouted, Report, Severity, ack_code_for, new_id
 
 # --------------------------------------------------------------------------- state
 
@@ -128,6 +50,7 @@ def unrouted_reason(report: Report, policy: Policy) -> str:
 class Outcome(StrEnum):
     send = "send"  # publish the alert to the team
     muted = "muted"  # a silence matches: recorded, not sent
+    inhibited = "inhibited"  # its case is open at a higher level: recorded, not sent
     digest = "digest"  # routine: goes out in the period's summary
 
 
@@ -143,7 +66,7 @@ class OpenAlert:
     severity: Severity
     ack_code: str
     escalation_step: int = 0
-    status: str = "open"  # open | acked | muted | digest
+    status: str = "open"  # open | acked | muted | digest | inhibited
 
     @property
     def group_state(self) -> grouping.GroupState:
@@ -159,16 +82,23 @@ class OpenAlert:
 
 @dataclass
 class RoutingState:
-    """What :func:`plan` reads: open alerts by (team, group key), active silences. The
-    handler loads it once per batch and :meth:`remember` keeps it current in memory, so
-    reports of one batch group with each other."""
+    """What :func:`plan` reads: open alerts by (team, group key), active silences, and
+    the open cases by group key at any team and level (for inhibition). The handler loads
+    it once per batch and :meth:`remember` keeps it current in memory, so reports of one
+    batch group with (and inhibit) each other."""
 
     groups: dict[tuple[str, str], OpenAlert] = field(default_factory=dict)
     silences: Sequence[ActiveSilence] = ()
+    cases: dict[str, list[OpenCase]] = field(default_factory=dict)
 
     def remember(self, decision: Decision) -> None:
         for alert in decision.alerts:
             self.groups[alert.group] = alert.state
+            self.cases[alert.route.rule.group_key] = [
+                *(c for c in self.cases.get(alert.route.rule.group_key, ())
+                  if c.alert_id != alert.state.alert_id),
+                alert.case,
+            ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -181,10 +111,15 @@ class AlertDecision:
     state: OpenAlert  # the alert's state to store
     message: AlertRouted  # its current version (published when ``outcome`` is send)
     timer_due_at: datetime | None  # first escalation timer (new alerts only)
+    inhibited: Inhibited | None = None  # the rule and alert that keep it from paging
 
     @property
     def group(self) -> tuple[str, str]:
         return (self.route.target.team_id, self.route.rule.group_key)
+
+    @property
+    def case(self) -> OpenCase:
+        return OpenCase(self.state.alert_id, self.route.target.level, self.state.status)
 
 
 @dataclass(frozen=True)
@@ -219,6 +154,7 @@ def plan(
         state,
         directory,
         now,
+        inhibit=policy.inhibit,
         name_of=name_of,
         new_alert_id=new_alert_id,
     )
@@ -231,11 +167,12 @@ def decide(
     directory: Directory,
     now: datetime,
     *,
+    inhibit: Sequence[Inhibit] = (),
     name_of: NameOf = lambda _code: None,
     new_alert_id: Callable[[], str] = new_id,
 ) -> Decision:
     """Open or update each routed team's alert (the handler computes ``report_routes``
-    first, to load the open alerts their group keys name)."""
+    first, to load the open alerts and cases their group keys name)."""
     if not report_routes:
         return Decision(report.report_id, (), unrouted=True)
     alerts, duplicate_of = [], []
@@ -256,8 +193,17 @@ def decide(
         if grouped.action is grouping.Action.duplicate:
             duplicate_of.append(grouped.alert_id)  # in the alert already: nothing changes
             continue
-        if is_muted(state.silences, report, target.team_id, target.code, now):
+        muted = is_muted(state.silences, report, target.team_id, target.code, now)
+        inhibited = None
+        if inhibit and not muted:
+            others = [
+                c for c in state.cases.get(rule.group_key, ()) if c.alert_id != grouped.alert_id
+            ]
+            inhibited = inhibited_by(inhibit, target.level, others)
+        if muted:
             outcome = Outcome.muted
+        elif inhibited is not None:
+            outcome = Outcome.inhibited
         elif rule.digest:
             outcome = Outcome.digest
         else:
@@ -277,7 +223,9 @@ def decide(
         if grouped.action is grouping.Action.new and outcome is Outcome.send:
             timer = first_timer(target, rule.escalate_after, directory, now)
         message = alert_message(report, route, alert_state, grouped.action, now, name_of)
-        alerts.append(AlertDecision(route, grouped.action, outcome, alert_state, message, timer))
+        alerts.append(
+            AlertDecision(route, grouped.action, outcome, alert_state, message, timer, inhibited)
+        )
     return Decision(report.report_id, tuple(alerts), tuple(duplicate_of))
 
 
@@ -297,6 +245,11 @@ def fate(decision: Decision, unrouted: str | None = None) -> list[dict[str, Any]
             "rules": list(a.route.rule.rules),
             "fallback": a.route.fallback.office if a.route.fallback else None,
         }
+        | (
+            {"inhibited_by": {"rule": a.inhibited.rule, "alert_id": a.inhibited.by_alert}}
+            if a.inhibited
+            else {}
+        )
         for a in decision.alerts
     ]
     return out + [{"outcome": "duplicate", "alert_id": i} for i in decision.duplicate_of]
@@ -355,19 +308,11 @@ def alert_message(
 __all__ = [
     "AlertDecision",
     "Decision",
-    "Directory",
     "OpenAlert",
     "Outcome",
-    "Route",
     "RoutingState",
-    "Target",
     "decide",
     "fate",
-    "find_target",
     "first_timer",
-    "office_fallback",
     "plan",
-    "routes",
-    "team_place",
-    "unrouted_reason",
 ]

@@ -21,28 +21,21 @@ from typing import Any
 import orjson
 
 from routing_service import store
+from routing_service.amend import upstream_key
 from routing_service.deps import RoutingDeps
 from routing_service.digest import DigestEntry, digests
 from routing_service.escalation import EscalationAction
 from routing_service.lifecycle import AckAction, on_ack, on_due_timer, on_silence_over
-from routing_service.models import AlertRow
-from routing_service.plan import (
-    AlertDecision,
-    OpenAlert,
-    Outcome,
-    RoutingState,
-    decide,
-    fate,
-    routes,
-    unrouted_reason,
-)
+from routing_service.plan import AlertDecision, Outcome, RoutingState, decide, fate
+from routing_service.references import amend_reports, has_references, open_alert
+from routing_service.targets import routes, unrouted_reason
 from shared import topics
 from shared.db import transaction
 from shared.deadletter import rejected
 from shared.jurisdiction import regions
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.observability import ALERTS, ESCALATIONS, TIME_TO_ACK, UNROUTED
-from shared.schemas import AlertAcknowledged, AlertRouted, Reason, Report, Severity, utcnow
+from shared.schemas import AlertAcknowledged, AlertRouted, Reason, Report, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -74,57 +67,82 @@ def alert_record(alert: AlertRouted, value: bytes | None = None) -> Outgoing:
     )
 
 
-def _open_alert(row: AlertRow) -> OpenAlert:
-    return OpenAlert(
-        alert_id=row.alert_id,
-        version=row.version,
-        occurrence_count=row.occurrence_count,
-        window_ends_at=row.window_ends_at,
-        report_ids=tuple(row.report_ids),
-        severity=Severity(row.severity),
-        ack_code=row.ack_code,
-        escalation_step=row.escalation_step,
-        status=row.status,
-    )
-
-
 async def route_reports(deps: RoutingDeps, reports: Sequence[Report]) -> list[Outgoing]:
-    """Route a batch in one transaction with two reads, whatever its size; returns the
-    alerts to publish (after the commit)."""
+    """Route a batch in one transaction; returns the alerts to publish (after the commit).
+    Reports that reference earlier ones (CAP Update, Cancel) go after the others
+    (:mod:`routing_service.references`); those that reference nothing open are routed as
+    new reports."""
     now = utcnow()
-    policy, directory = deps.policy(), deps.directory
-    out: list[Outgoing] = []
     async with transaction(deps.runtime.sessions) as session:
         earlier = await store.processed_reports(
             session=session, report_ids={r.report_id for r in reports}
         )
         replay = {rid: (row.outputs, row.fate or []) for rid, row in earlier.items()}
-        todo = {r.report_id: routes(r, policy, directory, now) for r in reports}
-        keys = {(x.target.team_id, x.rule.group_key) for rs in todo.values() for x in rs}
-        state = RoutingState(
-            {
-                (row.team_id, row.group_key): _open_alert(row)
-                for row in await store.open_alerts(session=session, keys=keys, now=now)
-            },  # later rows win
-            await deps.active_silences(session, now),
+        amending = {
+            r.report_id: r for r in reports if has_references(r) and r.report_id not in replay
+        }
+        plain = [r for r in reports if r.report_id not in amending]
+        out = await _route(deps, session, plain, replay, now)
+        if amending:
+            amended = await amend_reports(session=session, reports=list(amending.values()), now=now)
+            out += [alert_record(message, value) for message, value in amended.sent]
+            out += await _route(deps, session, amended.as_new, replay, now)
+    return out
+
+
+async def _route(
+    deps: RoutingDeps,
+    session: Any,
+    reports: Sequence[Report],
+    replay: dict[str, tuple[list[Any], list[Any]]],
+    now: datetime,
+) -> list[Outgoing]:
+    """Route reports with two reads, whatever their number (``replay``: the reports
+    routed before, kept current)."""
+    policy, directory = deps.policy(), deps.directory
+    out: list[Outgoing] = []
+    todo = {r.report_id: routes(r, policy, directory, now) for r in reports}
+    keys = {(x.target.team_id, x.rule.group_key) for rs in todo.values() for x in rs}
+    state = RoutingState(
+        {
+            (row.team_id, row.group_key): open_alert(row)
+            for row in await store.open_alerts(session=session, keys=keys, now=now)
+        },  # later rows win
+        await deps.active_silences(session, now),
+        await store.open_cases(session=session, group_keys={k for _, k in keys})
+        if policy.inhibit
+        else {},
+    )
+    writes = _Writes()
+    for report in reports:
+        if report.report_id in replay:  # routed before: the same alerts again
+            out += _replayed(report, *replay[report.report_id])
+            continue
+        decision = decide(
+            report,
+            todo[report.report_id],
+            state,
+            directory,
+            now,
+            inhibit=policy.inhibit,
+            name_of=name_of,
         )
-        writes = _Writes()
-        for report in reports:
-            if report.report_id in replay:  # routed before: the same alerts again
-                out += _replayed(report, *replay[report.report_id])
-                continue
-            decision = decide(
-                report, todo[report.report_id], state, directory, now, name_of=name_of
-            )
-            state.remember(decision)
-            sent = writes.add(decision.alerts, now, out)
-            unrouted = unrouted_reason(report, policy) if decision.unrouted else None
-            if unrouted is not None:
-                out.append(_unrouted(report, unrouted))
-            story = fate(decision, unrouted)
-            replay[report.report_id] = (sent, story)
-            writes.processed.append({"report_id": report.report_id, "outputs": sent, "fate": story})
-        await writes.save(session)
+        state.remember(decision)
+        sent = writes.add(decision.alerts, now, out)
+        unrouted = unrouted_reason(report, policy) if decision.unrouted else None
+        if unrouted is not None:
+            out.append(_unrouted(report, unrouted))
+        story = fate(decision, unrouted)
+        replay[report.report_id] = (sent, story)
+        writes.processed.append(
+            {
+                "report_id": report.report_id,
+                "outputs": sent,
+                "fate": story,
+                "upstream_key": upstream_key(report.source, report.upstream_ref),
+            }
+        )
+    await writes.save(session)
     return out
 
 
@@ -229,6 +247,12 @@ async def fire_due_timers(deps: RoutingDeps, limit: int = 100) -> list[Outgoing]
     async with transaction(deps.runtime.sessions) as session:
         timers = await store.due_timers(session=session, now=now, limit=limit)
         rows = await store.alerts_by_id(session=session, alert_ids={t.alert_id for t in timers})
+        policy = deps.policy()
+        cases = (
+            await store.open_cases(session=session, group_keys={r.group_key for r in rows.values()})
+            if policy.inhibit
+            else {}
+        )
         for timer in timers:
             row = rows.get(timer.alert_id)
             if row is None:
@@ -242,6 +266,8 @@ async def fire_due_timers(deps: RoutingDeps, limit: int = 100) -> list[Outgoing]
                 directory=deps.directory,
                 now=now,
                 name_of=name_of,
+                inhibit=policy.inhibit,
+                cases=cases.get(row.group_key, ()),
             )
             cancelled = decision.action is EscalationAction.cancel
             state = "cancelled" if cancelled else "fired"

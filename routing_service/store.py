@@ -10,14 +10,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, String, bindparam, func, select, tuple_, update
+from sqlalchemy import ARRAY, String, any_, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from routing_service.inhibition import INHIBITING, OpenCase
 from routing_service.models import AlertRow, EscalationTimer, ProcessedReport, Silence
 from routing_service.silences import SilenceMatcher
 from shared.adapters.bulk_sql import in_values, insert_many, update_many
 from shared.db import is_postgresql
-from shared.schemas import new_id
+from shared.schemas import Level, new_id
 
 # --- silences ---
 # Written by the operators' console, read by routing's runtime (``active_silences``).
@@ -89,6 +90,37 @@ async def processed_report(*, session: AsyncSession, report_id: str) -> Processe
     return await session.get(ProcessedReport, report_id)
 
 
+async def reports_by_upstream_key(
+    *, session: AsyncSession, keys: Iterable[str]
+) -> list[ProcessedReport]:
+    """The routed reports with one of these upstream keys (source and upstream id), oldest
+    first: what a CAP Update or Cancel references."""
+    keys = list(keys)
+    if not keys:
+        return []
+    rows = await session.scalars(
+        select(ProcessedReport)
+        .where(in_values(session, ProcessedReport.upstream_key, keys))
+        .order_by(ProcessedReport.processed_at)
+    )
+    return list(rows)
+
+
+async def amend_alert(
+    *, session: AsyncSession, row: AlertRow, state: dict[str, Any], payload: dict[str, Any]
+) -> None:
+    """Store an alert's new version after a report that references it (its team, level
+    and group key stay)."""
+    row.version, row.occurrence_count = state["version"], state["occurrence_count"]
+    row.report_ids, row.severity = state["report_ids"], state["severity"]
+    row.updated_at, row.last_payload = state["updated_at"], payload
+
+
+async def add_processed(*, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Processed-report records written outside :func:`save_routed`."""
+    await insert_many(session, ProcessedReport.__table__, rows)
+
+
 async def open_alerts(
     *, session: AsyncSession, keys: set[tuple[str, str]], now: datetime
 ) -> list[AlertRow]:
@@ -119,6 +151,24 @@ async def open_alerts(
         )
     )
     return list(rows)
+
+
+async def open_cases(*, session: AsyncSession, group_keys: set[str]) -> dict[str, list[OpenCase]]:
+    """The open and acknowledged alerts of each group key at any team, at the level each
+    is at now (an escalated alert is at its new team's level): what inhibition reads."""
+    if not group_keys:
+        return {}
+    query = select(AlertRow.alert_id, AlertRow.group_key, AlertRow.level, AlertRow.status)
+    if is_postgresql(session):
+        keys = AlertRow.group_key == any_(bindparam("keys", list(group_keys), ARRAY(String)))
+    else:
+        keys = AlertRow.group_key.in_(group_keys)
+    cases: dict[str, list[OpenCase]] = {}
+    for row in await session.execute(query.where(keys, AlertRow.status.in_(sorted(INHIBITING)))):
+        cases.setdefault(row.group_key, []).append(
+            OpenCase(row.alert_id, Level(row.level), row.status)
+        )
+    return cases
 
 
 async def save_routed(

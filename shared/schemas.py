@@ -242,6 +242,15 @@ class Report(Model):
     source: str = Field(description="Source system id (bound to the API key or gateway)")
     source_format: SourceFormat = SourceFormat.canonical
     upstream_ref: str | None = Field(None, max_length=200, description="Id in the upstream system")
+    references: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="upstream_ref of earlier reports of the same source that this one updates"
+        " (or, with ``cancels``, withdraws); CAP ``references``",
+    )
+    cancels: bool = Field(
+        False, description="The source withdraws the referenced reports (CAP msgType Cancel)"
+    )
     home_area: list[str] = Field(
         default_factory=list, description="Kemendagri codes of the source office's home area"
     )
@@ -301,6 +310,7 @@ class AlertReason(StrEnum):
     update = "update"
     escalation = "escalation"
     digest = "digest"
+    cancelled = "cancelled"  # the source withdrew the report (CAP Cancel): the alert is closed
 
 
 class Fallback(Model):

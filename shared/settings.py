@@ -195,6 +195,14 @@ class NotifySettings(Settings):
     retry_base_seconds: float = Field(2.0, gt=0)
     provider_rate_per_second: float = Field(50.0, gt=0)
     max_in_flight: int = Field(32, ge=1, le=1000, description="Concurrent sends per channel")
+    stale_sending_seconds: float = Field(
+        90.0,
+        ge=15.0,
+        description="A delivery 'sending' this long belongs to a stopped process: repeated "
+        "([ULANG], high/critical) or marked uncertain. Keep it above the 15 s send timeout "
+        "plus the ~56 s a live process retries recording an outcome while the database "
+        "is away, or a live send may be repeated",
+    )
     batch_alerts: int = Field(
         100,
         ge=1,

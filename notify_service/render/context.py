@@ -26,6 +26,8 @@ HEADLINE = {
     "en": SEVERITY["en"],
 }
 PLAIN_HEADLINE = frozenset({AlertReason.escalation, AlertReason.digest})
+# The source withdrew the report (CAP Cancel): the alert is closed, nobody needs to act.
+CANCELLED = {"id": "DIBATALKAN", "en": "CANCELLED"}
 CATEGORY = {
     "id": {
         Category.presence: "Keberadaan WNA",
@@ -46,6 +48,8 @@ LEVEL = {
     "en": {"desa": "Village", "kecamatan": "District", "kabupaten": "Regency"}
     | {"provinsi": "Province"},
 }
+# A delivery sent once more because the process sending it stopped (it may arrive twice).
+REPEAT_MARK = {"id": "[ULANG]", "en": "[ULANG] (repeat)"}
 SMS_STRINGS = ("headline", "category", "place_sms", "code", "link")  # what sms.*.j2 shows
 
 # Indonesia's three zones by Kemendagri province code (first two digits).
@@ -135,9 +139,12 @@ def template_context(alert: AlertRouted, language: str, link: str) -> dict[str, 
     zone, zone_label = local_zone(loc.most_precise_code() or alert.jurisdiction_code)
     when = (report.occurred_at or report.received_at).astimezone(zone)
     plain = alert.reason in PLAIN_HEADLINE
+    cancelled = alert.reason is AlertReason.cancelled
     return {
         "severity": SEVERITY[language][alert.severity],
-        "headline": (SEVERITY if plain else HEADLINE)[language][alert.severity],
+        "headline": CANCELLED[language]
+        if cancelled
+        else (SEVERITY if plain else HEADLINE)[language][alert.severity],
         "category": CATEGORY[language][alert.category],
         "count": _count(alert),
         "place": _place(alert),
@@ -157,11 +164,14 @@ def template_context(alert: AlertRouted, language: str, link: str) -> dict[str, 
         "escalated": alert.reason is AlertReason.escalation,
         "update": alert.reason is AlertReason.update,
         "digest": alert.reason is AlertReason.digest,
+        "cancelled": cancelled,
         "occurrences": alert.occurrence_count,
         "fallback": alert.fallback.office if alert.fallback else None,
         "fallback_code": alert.fallback.unserved_code if alert.fallback else None,
         "code": alert.ack_code,
         "link": link,
+        "repeat": False,
+        "repeat_mark": REPEAT_MARK[language],
         "source": report.source,
         "rules": ", ".join(alert.matched_rules),
         "report_id": report.report_id,

@@ -52,8 +52,23 @@ class AlertMessages:
 
     @cached_property
     def webhook_payload(self) -> bytes:
-        """The alert as JSON with its personal data masked, for webhook receivers."""
-        return orjson.dumps(mask_json(self._dumped or self.alert.model_dump(mode="json")))
+        """The alert as JSON for webhook receivers, masked as chat is: the schema's PII
+        fields masked, and the report's free text (``text``, ``location.address``,
+        attachment names) scrubbed like the chat text. ``place_name`` and the reporter's
+        organisation are not personal; the reporter's contacts are PII fields."""
+        alert = mask_json(self._dumped or self.alert.model_dump(mode="json"))
+        report = alert["report"] = dict(alert["report"])  # mask_json shares unmasked parts
+        report["text"] = self.scrubbed_text or None
+        source = self.alert.report
+        if source.location.address:
+            location = report["location"] = dict(report["location"])
+            location["address"] = scrub_report_text(source, source.location.address)
+        if any(a.name for a in source.attachments):
+            report["attachments"] = [
+                a | {"name": scrub_report_text(source, a["name"]) if a.get("name") else None}
+                for a in report["attachments"]
+            ]
+        return orjson.dumps(alert)
 
     @cached_property
     def scrubbed_text(self) -> str:
@@ -69,11 +84,18 @@ class AlertMessages:
         return self._contexts[language]
 
     def render(
-        self, member: Member, channel: str, link: str, language: str | None = None
+        self,
+        member: Member,
+        channel: str,
+        link: str,
+        language: str | None = None,
+        *,
+        repeat: bool = False,
     ) -> RenderedMessage:
+        """``repeat``: sent once more after a stopped process; the text starts "[ULANG]"."""
         language = _language(language, member)
         shared, subject = self._context(language)
-        ctx = shared | {"link": link}
+        ctx = shared | {"link": link, "repeat": repeat}
         if channel == "sms":
             text, segments, encoding = fit_sms(
                 self.alert, language, ctx, self.max_sms_segments, self.scrubbed_text

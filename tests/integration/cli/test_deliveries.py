@@ -109,4 +109,25 @@ def test_deliveries_for_a_report(cli: CliRunner, database_url: str) -> None:
 def test_deliveries_needs_a_report_or_an_alert(cli: CliRunner) -> None:
     result = invoke(cli, "deliveries", ok=False)
     assert result.exit_code == 2
-    assert "give --report or --alert" in result.output
+    assert "give --report, --alert or --uncertain" in result.output
+
+
+def test_deliveries_uncertain_lists_what_a_stopped_process_may_not_have_sent(
+    cli: CliRunner, database_url: str
+) -> None:
+    report_id, alert_id = new_id(), new_id()
+    sync(
+        insert_deliveries(
+            database_url,
+            [
+                delivery(report_id, alert_id, status="uncertain", alert={"severity": "medium"}),
+                delivery(report_id, alert_id, member_id="m0011", status="sent"),
+            ],
+        )
+    )
+    rows = json.loads(invoke(cli, "deliveries", "--uncertain", "--json").output)
+    mine = [r for r in rows if r["alert"] == f"{alert_id} v1"]
+    assert [(r["member"], r["channel"], r["severity"]) for r in mine] == [
+        ("m0010", "sms", "medium")
+    ]
+    assert set(mine[0]) == {"alert", "severity", "team", "member", "channel", "ack_code", "claimed"}

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from console_service.silence_ops import add_silence
+from console_service.silence_ops import add_silence, expire_silence
 from devtools import free_port
 from routing_service.models import AlertRow
 from shared import topics
@@ -118,14 +118,14 @@ async def test_a_muted_alert_is_sent_once_when_its_silence_ends_with_two_instanc
     policy = tmp_path / "policy.yaml"
     policy.write_text(FAST_POLICY.replace("escalate_after: 2s", "escalate_after: 1h"))
     engine = make_engine(db)
-    await add_silence(
-        make_sessionmaker(engine),
+    sessions = make_sessionmaker(engine)
+    silence = await add_silence(
+        sessions,
         matchers={"jurisdiction_prefix": "63.10"},
-        duration=timedelta(seconds=6),
+        duration=timedelta(hours=1),
         comment="joint operation",
         created_by="kasi-inteldakim",
     )
-    await engine.dispose()
     reports = [
         report(
             category=Category.overstay,
@@ -142,6 +142,8 @@ async def test_a_muted_alert_is_sent_once_when_its_silence_ends_with_two_instanc
 
         await wait_for(all_muted, timeout=60)
         assert await consume(kafka_settings, topics.ALERTS_ROUTED, 0, settle=1.0) == []
+        assert await expire_silence(sessions, silence)  # the operator ends it early
+        await engine.dispose()
         sent = values(await consume(kafka_settings, topics.ALERTS_ROUTED, 12, timeout=30, settle=3))
     per_alert = Counter((a["alert_id"], a["version"]) for a in sent)
     assert len(per_alert) == 12

@@ -6,11 +6,18 @@ from collections.abc import Callable
 
 import pytest
 
-from ingest_service.formats import MAX_XML_DEPTH, SourceContext, parse
-from ingest_service.formats.cap import cap_severity, circle_center, polygon_centroid
-from shared.schemas import Category, Severity, SourceFormat
+from ingest_service.formats import MAX_XML_DEPTH, Parsed, SourceContext, parse
+from ingest_service.formats.cap import cap_severity
+from ingest_service.formats.cap_area import circle_center, polygon_centroid
+from shared.schemas import Category, Report, Severity, SourceFormat
 
 from .conftest import codes, only_report
+
+
+def reports(parsed: list[Parsed]) -> list[Report]:
+    assert all(p.report is not None for p in parsed), [p.reasons for p in parsed]
+    return [p.report for p in parsed if p.report is not None]
+
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 
@@ -33,13 +40,14 @@ def info(event: str, *, severity: str = "Moderate", urgency: str = "Expected",
 
 
 def test_sample_alert(ctx: SourceContext, sample: Callable[[str], bytes]) -> None:
-    report = only_report(parse("cap", sample("cap_satui_tambang.xml"), ctx))
+    report, angsana = reports(parse("cap", sample("cap_satui_tambang.xml"), ctx))
+    assert angsana.location.kecamatan_code == "63.10.09"  # its second area: a report too
     assert report.source_format is SourceFormat.cap
     assert report.upstream_ref == "POLRES-TANBU-2026-0112-007"
     assert report.category is Category.illegal_work  # "Pekerja asing tanpa izin"
     assert report.severity is Severity.critical  # Severe + Immediate
     assert report.occurred_at.isoformat() == "2026-01-12T00:45:00+00:00"  # onset
-    # The id-ID info wins over the first (en-US) one; its first area wins.
+    # The id-ID info wins over the first (en-US) one; its first area is the first report.
     assert report.text.startswith("Pekerja asing tanpa izin")
     assert report.location.kecamatan_code == "63.10.04"
     assert report.location.kabupaten_code == "63.10"
@@ -119,7 +127,7 @@ def test_bad_geometry_is_ignored(ctx: SourceContext) -> None:
     [
         ("Exercise", "Alert", "not_actual"),
         ("Test", "Alert", "not_actual"),
-        ("Actual", "Cancel", "unsupported_msg_type"),
+        ("Actual", "Ack", "unsupported_msg_type"),
     ],
 )
 def test_not_routed(ctx: SourceContext, status: str, msg_type: str, code: str) -> None:

@@ -97,3 +97,13 @@ def test_log_filter_never_raises(text: str) -> None:
     record = _record("free text: %s", text)
     assert PiiLogFilter().filter(record) is True
     assert PASSPORT_TOKEN.search(record.getMessage()) is None
+
+
+def test_log_filter_masks_the_names_a_record_marks() -> None:
+    record = _record("guest %s from %s", "Zhang Wei", "Satui")
+    record.pii = {"full_name": "Zhang Wei Ming", "phone": "+6281299998888"}
+    record.detail = "ZHANG called from +6281299998888"
+    PiiLogFilter().filter(record)
+    assert record.getMessage() == "guest Z. W. from Satui"
+    assert record.pii == {"full_name": "Z. W. M.", "phone": "+62812****88"}
+    assert record.detail == "Z. called from +62812****88"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,3 +81,50 @@ def test_only_names_present_are_compiled_and_the_result_is_unchanged(
     if pattern := pii._known_pattern(names, text):
         got = pattern.sub(lambda m: pii.mask_name(m.group(0)) or pii.STARS, text)
     assert got == expected, re.escape(text)
+
+
+# ------------------------------------------------------------------------- shapes
+
+
+@pytest.mark.parametrize(
+    ("clear", "masked"),
+    [
+        ("C01X00T47", "C01****47"),
+        ("c01x00t47", "C01****47"),
+        ("E 1234 5678", "E12****78"),
+        ("6310-0412-3456-0001", "631****01"),
+        ("0812-3456-7890", "081234****90"),
+        ("+62 812 3456 7890", "+62812****90"),
+        ("0812 3456 7890", "081234****90"),
+        ("(0518) 21234", "051821****34"),
+        ("021-5551234", "021555****34"),
+        ("62812345678", "628123****78"),
+        ("+86 138 0013 8000", "+86138****00"),
+    ],
+)
+def test_scrub_text_masks_every_common_shape(clear: str, masked: str) -> None:
+    scrubbed = scrub_text(f"ada {clear} di Satui")
+    assert clear not in scrubbed
+    assert scrubbed == f"ada {masked} di Satui"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("WNA bernama Li Wei di Satui", "WNA bernama L. W. di Satui"),
+        ("BERNAMA LI WEI KERJA DI TAMBANG", "BERNAMA L. W. KERJA DI TAMBANG"),
+        ("tamu a.n. Zhang Wei Ming", "tamu a.n. Z. W. M."),
+        ("rumah Bpk. Ahmad bin Yusuf", "rumah Bpk. A. B. Y."),
+        ("Ibu Kota Nusantara dan Pak Camat", "Ibu Kota Nusantara dan Pak Camat"),
+        ("Pakistan, Satui, Angsana, Kotabaru", "Pakistan, Satui, Angsana, Kotabaru"),
+    ],
+)
+def test_names_after_a_cue(text: str, expected: str) -> None:
+    assert scrub_text(text) == expected
+
+
+def test_short_name_words_match_as_written_only() -> None:
+    report = full_report()
+    report.subjects[1].full_name = "Ada Li"
+    report.text = "ada dua tamu; Ada Li dan LI datang"
+    assert scrub_report_text(report) == "ada dua tamu; A. L. dan L. datang"

@@ -6,17 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from routing_service.plan import (
-    Outcome,
-    RoutingState,
-    fate,
-    plan,
-    routes,
-    team_place,
-    unrouted_reason,
-)
+from routing_service.plan import Outcome, RoutingState, fate, plan
 from routing_service.policy import parse_policy
 from routing_service.silences import ActiveSilence, SilenceMatcher
+from routing_service.targets import routes, team_place, unrouted_reason
 from shared.schemas import Category, Fallback, Level, PlaceResolution, Report, Severity, Subject
 
 NOW = datetime(2025, 6, 2, 4, 0, tzinfo=UTC)
