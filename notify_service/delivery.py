@@ -26,6 +26,7 @@ from typing import Any
 from notify_service import store
 from notify_service.deps import NotifyDeps
 from notify_service.plan import (
+    audiences,
     next_step,
     on_stale_sending,
     plan_deliveries,
@@ -37,10 +38,12 @@ from shared.db import lost_connection, transaction
 from shared.deadletter import rejected
 from shared.kafka import Outgoing, dumps, publish_all
 from shared.schemas import (
+    AlertReason,
     AlertRouted,
     DeliveryStatus,
     Member,
     Reason,
+    Team,
     new_id,
     utcnow,
 )
@@ -95,15 +98,24 @@ async def plan_alerts(
     """Every delivery row ``alerts`` imply (not claimed yet), and the dead letters."""
     planned_rows: list[Planned] = []
     dead: list[Outgoing] = []
+    last_sms, earlier = await _history(deps, alerts)
+    todo: list[tuple[AlertRouted, Team]] = []
     for alert in alerts:
         team = await deps.team(alert.team_id)
         if team is None:
             dead.append(_unknown_team(alert))
             continue
+        before = earlier.get(alert.alert_id, {})
+        teams = [t for t in [await deps.team(tid) for tid in sorted(before)] if t is not None]
+        todo += audiences(alert, team, teams, set().union(*before.values()))
+    for alert, team in todo:
         members = {m.member_id: m for m in team.members}
         payload = alert.model_dump(mode="json")
-        for planned in plan_deliveries(alert, team, now):
+        last = {m: at for (a, m), at in last_sms.items() if a == alert.alert_id}
+        for planned in plan_deliveries(alert, team, now, last_update_sms=last):
             member = members[planned.member_id]
+            if alert.reason is AlertReason.update and planned.channels == ("sms",):
+                last_sms[(alert.alert_id, member.member_id)] = now  # a later one in the batch
             if not planned.channels:  # off duty or no usable channel: logged, not sent
                 values = _row(
                     alert,
@@ -130,6 +142,21 @@ async def plan_alerts(
             )
             planned_rows.append((alert, member, values, None))
     return planned_rows, dead
+
+
+async def _history(
+    deps: NotifyDeps, alerts: list[AlertRouted]
+) -> tuple[dict[tuple[str, str], datetime], dict[str, dict[str, set[str]]]]:
+    """What planning reads of earlier deliveries, only for the alerts that need it:
+    the last update SMS per member of updates, and the recipients of cancelled alerts."""
+    updates = {a.alert_id for a in alerts if a.reason is AlertReason.update}
+    cancels = {a.alert_id for a in alerts if a.reason is AlertReason.cancelled}
+    if not (updates or cancels):
+        return {}, {}
+    async with transaction(deps.runtime.sessions) as session:
+        last_sms = await store.last_update_sms(session=session, alert_ids=updates)
+        earlier = await store.recipients(session=session, alert_ids=cancels)
+    return last_sms, earlier
 
 
 def groups(planned_rows: list[Planned], size: int = CLAIM_GROUP) -> list[list[Planned]]:

@@ -6,7 +6,10 @@ Why these rules:
   which they have an address; the later channels are the fallbacks when a channel fails.
   A channel without an address is not a fallback, it is dropped here.
 * A grouped update (same person, place, day) is news, not a new page: it goes to chat
-  and email, never as another SMS.
+  and email, not as another SMS to a member who has those. A member who has only SMS
+  gets it as a short update SMS, at most one per alert per ``update_sms_every_s`` (the
+  policy's ``defaults.update_sms_every``): the updates in between are skipped, and the
+  member's link shows the alert as it is now.
 * Quiet hours are local to the member (their IANA zone; the window may wrap midnight).
   By default a delivery in quiet hours is *deferred* to their end (``not_before``), so
   the member still has the alert when they wake; ``defer_quiet=False`` skips it instead.
@@ -18,6 +21,7 @@ Why these rules:
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,7 +42,8 @@ DEFAULT_TZ = "Asia/Makassar"  # WITA: South Kalimantan
 SKIP_OFF_DUTY = "off duty"
 SKIP_QUIET_HOURS = "quiet hours"
 SKIP_NO_CHANNEL = "no usable channel"
-SKIP_UPDATE_NO_CHANNEL = "update: no non-SMS channel"
+SKIP_UPDATE_NO_CHANNEL = "update: no channel"
+SKIP_UPDATE_SMS_RECENT = "update: an update SMS of this alert went out recently"
 
 
 @dataclass(frozen=True)
@@ -114,16 +119,23 @@ def quiet_until(quiet: QuietHours | None, now: datetime) -> datetime | None:
 
 
 def plan_member(
-    alert: AlertRouted, member: Member, now: datetime, *, defer_quiet: bool = True
+    alert: AlertRouted,
+    member: Member,
+    now: datetime,
+    *,
+    defer_quiet: bool = True,
+    last_update_sms: datetime | None = None,
 ) -> PlannedDelivery:
-    """The plan for one member (see the module docstring for the rules)."""
+    """The plan for one member (see the module docstring for the rules);
+    ``last_update_sms``: when this member was last sent an update SMS of this alert."""
     if not member.on_duty:
         return PlannedDelivery(member.member_id, skip_reason=SKIP_OFF_DUTY)
     channels = usable_channels(member)
     if alert.reason is AlertReason.update:
-        channels = tuple(c for c in channels if c != Channel.sms)
-        if not channels:
-            return PlannedDelivery(member.member_id, skip_reason=SKIP_UPDATE_NO_CHANNEL)
+        update = update_channels(alert, channels, now, last_update_sms)
+        if isinstance(update, str):
+            return PlannedDelivery(member.member_id, skip_reason=update)
+        channels = update
     if not channels:
         return PlannedDelivery(member.member_id, skip_reason=SKIP_NO_CHANNEL)
     if alert.severity is Severity.critical:
@@ -138,11 +150,56 @@ def plan_member(
     return PlannedDelivery(member.member_id, channels, not_before=resume, reasons=[note])
 
 
+def update_channels(
+    alert: AlertRouted, channels: tuple[str, ...], now: datetime, last_sms: datetime | None
+) -> tuple[str, ...] | str:
+    """An update's channels for a member: theirs without SMS, or SMS alone for a member
+    who has nothing else, unless an update SMS went out within ``update_sms_every_s``
+    (then the reason it is skipped)."""
+    others = tuple(c for c in channels if c != Channel.sms)
+    if others or not channels:
+        return others or SKIP_UPDATE_NO_CHANNEL
+    if last_sms is not None and now - last_sms < timedelta(seconds=alert.update_sms_every_s):
+        return SKIP_UPDATE_SMS_RECENT
+    return channels
+
+
 def plan_deliveries(
-    alert: AlertRouted, team: Team, now: datetime, *, defer_quiet: bool = True
+    alert: AlertRouted,
+    team: Team,
+    now: datetime,
+    *,
+    defer_quiet: bool = True,
+    last_update_sms: Mapping[str, datetime] | None = None,
 ) -> list[PlannedDelivery]:
-    """One plan per team member, in directory order."""
-    return [plan_member(alert, m, now, defer_quiet=defer_quiet) for m in team.members]
+    """One plan per team member, in directory order (``last_update_sms``: per member,
+    their last update SMS of this alert)."""
+    last = last_update_sms or {}
+    return [
+        plan_member(alert, m, now, defer_quiet=defer_quiet, last_update_sms=last.get(m.member_id))
+        for m in team.members
+    ]
+
+
+def audiences(
+    alert: AlertRouted, team: Team, earlier: Sequence[Team], received: Set[str]
+) -> list[tuple[AlertRouted, Team]]:
+    """Who an alert version goes to: its team; and for a cancellation, also everyone of
+    the ``earlier`` teams (the teams it reached before an escalation) who ``received`` an
+    earlier version, so the kecamatan that was paged first hears it was cancelled."""
+    out = [(alert, team)]
+    if alert.reason is not AlertReason.cancelled:
+        return out
+    told = {m.member_id for m in team.members}
+    for other in earlier:
+        if other.team_id == alert.team_id:
+            continue
+        members = [m for m in other.members if m.member_id in received - told]
+        told |= {m.member_id for m in members}
+        if members:
+            copy = alert.model_copy(update={"team_id": other.team_id, "team_name": other.name})
+            out.append((copy, other.model_copy(update={"members": members})))
+    return out
 
 
 def delivery_key(alert_id: str, version: int, member_id: str, channel: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_service.models import DeliveryRow, NoticeRow
@@ -23,6 +23,43 @@ async def claim(*, session: AsyncSession, rows: list[dict[str, Any]]) -> set[obj
     """Insert delivery rows unless their key exists (claimed before, by this or another
     process); the ids of the rows this call inserted: only those may be sent."""
     return await insert_many_ignore(session, DeliveryRow, rows, "delivery_id")
+
+
+async def last_update_sms(
+    *, session: AsyncSession, alert_ids: set[str]
+) -> dict[tuple[str, str], datetime]:
+    """When each member was last sent (or is being sent) an update SMS of each alert:
+    ``(alert_id, member_id) -> created_at`` (the update-SMS rate limit reads it)."""
+    if not alert_ids:
+        return {}
+    query = (
+        select(DeliveryRow.alert_id, DeliveryRow.member_id, func.max(DeliveryRow.created_at))
+        .where(
+            DeliveryRow.alert_id.in_(alert_ids),
+            DeliveryRow.channel == "sms",
+            DeliveryRow.status.not_in(("skipped", "cancelled")),
+            DeliveryRow.alert["reason"].as_string() == "update",
+        )
+        .group_by(DeliveryRow.alert_id, DeliveryRow.member_id)
+    )
+    return {(a, m): at for a, m, at in (await session.execute(query)).all()}
+
+
+async def recipients(
+    *, session: AsyncSession, alert_ids: set[str]
+) -> dict[str, dict[str, set[str]]]:
+    """Who was sent each alert (any version): ``alert_id -> team_id -> member ids``."""
+    if not alert_ids:
+        return {}
+    query = (
+        select(DeliveryRow.alert_id, DeliveryRow.team_id, DeliveryRow.member_id)
+        .where(DeliveryRow.alert_id.in_(alert_ids), DeliveryRow.status == "sent")
+        .distinct()
+    )
+    out: dict[str, dict[str, set[str]]] = {}
+    for alert_id, team_id, member_id in (await session.execute(query)).all():
+        out.setdefault(alert_id, {}).setdefault(team_id, set()).add(member_id)
+    return out
 
 
 async def record_outcomes(

@@ -147,19 +147,10 @@ def _update(report: Report, referenced: Referenced, now: datetime) -> Amended:
     state, previous = referenced.state, referenced.message
     severity = max(state.severity, report.severity, key=lambda s: s.rank)
     new = _next(report, referenced, severity, state.status)
-    message = previous.model_copy(
-        update={
-            "version": new.version,
-            "report_id": report.report_id,
-            "report_ids": list(new.report_ids),
-            "reason": AlertReason.update,
-            "category": report.category,
-            "severity": severity,
-            "occurrence_count": new.occurrence_count,
-            "routed_at": now,
-            "report": report,
-        }
-    )
+    message = _version(
+        previous, new, report.report_id, now,
+        reason=AlertReason.update, category=report.category, severity=severity, report=report,
+    )  # fmt: skip
     return Amended(state.alert_id, "update", new, message, send=state.status in SENT)
 
 
@@ -171,18 +162,27 @@ def _cancel(report: Report, referenced: Referenced, now: datetime) -> Amended:
         return Amended(state.alert_id, "ignore", state, previous, send=False)
     new = _next(report, referenced, state.severity, "closed")
     text = report.text or previous.report.text
-    message = previous.model_copy(
+    message = _version(
+        previous, new, report.report_id, now,
+        reason=AlertReason.cancelled, report=previous.report.model_copy(update={"text": text}),
+    )  # fmt: skip
+    return Amended(state.alert_id, "close", new, message, send=state.status in SENT)
+
+
+def _version(
+    previous: AlertRouted, new: OpenAlert, report_id: str, now: datetime, **changes: Any
+) -> AlertRouted:
+    """The alert's next version after a report (``changes``: what else it changes)."""
+    return previous.model_copy(
         update={
             "version": new.version,
-            "report_id": report.report_id,
+            "report_id": report_id,
             "report_ids": list(new.report_ids),
-            "reason": AlertReason.cancelled,
             "occurrence_count": new.occurrence_count,
             "routed_at": now,
-            "report": previous.report.model_copy(update={"text": text}),
+            **changes,
         }
     )
-    return Amended(state.alert_id, "close", new, message, send=state.status in SENT)
 
 
 __all__ = [

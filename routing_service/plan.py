@@ -15,12 +15,13 @@ and ``test_plan_inhibition.py``):
   team, however many rules target it);
 * an update of an open alert keeps the highest severity it ever had (never lowers it);
 * a muted or digest alert is kept, not sent, and gets no escalation timer;
-* an alert whose case (group key) is open at a higher level is *inhibited* (the policy's
-  ``inhibit`` rules, :mod:`routing_service.inhibition`): kept, not sent, no timer, so
-  nobody is paged twice for one case; a silence is checked first. The alerts of the
+* a new alert whose case (group key) is open at a higher level is *inhibited* (the
+  policy's ``inhibit`` rules, :mod:`routing_service.inhibition`): kept, not sent, no
+  timer, so nobody is paged twice for one case; a silence is checked first. An alert
+  that was sent stays sent: its updates are news for its team, not pages (its timer
+  stops instead, :func:`routing_service.lifecycle.on_due_timer`). The alerts of the
   report that opens a case are not inhibited by each other: a rule that targets the
-  kecamatan and the kabupaten at once pages both (the later reports of the case reach
-  the higher level only);
+  kecamatan and the kabupaten at once pages both;
 * an escalation timer is set only when a higher level has a team to escalate to;
 * a report without routes (no team, no office fallback) is *unrouted*, which routing
   dead-letters.
@@ -195,7 +196,7 @@ def decide(
             continue
         muted = is_muted(state.silences, report, target.team_id, target.code, now)
         inhibited = None
-        if inhibit and not muted:
+        if inhibit and not muted and (existing is None or existing.status == "inhibited"):
             others = [
                 c for c in state.cases.get(rule.group_key, ()) if c.alert_id != grouped.alert_id
             ]
@@ -301,6 +302,7 @@ def alert_message(
         routed_at=now,
         resolution_confidence=resolution.confidence if resolution else 0.0,
         fallback=route.fallback,
+        update_sms_every_s=int(rule.update_sms_every.total_seconds()),
         report=report,
     )
 

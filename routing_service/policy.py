@@ -203,12 +203,18 @@ class Matchers(_Strict):
         return all(getattr(self, name) is None for name in type(self).model_fields)
 
 
+UPDATE_SMS_EVERY = timedelta(minutes=30)
+
+
 class Defaults(_Strict):
-    """Values a rule inherits when it does not set them."""
+    """Values a rule inherits when it does not set them (``update_sms_every`` is
+    policy-wide: a member who has only SMS gets at most one update SMS of an alert in
+    this time; the other updates reach them through the alert's link)."""
 
     group_key: str = grouping.DEFAULT_GROUP_KEY
     group_window: Duration = grouping.DEFAULT_WINDOW
     escalate_after: Duration | None = None
+    update_sms_every: Duration = UPDATE_SMS_EVERY
 
     @field_validator("group_key")
     @classmethod

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from routing_service import grouping
 from routing_service.policy import (
     DEFAULT_TZ,
+    UPDATE_SMS_EVERY,
     Matchers,
     Policy,
     Rule,
@@ -131,6 +132,7 @@ class RouteDecision:
     digest: str | None
     requested_level: Level  # the level the rule asked for
     confidence: float = 1.0  # how sure the place is
+    update_sms_every: timedelta = UPDATE_SMS_EVERY  # an SMS-only member's updates, at most
 
     @property
     def fell_back(self) -> bool:
@@ -219,6 +221,7 @@ def _decide(
         digest=rule.digest,
         requested_level=requested,
         confidence=confidence,
+        update_sms_every=policy.defaults.update_sms_every,
     )
 
 
@@ -238,6 +241,7 @@ def _merge(first: RouteDecision, later: RouteDecision) -> RouteDecision:
         # Asked for at this level by either rule: not a fallback.
         requested_level=later.requested_level if first.fell_back else first.requested_level,
         confidence=first.confidence,
+        update_sms_every=first.update_sms_every,
     )
 
 

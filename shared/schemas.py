@@ -347,6 +347,9 @@ class AlertRouted(Model):
     fallback: Fallback | None = Field(
         None, description="Set when the office's fallback team took it, and why"
     )
+    update_sms_every_s: int = Field(
+        1800, ge=0, description="A member with only SMS gets one update SMS per this time"
+    )
     report: Report
 
 

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from devtools import Sinks
 from shared.settings import Settings
 from shared.topics import ensure_topics
 
@@ -129,3 +130,11 @@ async def _delete_topics(bootstrap: str, prefix: str) -> None:
             await admin.delete_topics(mine)
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def sinks() -> AsyncIterator[Sinks]:
+    """The fake providers (Kannel, Telegram, WhatsApp, webhook, SMTP), started and
+    stopped around one test; what each received is counted per recipient."""
+    async with Sinks() as s:
+        yield s

@@ -9,8 +9,11 @@ Accepted bodies::
 The ingest side owns ``source``, ``home_area`` and ``received_at``: they come from the
 context (the API key), so a caller may omit them; a ``source`` naming another system is
 refused (``source_mismatch``) rather than silently rewritten, because it usually means a
-misconfigured client using the wrong key. A caller-supplied ``report_id`` is kept when it
-is a valid ULID, so a report re-published from elsewhere (or replayed) keeps its identity.
+misconfigured client using the wrong key. A caller-supplied ``report_id`` (a ULID) is
+scoped to the source (:func:`scoped_id`): the same source re-sending the same id gets the
+same report id, so routing absorbs the replay, but another source can never produce it,
+so nobody can pre-submit an id to suppress someone else's report as a "redelivery". The
+response names the ids assigned.
 
 Values people commonly write differently are normalised before validation (nationality
 names, "L"/"P", permit aliases, Indonesian dates, local phone numbers, naive datetimes in
@@ -19,6 +22,7 @@ the source's zone); anything still invalid is reported with pydantic's path.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -82,6 +86,8 @@ def parse_item(item: Any, index: int, ctx: SourceContext, *, batch: bool) -> Par
     problems = _check_report_id(item, at)
     if problems:
         return Parsed(index, None, problems)
+    if "report_id" in item:
+        item["report_id"] = scoped_id(ctx.source, str(item["report_id"]))
     _prenormalize(item, ctx)
     try:
         report = Report.model_validate(
@@ -95,6 +101,14 @@ def parse_item(item: Any, index: int, ctx: SourceContext, *, batch: bool) -> Par
     except ValidationError as exc:
         return Parsed(index, None, validation_reasons(exc, at))
     return Parsed(index, finish_report(report, ctx))
+
+
+def scoped_id(source: str, caller_id: str) -> str:
+    """The report id for a caller's ``caller_id`` (a ULID) from ``source``: its time part
+    kept (ids still sort by time), the rest a hash of source and id."""
+    ulid = ULID.from_str(caller_id)
+    digest = hashlib.sha256(f"{source}/{ulid}".encode()).digest()
+    return str(ULID.from_bytes(ulid.bytes[:6] + digest[:10]))
 
 
 def _check_report_id(item: dict[str, Any], at: int | None) -> list[Any]:

@@ -22,6 +22,7 @@ transient.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -36,6 +37,7 @@ import aiosmtplib
 from notify_service.channels.base import OutgoingMessage, PermanentError, SendResult, TransientError
 
 SMTP_POOL_SIZE = 16  # idle connections kept by default
+QUIT_TIMEOUT_S = 2.0  # on close: a server that does not answer QUIT is just dropped
 IDLE_REUSE_S = 20.0  # well below common server idle timeouts (Postfix 300 s, aiosmtpd 300 s)
 ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 DELIVERY_HEADER = "X-Timpora-Delivery"
@@ -226,17 +228,17 @@ class SmtpChannel:
         return options
 
     async def aclose(self) -> None:
-        """QUIT every idle connection."""
+        """QUIT every idle connection, all at once (a shutdown waits at most
+        ``QUIT_TIMEOUT_S`` for a server that does not answer)."""
         idle, self._idle = self._idle, []
-        for _, client in idle:
-            await _close(client)
+        await asyncio.gather(*(_close(client) for _, client in idle))
 
 
 async def _close(client: aiosmtplib.SMTP) -> None:
     """QUIT politely; a connection that is already gone is just dropped."""
     if client.is_connected:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
-            await client.quit()
+            await client.quit(timeout=QUIT_TIMEOUT_S)
     client.close()
 
 

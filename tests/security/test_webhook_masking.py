@@ -7,8 +7,6 @@ receiver, which checks the signature; we read what arrived there.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import orjson
 import pytest
 
@@ -42,14 +40,6 @@ def webhook_team(url: str) -> Team:
                    channels=[Channel.telegram]),
         ],
     )  # fmt: skip
-
-
-@pytest.fixture
-async def sinks() -> AsyncIterator[Sinks]:
-    s = Sinks()
-    await s.start()
-    yield s
-    await s.stop()
 
 
 @pytest.fixture

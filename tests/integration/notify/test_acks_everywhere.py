@@ -127,12 +127,6 @@ def alert(team: Team = KEC, alert_id: str | None = None, **overrides: object) ->
     return AlertRouted(**(fields | overrides))
 
 
-@pytest.fixture
-async def sinks() -> AsyncIterator[Sinks]:
-    async with Sinks() as s:
-        yield s
-
-
 async def directory(database_url: str, *teams: Team) -> None:
     engine = make_engine(database_url)
     async with transaction(make_sessionmaker(engine)) as session:

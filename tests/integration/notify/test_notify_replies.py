@@ -18,12 +18,11 @@ from tests.integration.notify.test_notify_service import (
     db,
     running,
     send_alerts,
-    sinks,
 )
 from tests.kafkautil import consume, values, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
-__all__ = ["db", "sinks"]  # fixtures
+__all__ = ["db"]  # fixtures
 
 
 async def test_acks_by_link_sms_reply_and_telegram_publish_once_each(

@@ -115,14 +115,6 @@ def alert(**overrides: object) -> AlertRouted:
 
 
 @pytest.fixture
-async def sinks() -> AsyncIterator[Sinks]:
-    s = Sinks()
-    await s.start()
-    yield s
-    await s.stop()
-
-
-@pytest.fixture
 async def db(database_url: str) -> str:
     engine = make_engine(database_url)
     async with transaction(make_sessionmaker(engine)) as session:

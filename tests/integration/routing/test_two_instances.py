@@ -5,11 +5,8 @@ whose silence ends is sent once, whichever instance gets there first."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +14,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from console_service.silence_ops import add_silence, expire_silence
-from devtools import free_port
 from routing_service.models import AlertRow
 from shared import topics
 from shared.db import make_engine, make_sessionmaker, transaction
@@ -26,12 +22,12 @@ from shared.settings import Settings
 from tests.integration.routing.test_routing_service import (
     DIGEST_POLICY,
     FAST_POLICY,
-    ROOT,
     publish,
     report,
     seed,
 )
 from tests.kafkautil import consume, values, wait_for
+from tests.procs import instances
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 KECAMATAN = ["63.10.03", "63.10.04", "63.10.08", "63.10.09"]
@@ -43,8 +39,7 @@ async def db(database_url: str) -> str:
     return database_url
 
 
-@contextmanager
-def two_instances(settings: Settings, db: str, policy: Path) -> Iterator[None]:
+def two_instances(settings: Settings, db: str, policy: Path) -> AbstractAsyncContextManager[None]:
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
@@ -53,24 +48,7 @@ def two_instances(settings: Settings, db: str, policy: Path) -> Iterator[None]:
         "ROUTING_POLICY_FILE": str(policy),
         "ROUTING_ESCALATION_POLL_SECONDS": "0.1",
     }
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "routing_service", "--port", str(free_port())],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(2)
-    ]
-    try:
-        yield
-        assert [p.poll() for p in procs] == [None, None]  # both ran the whole time
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(30)
+    return instances("routing_service", env)
 
 
 async def count_rows(db: str, status: str) -> int:
@@ -94,7 +72,7 @@ async def test_one_digest_per_team_with_two_instances(
         )
         for i in range(20)
     ]
-    with two_instances(kafka_settings, db, policy):
+    async with two_instances(kafka_settings, db, policy):
         await publish(kafka_settings, *guests)
 
         async def digest_rows() -> bool:
@@ -134,7 +112,7 @@ async def test_a_muted_alert_is_sent_once_when_its_silence_ends_with_two_instanc
         )
         for i in range(12)
     ]
-    with two_instances(kafka_settings, db, policy):
+    async with two_instances(kafka_settings, db, policy):
         await publish(kafka_settings, *reports)
 
         async def all_muted() -> bool:

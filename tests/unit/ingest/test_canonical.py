@@ -63,9 +63,16 @@ def test_source_mismatch(ctx: SourceContext) -> None:
     assert item.reasons[0].path == "source"
 
 
-def test_valid_report_id_is_kept_invalid_refused(ctx: SourceContext) -> None:
-    rid = str(ULID())
-    assert only_report(parse("canonical", _body({**SATUI, "report_id": rid}), ctx)).report_id == rid
+def test_a_caller_report_id_is_scoped_to_its_source_invalid_refused(ctx: SourceContext) -> None:
+    rid = ULID()
+    first = only_report(parse("canonical", _body({**SATUI, "report_id": str(rid)}), ctx))
+    again = only_report(parse("canonical", _body({**SATUI, "report_id": str(rid)}), ctx))
+    assert first.report_id == again.report_id  # a replay by the same source: a redelivery
+    assert first.report_id != str(rid)  # nobody can choose the id another source will get
+    assert ULID.from_str(first.report_id).timestamp == rid.timestamp  # still sorts by time
+    other = SourceContext(source="polda-kalsel", home_area=ctx.home_area, received_at=RECEIVED)
+    theirs = only_report(parse("canonical", _body({**SATUI, "report_id": str(rid)}), other))
+    assert theirs.report_id != first.report_id
     [item] = parse("canonical", _body({**SATUI, "report_id": "42"}), ctx)
     assert codes(item) == ["invalid_field"]
 

@@ -12,7 +12,6 @@ from notify_service.plan import (
     SKIP_NO_CHANNEL,
     SKIP_OFF_DUTY,
     SKIP_QUIET_HOURS,
-    SKIP_UPDATE_NO_CHANNEL,
     delivery_key,
     in_window,
     plan_deliveries,
@@ -77,12 +76,12 @@ def test_off_duty_is_a_skip_even_for_critical() -> None:
         assert planned.skipped
 
 
-def test_grouped_update_never_goes_by_sms() -> None:
+def test_grouped_update_goes_by_sms_only_to_sms_only_members() -> None:
     update = alert(reason=AlertReason.update, version=2)
     both = member(channels=[Channel.sms, Channel.telegram])
     assert plan_member(update, both, at_wita(10)).channels == ("telegram",)
     sms_only = member(channels=[Channel.sms])
-    assert plan_member(update, sms_only, at_wita(10)).skip_reason == SKIP_UPDATE_NO_CHANNEL
+    assert plan_member(update, sms_only, at_wita(10)).channels == ("sms",)
     # escalations and new alerts do page by SMS
     assert plan_member(alert(reason=AlertReason.escalation), sms_only, at_wita(10)).channels == (
         "sms",

@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from notify_service.plan import (
+    SKIP_UPDATE_NO_CHANNEL,
+    SKIP_UPDATE_SMS_RECENT,
     Outcome,
     PlannedDelivery,
     delivery_key,
@@ -138,18 +140,43 @@ def test_no_usable_channel_is_skipped() -> None:
     assert planned.not_before is None
 
 
-def test_update_never_goes_by_sms() -> None:
+def test_an_update_goes_by_sms_only_to_a_member_who_has_nothing_else() -> None:
     m = member(channels=[Channel.sms, Channel.telegram, Channel.email])
     assert plan_member(alert(reason=AlertReason.update), m, NOON).channels == (
         "telegram",
         "email",
     )
     sms_only = member(channels=[Channel.sms])
-    planned = plan_member(alert(reason=AlertReason.update), sms_only, NOON)
-    assert planned.channels == ()
-    assert planned.skip_reason == "update: no non-SMS channel"
+    assert plan_member(alert(reason=AlertReason.update), sms_only, NOON).channels == ("sms",)
     # an escalation is a new page: SMS is fine
     assert plan_member(alert(reason=AlertReason.escalation), sms_only, NOON).channels == ("sms",)
+
+
+def test_an_sms_only_member_gets_one_update_sms_per_alert_per_interval() -> None:
+    sms_only = member(channels=[Channel.sms])
+    update = alert(reason=AlertReason.update, update_sms_every_s=1800)
+    recent = plan_member(update, sms_only, NOON, last_update_sms=NOON - timedelta(minutes=29))
+    assert recent.channels == ()
+    assert recent.skip_reason == SKIP_UPDATE_SMS_RECENT
+    later = plan_member(update, sms_only, NOON, last_update_sms=NOON - timedelta(minutes=30))
+    assert later.channels == ("sms",)
+    # the limit is for updates only, and for SMS only
+    assert plan_member(alert(), sms_only, NOON, last_update_sms=NOON).channels == ("sms",)
+    both = member(channels=[Channel.sms, Channel.telegram])
+    assert plan_member(update, both, NOON, last_update_sms=NOON).channels == ("telegram",)
+    # a member with no address at all is told apart
+    nothing = member(channels=[Channel.telegram], telegram_chat_id=None)
+    assert plan_member(update, nothing, NOON).skip_reason == SKIP_UPDATE_NO_CHANNEL
+    # per member, through the team plan
+    two = Team(
+        team_id="timpora-63.10.04",
+        name="Timpora Kecamatan Satui",
+        level=Level.kecamatan,
+        jurisdiction_code="63.10.04",
+        members=[member(member_id=i, channels=[Channel.sms]) for i in ("a", "b")],
+    )
+    plans = plan_deliveries(update, two, NOON, last_update_sms={"a": NOON})
+    assert [p.channels for p in plans] == [(), ("sms",)]
 
 
 def test_plan_deliveries_covers_every_member_in_order() -> None:

@@ -51,7 +51,7 @@ def key_of(r: Report) -> str:
     return plan(r, RoutingState(), POLICY, DIRECTORY, NOW).alerts[0].route.rule.group_key
 
 
-def test_a_case_opened_at_two_levels_pages_both_then_only_the_higher_hears_more() -> None:
+def test_a_case_opened_at_two_levels_pages_both_and_both_hear_its_updates() -> None:
     state = RoutingState()
     first = plan(report(category=Category.narcotics), state, POLICY, DIRECTORY, NOW)
     assert [a.outcome for a in first.alerts] == [Outcome.send, Outcome.send]  # as the rule asks
@@ -62,16 +62,24 @@ def test_a_case_opened_at_two_levels_pages_both_then_only_the_higher_hears_more(
         in state.cases[kab.route.rule.group_key]
     )
     second = plan(report(category=Category.narcotics), state, POLICY, DIRECTORY, NOW)
-    by_team = {a.route.target.team_id: a for a in second.alerts}
-    assert by_team["kab"].outcome is Outcome.send
-    lower = by_team["kec"]
-    assert lower.outcome is Outcome.inhibited
-    assert lower.state.status == "inhibited"
-    assert lower.inhibited == Inhibited("case-above", kab.state.alert_id)
-    assert [m.team_id for m in second.to_send] == ["kab"]
-    (entry,) = [e for e in fate(second) if e["team_id"] == "kec"]
+    assert [(a.action.value, a.outcome) for a in second.alerts] == [
+        ("update", Outcome.send),
+        ("update", Outcome.send),
+    ]  # an update of a sent alert is news for its team, not a second page
+
+
+def test_an_inhibited_alert_stays_quiet_and_its_fate_says_why() -> None:
+    r = report()
+    state = RoutingState(cases={key_of(r): [OpenCase("K1", Level.kabupaten, "open")]})
+    first = plan(r, state, POLICY, DIRECTORY, NOW)
+    state.remember(first)
+    (update,) = plan(report(), state, POLICY, DIRECTORY, NOW).alerts
+    assert update.action.value == "update"
+    assert update.outcome is Outcome.inhibited
+    assert update.state.status == "inhibited"
+    (entry,) = fate(first)
     assert entry["outcome"] == "inhibited"
-    assert entry["inhibited_by"] == {"rule": "case-above", "alert_id": kab.state.alert_id}
+    assert entry["inhibited_by"] == {"rule": "case-above", "alert_id": "K1"}
 
 
 def test_the_lower_alert_does_not_escalate_into_a_case_the_higher_level_has() -> None:
@@ -137,7 +145,7 @@ def test_a_silence_comes_first() -> None:
     assert alert.outcome is Outcome.muted
 
 
-def test_a_sent_lower_alert_updated_under_a_higher_case_stops_paging_and_escalating() -> None:
+def test_a_sent_lower_alert_updated_under_a_higher_case_is_updated_but_stops_escalating() -> None:
     state = RoutingState()
     first = plan(report(report_id="R1"), state, POLICY, DIRECTORY, NOW)
     state.remember(first)
@@ -146,9 +154,10 @@ def test_a_sent_lower_alert_updated_under_a_higher_case_stops_paging_and_escalat
     state.cases[sent.route.rule.group_key].append(OpenCase("K1", Level.kabupaten, "open"))
     (update,) = plan(report(report_id="R2"), state, POLICY, DIRECTORY, NOW).alerts
     assert update.state.alert_id == sent.state.alert_id
-    assert update.outcome is Outcome.inhibited
+    assert update.outcome is Outcome.send  # its team hears of the second report
     _, escalated = on_due_timer(
         sent.message, status=update.state.status, due_at=NOW, escalate_after=None,
         directory=DIRECTORY, now=NOW + timedelta(minutes=31),
+        inhibit=POLICY.inhibit, cases=state.cases[sent.route.rule.group_key],
     )  # fmt: skip
     assert escalated is None  # its timer is cancelled: the kabupaten has the case

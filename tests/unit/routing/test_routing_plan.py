@@ -251,3 +251,13 @@ def test_a_muted_alert_resumes_only_when_no_silence_mutes_it() -> None:
         previous.alert_id, previous.version,
     )  # fmt: skip
     assert resumed.timer_due_at == later + timedelta(minutes=30)
+
+
+def test_the_update_sms_interval_is_the_policys() -> None:
+    assert _sent().update_sms_every_s == 1800  # the default: 30 minutes
+    policy = parse_policy(
+        "version: 1\ndefaults: {update_sms_every: 45m}\n"
+        "rules:\n  - {name: all, targets: [kecamatan]}\n"
+    )
+    (alert,) = plan(report(), RoutingState(), policy, ALL_LEVELS, NOW).alerts
+    assert alert.message.update_sms_every_s == 45 * 60
