@@ -11,7 +11,8 @@ COPY routing_service routing_service
 COPY notify_service notify_service
 COPY console_service console_service
 COPY migrations migrations
-COPY config config
+# config/ stays out: its api_keys.yaml holds the development keys. Production mounts its
+# own key file (INGEST_API_KEYS_FILE) and imports its directory with `timpora directory`.
 RUN uv sync --frozen --no-dev
 ENV PATH="/app/.venv/bin:$PATH"
 USER nobody

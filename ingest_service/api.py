@@ -22,6 +22,7 @@ from ingest_service import idempotency
 from ingest_service.auth import SourceKey
 from ingest_service.deps import IngestDeps
 from ingest_service.formats import SourceContext
+from ingest_service.formats.kannel import without_credentials
 from ingest_service.intake import count_outcomes, intake
 from shared.inbound import hub_verification, verify_hub_signature
 from shared.inbound import read_body as read_limited
@@ -204,6 +205,8 @@ def build_router(deps: IngestDeps) -> APIRouter:
         if source is None:
             raise _error(401, "unauthorized", "unknown gateway key")
         raw = request.url.query.encode() if request.method == "GET" else await read_body(request)
+        # The key authenticated the gateway; nothing stored or dead-lettered keeps it.
+        raw = without_credentials(raw)
         response = await accept(request, source, SourceFormat.kannel_mo, raw)
         ids = Accepted.model_validate_json(bytes(response.body)).report_ids
         # Kannel sends the body back to the reporter as the reply SMS.

@@ -21,7 +21,14 @@ def create_app(settings: IngestSettings | None = None, deps: IngestDeps | None =
     if deps is None:
         settings = settings or IngestSettings()
         runtime = Runtime.build(settings, client_id="timpora-ingest")
-        deps = IngestDeps(runtime, settings, KeyRegistry.from_file(settings.api_keys_file), {})
+        deps = IngestDeps(
+            runtime,
+            settings,
+            KeyRegistry.from_file(
+                settings.api_keys_file, production=settings.environment == "production"
+            ),
+            {},
+        )
     handlers.register(deps)
     return http_app(
         deps.runtime,

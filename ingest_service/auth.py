@@ -37,15 +37,37 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+# The development keys whose clear text the README prints (config/api_keys.yaml): known
+# to anyone who read it, so a production registry that holds one refuses to load.
+DEV_KEYS = (
+    "dev-key-apoa",
+    "dev-key-polres",
+    "dev-key-kanim",
+    "dev-key-kannel",
+    "dev-key-telegram",
+    "dev-key-whatsapp",
+)
+DEV_KEY_HASHES = frozenset(hash_key(k) for k in DEV_KEYS)
+
+
 class KeyRegistry:
     def __init__(self, sources: list[SourceKey]) -> None:
         self._by_hash = {s.key_sha256: s for s in sources}
         self._by_source = {s.source: s for s in sources}
 
     @classmethod
-    def from_file(cls, path: Path) -> KeyRegistry:
+    def from_file(cls, path: Path, *, production: bool = False) -> KeyRegistry:
+        """The registry in ``path``; in production one holding a development key (whose
+        clear text is public, in the README) is refused."""
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls(KeyFile.model_validate(data).sources)
+        sources = KeyFile.model_validate(data).sources
+        public = sorted(s.source for s in sources if s.key_sha256 in DEV_KEY_HASHES)
+        if production and public:
+            raise ValueError(
+                f"{path}: development API keys (printed in the README) for "
+                f"{', '.join(public)}: refused in production; give each source its own key"
+            )
+        return cls(sources)
 
     def authenticate(self, presented: str | None) -> SourceKey | None:
         """The source a presented key belongs to, or None (compared as hashes)."""

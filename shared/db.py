@@ -76,10 +76,14 @@ IDLE_PING_S = 2.0
 
 
 def make_engine(url: str, *, pool_size: int = 10, idle_ping_s: float = IDLE_PING_S) -> AsyncEngine:
-    # orjson for JSON columns: the stdlib encoder was a visible cost per delivery row
+    # orjson for JSON columns: the stdlib encoder was a visible cost per delivery row.
+    # hide_parameters: a failed statement's error (logged, shown) never carries the bound
+    # values, which include group keys with passport numbers and whole alert payloads.
     json = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **json)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=True, **json
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +93,9 @@ def make_engine(url: str, *, pool_size: int = 10, idle_ping_s: float = IDLE_PING
             cur.close()
 
         return engine
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, **json)
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True, **json
+    )
     _ping_when_idle(engine, idle_ping_s)
     return engine
 

@@ -55,6 +55,9 @@ def make_broker(
         graceful_timeout=20.0,
         apply_types=False,
         log_level=logging.DEBUG,  # per-message "Received/Processed" lines stay out of INFO
+        # FastStream's own logger writes to stdout past the root handler, so past the PII
+        # filter (a failed batch's error text carried passport numbers): use ours.
+        logger=logging.getLogger("timpora.kafka"),
         middlewares=middlewares,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 
 import uvicorn
 
@@ -27,10 +28,13 @@ def serve(factory: str, service: str, env_prefix: str) -> None:
     parser.add_argument("--host", help=f"HTTP host (default {env_prefix}HTTP_HOST)")
     parser.add_argument("--port", type=int, help=f"HTTP port (default {env_prefix}HTTP_PORT)")
     args = parser.parse_args()
-    settings = SETTINGS[service]()
-    setup_logging(settings, service)
-    module, _, name = factory.partition(":")
-    app = getattr(importlib.import_module(module), name)(settings)
+    try:
+        settings = SETTINGS[service]()
+        setup_logging(settings, service)
+        module, _, name = factory.partition(":")
+        app = getattr(importlib.import_module(module), name)(settings)
+    except ValueError as exc:  # pydantic's ValidationError is one: a configuration error
+        sys.exit(f"{service}: refusing to start: {exc}")
     uvicorn.run(
         app,
         host=args.host or settings.http_host,  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ Common settings use their public names (``KAFKA_BOOTSTRAP_SERVERS``, ``DATABASE_
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,9 @@ from shared.phones import to_e164
 DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused outside development
 DEV_SMS_SENDER = "+6281100000000"  # fictional; refused in production
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Variables other software sets that happen to carry a service's prefix: systemd gives a
+# Type=notify service NOTIFY_SOCKET.
+FOREIGN_VARIABLES = frozenset({"NOTIFY_SOCKET"})
 
 
 class Settings(BaseSettings):
@@ -116,6 +120,23 @@ class Settings(BaseSettings):
             raise ValueError("TIMPORA_SECRET_KEY must be set in production")
         return self
 
+    @model_validator(mode="after")
+    def _no_unknown_variables(self) -> Settings:
+        """A variable with the service's prefix that names no setting is a typo (or a
+        setting that does not exist): refused at start-up rather than silently ignored."""
+        prefix = str(self.model_config.get("env_prefix") or "").upper()
+        if not prefix:
+            return self
+        known = {f"{prefix}{name}".upper() for name in type(self).model_fields} | FOREIGN_VARIABLES
+        unknown = sorted(
+            k for k in os.environ if k.upper().startswith(prefix) and k.upper() not in known
+        )
+        if unknown:
+            raise ValueError(
+                f"unknown settings {', '.join(unknown)} (README.md, 'Configuration', lists them)"
+            )
+        return self
+
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
 
@@ -137,6 +158,21 @@ class IngestSettings(Settings):
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_source: str = "whatsapp-batulicin"
     whatsapp_verify_token: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _explicit_key_file(self) -> IngestSettings:
+        """Production names its own key file: the repository's holds the README's
+        development keys (and an image never carries keys)."""
+        development_file = PROJECT_ROOT / "config" / "api_keys.yaml"
+        if self.environment == "production" and (
+            "api_keys_file" not in self.model_fields_set
+            or self.api_keys_file.resolve() == development_file.resolve()
+        ):
+            raise ValueError(
+                "INGEST_API_KEYS_FILE must name this deployment's key file in production "
+                "(config/api_keys.yaml holds the development keys)"
+            )
+        return self
 
 
 class RoutingSettings(Settings):
@@ -163,13 +199,22 @@ class NotifySettings(Settings):
         "an alphanumeric sender such as TIMPORA cannot be replied to, and members ack by "
         "replying `OK <kode>`. E.164; Indonesian formats (0811..., 62811...) are normalised",
     )
+    kannel_smsc: str | None = Field(None, description="Kannel smsc= (one SMSC of several)")
+    kannel_dlr_url: str | None = Field(None, description="Kannel dlr-url for delivery reports")
+    kannel_dlr_mask: int = Field(31, ge=0, le=31, description="Kannel dlr-mask")
     http_sms_url: str | None = Field(None, description="Generic HTTP SMS provider (if no Kannel)")
     http_sms_token: SecretStr | None = None
     smtp_host: str | None = None
-    smtp_port: int = 25
+    smtp_port: int = Field(25, ge=1, le=65535)
     smtp_from: str = "timpora-alert@example.org"
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(False, description="STARTTLS after connecting (port 587)")
+    smtp_use_tls: bool = Field(False, description="Implicit TLS from the start (port 465)")
+    channel_timeout_seconds: float | None = Field(
+        None, gt=0, le=120, description="Per provider request (None: each channel's default)"
+    )
+    whatsapp_api_version: str = Field("v21.0", pattern=r"^v\d+\.\d+$")
     telegram_base_url: str | None = None
     telegram_bot_token: SecretStr | None = None
     whatsapp_base_url: str | None = None
@@ -221,6 +266,19 @@ class NotifySettings(Settings):
                 "(an alphanumeric sender cannot receive the OK <kode> replies)"
             )
         return e164
+
+    @model_validator(mode="after")
+    def _email_tls(self) -> NotifySettings:
+        """E-mail carries the full alert: TLS is required in production, a password is
+        never sent over a clear connection, and one TLS mode at a time."""
+        if self.smtp_starttls and self.smtp_use_tls:
+            raise ValueError("NOTIFY_SMTP_STARTTLS and NOTIFY_SMTP_USE_TLS: choose one")
+        tls = self.smtp_starttls or self.smtp_use_tls
+        if self.smtp_username and not tls:
+            raise ValueError("NOTIFY_SMTP_USERNAME needs TLS (NOTIFY_SMTP_STARTTLS or _USE_TLS)")
+        if self.environment == "production" and self.smtp_host and not tls:
+            raise ValueError("NOTIFY_SMTP_HOST needs TLS in production (STARTTLS or USE_TLS)")
+        return self
 
     @model_validator(mode="after")
     def _refuse_dev_sender(self) -> NotifySettings:

@@ -41,6 +41,27 @@ ALIASES = {
 }
 
 
+CREDENTIALS = frozenset({"key", "password", "pass", "pwd", "token", "secret"})
+
+
+def without_credentials(raw: bytes) -> bytes:
+    """The query string or form body without its credential fields (the gateway's
+    ``key=``), every other pair byte for byte: what is stored or dead-lettered never
+    carries the key."""
+    pairs = raw.split(b"&")
+    kept = [
+        pair
+        for pair in pairs
+        if unquote_to_bytes(pair.partition(b"=")[0].replace(b"+", b" "))
+        .decode("latin-1")
+        .strip()
+        .lower()
+        .rsplit("?", 1)[-1]
+        not in CREDENTIALS
+    ]
+    return b"&".join(kept)
+
+
 def parse_form(raw: bytes) -> dict[str, bytes]:
     """Form/query fields as raw bytes (first value wins); text is decoded later.
 

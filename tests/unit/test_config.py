@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from shared.settings import IngestSettings, NotifySettings, RoutingSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+DEV_KEY_FILE = ROOT / "config" / "api_keys.yaml"
 
 
 def _known_env_names() -> set[str]:
@@ -81,3 +82,31 @@ def test_gc_tuning_sets_the_threshold_and_empty_keeps_the_default() -> None:
         assert gc.get_threshold() == (10000, 20, 20)
     finally:
         gc.set_threshold(*before)
+
+
+def test_production_ingest_needs_its_own_key_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TIMPORA_ENV", "production")
+    monkeypatch.setenv("TIMPORA_SECRET_KEY", "s3cret-for-this-deployment")
+    with pytest.raises(ValidationError, match="INGEST_API_KEYS_FILE must name"):
+        IngestSettings()
+    monkeypatch.setenv("INGEST_API_KEYS_FILE", str(DEV_KEY_FILE))
+    with pytest.raises(ValidationError, match="INGEST_API_KEYS_FILE must name"):
+        IngestSettings()
+    own = tmp_path / "keys.yaml"
+    own.write_text("sources: []\n")
+    monkeypatch.setenv("INGEST_API_KEYS_FILE", str(own))
+    assert IngestSettings().api_keys_file == own
+    monkeypatch.setenv("TIMPORA_ENV", "development")
+    monkeypatch.delenv("INGEST_API_KEYS_FILE")
+    assert IngestSettings().api_keys_file == DEV_KEY_FILE  # development: the README's keys
+
+
+def test_the_development_key_list_is_the_shipped_key_file() -> None:
+    from ingest_service.auth import DEV_KEY_HASHES, KeyRegistry
+
+    shipped = KeyRegistry.from_file(DEV_KEY_FILE)
+    assert {s.key_sha256 for s in shipped._by_hash.values()} == DEV_KEY_HASHES
+    with pytest.raises(ValueError, match="development API keys"):
+        KeyRegistry.from_file(DEV_KEY_FILE, production=True)

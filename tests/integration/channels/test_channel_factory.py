@@ -1,4 +1,4 @@
-"""build_channels from a plain mapping and from NotifySettings, then real sends."""
+"""build_channels from NotifySettings (declared fields only), then real sends."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from shared.settings import NotifySettings
 Make = Callable[..., OutgoingMessage]
 
 
-async def test_every_channel_from_a_mapping_delivers(
+async def test_every_channel_from_the_settings_delivers(
     kannel_gw: KannelGateway,
     telegram_gw: TelegramGateway,
     whatsapp_gw: WhatsAppGateway,
@@ -33,22 +33,24 @@ async def test_every_channel_from_a_mapping_delivers(
     outgoing: Make,
 ) -> None:
     channels = build_channels(
-        {
-            "kannel_url": f"{kannel_gw.base_url}/cgi-bin/sendsms",
-            "kannel_username": kannel_gw.username,
-            "kannel_password": SecretStr(kannel_gw.password),
-            "sms_sender": "+6281100000000",
-            "smtp_host": smtp_gw.host,
-            "smtp_port": smtp_gw.port,
-            "smtp_from": "timpora@example.go.id",
-            "telegram_base_url": telegram_gw.base_url,
-            "telegram_bot_token": SecretStr(telegram_gw.token),
-            "whatsapp_base_url": whatsapp_gw.base_url,
-            "whatsapp_token": whatsapp_gw.token,
-            "whatsapp_phone_number_id": whatsapp_gw.phone_number_id,
-            "webhook_secret": webhook_rx.secret,
-            "channel_timeout_seconds": 2,
-        }
+        NotifySettings(
+            **{
+                "kannel_url": f"{kannel_gw.base_url}/cgi-bin/sendsms",
+                "kannel_username": kannel_gw.username,
+                "kannel_password": SecretStr(kannel_gw.password),
+                "sms_sender": "+6281100000000",
+                "smtp_host": smtp_gw.host,
+                "smtp_port": smtp_gw.port,
+                "smtp_from": "timpora@example.go.id",
+                "telegram_base_url": telegram_gw.base_url,
+                "telegram_bot_token": SecretStr(telegram_gw.token),
+                "whatsapp_base_url": whatsapp_gw.base_url,
+                "whatsapp_token": whatsapp_gw.token,
+                "whatsapp_phone_number_id": whatsapp_gw.phone_number_id,
+                "webhook_secret": webhook_rx.secret,
+                "channel_timeout_seconds": 2,
+            }
+        )
     )
     try:
         assert sorted(channels) == ["email", "sms", "telegram", "webhook", "whatsapp"]
@@ -80,15 +82,16 @@ async def test_notify_settings_work_too(http_sms_gw: HttpSmsGateway, outgoing: M
 
 async def test_kannel_wins_over_http_sms_and_unconfigured_channels_are_absent() -> None:
     channels = build_channels(
-        {"kannel_url": "http://127.0.0.1:9/cgi-bin/sendsms", "http_sms_url": "http://x/sms"}
+        NotifySettings(kannel_url="http://127.0.0.1:9/cgi-bin/sendsms", http_sms_url="http://x/sms")
     )
     try:
         assert list(channels) == ["sms"]
         assert isinstance(channels["sms"], KannelChannel)
     finally:
         await close_channels(channels)
-    assert build_channels({}) == {}
-    assert "whatsapp" not in build_channels({"whatsapp_token": "t"})  # no phone number id
+    assert build_channels(NotifySettings()) == {}
+    no_number = NotifySettings(whatsapp_token=SecretStr("t"))  # no phone number id
+    assert "whatsapp" not in build_channels(no_number)
 
 
 async def test_the_sinks_bundle_configures_notify(outgoing: Make) -> None:
@@ -106,7 +109,7 @@ async def test_the_sinks_bundle_configures_notify(outgoing: Make) -> None:
             await close_channels(channels)
         assert [r.channel for r in sinks.received] == ["telegram", "sms", "email"]
         assert len(sinks.by_channel("sms")) == 1
-        http_sms = build_channels(sinks.notify_settings(sms="http_sms"))
+        http_sms = build_channels(NotifySettings(**sinks.notify_settings(sms="http_sms")))
         try:
             assert isinstance(http_sms["sms"], HttpSmsChannel)
             await http_sms["sms"].send(outgoing())

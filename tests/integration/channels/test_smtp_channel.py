@@ -242,8 +242,9 @@ async def test_aclose_quits_every_idle_connection(
 
 def test_the_pool_is_sized_to_the_sends_in_flight() -> None:
     from notify_service.channels import build_channels
+    from shared.settings import NotifySettings
 
-    channels = build_channels({"smtp_host": "127.0.0.1", "max_in_flight": 5})
+    channels = build_channels(NotifySettings(smtp_host="127.0.0.1", max_in_flight=5))
     assert channels["email"].pool_size == 5  # type: ignore[attr-defined]
 
 
