@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from routing_service.app import create_app as create_routing
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.directory import load_directory, replace_directory
 from shared.observability import setup_logging
+from shared.schemas import Member
 from shared.settings import IngestSettings, NotifySettings, RoutingSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,12 +36,14 @@ class Pipeline:
     database_url: str
 
 
-async def seed_teams(database_url: str) -> None:
-    """The seed directory without quiet hours: deliveries happen whatever the wall clock."""
+async def seed_teams(database_url: str, extra: Mapping[str, list[Member]] | None = None) -> None:
+    """The seed directory without quiet hours: deliveries happen whatever the wall clock
+    (``extra``: more members, by team id)."""
     teams = load_directory(ROOT / "config" / "teams.yaml")
     for team in teams:
         for member in team.members:
             member.quiet_hours = None
+        team.members.extend((extra or {}).get(team.team_id, []))
     engine = make_engine(database_url)
     async with transaction(make_sessionmaker(engine)) as session:
         await replace_directory(session, teams)
@@ -65,8 +68,10 @@ def pipeline_factory(
     monkeypatch: pytest.MonkeyPatch,
     no_passport_in_logs: None,
 ) -> Callable[..., AsyncIterator[Pipeline]]:
-    async def start(escalate_after: str | None = None) -> AsyncIterator[Pipeline]:
-        await seed_teams(database_url)
+    async def start(
+        escalate_after: str | None = None, extra: Mapping[str, list[Member]] | None = None
+    ) -> AsyncIterator[Pipeline]:
+        await seed_teams(database_url, extra)
         sinks = Sinks()
         await sinks.start()
         common = {
