@@ -24,18 +24,11 @@ from tests.integration.routing.test_routing_service import (
     report,
     routing_settings,
     running,
-    seed,
 )
 from tests.kafkautil import consume, values
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 BANDUNG = Location(kecamatan_code="32.73.01")  # Sukasari, Kota Bandung: no team there
-
-
-@pytest.fixture
-async def db(database_url: str) -> str:
-    await seed(database_url)
-    return database_url
 
 
 def timpora(settings: Settings, database_url: str, *args: str) -> str:

@@ -20,7 +20,7 @@ from shared.db import make_engine, make_sessionmaker
 from shared.schemas import Report
 from shared.settings import Settings
 from tests.integration.routing.test_report_fate import timpora
-from tests.integration.routing.test_routing_service import publish, routing_settings, running, seed
+from tests.integration.routing.test_routing_service import publish, routing_settings, running
 from tests.kafkautil import consume, values
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -44,12 +44,6 @@ def cap(sample: str) -> list[Report]:
     parsed = parse("cap", (SAMPLES / sample).read_bytes(), ctx)
     assert all(p.report for p in parsed), [p.reasons for p in parsed]
     return [p.report for p in parsed if p.report is not None]
-
-
-@pytest.fixture
-async def db(database_url: str) -> str:
-    await seed(database_url)
-    return database_url
 
 
 async def test_update_then_cancel_of_a_two_area_alert(

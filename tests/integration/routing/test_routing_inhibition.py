@@ -23,7 +23,6 @@ from tests.integration.routing.test_routing_service import (
     report,
     routing_settings,
     running,
-    seed,
 )
 from tests.kafkautil import consume, values
 
@@ -43,12 +42,6 @@ inhibit:
   - {name: case-above, source: [kabupaten, provinsi], target: [kecamatan]}
 """
 SATUI, TANAH_BUMBU, SOUTH_KALIMANTAN = "timpora-63.10.04", "timpora-63.10", "timpora-63"
-
-
-@pytest.fixture
-async def db(database_url: str) -> str:
-    await seed(database_url)
-    return database_url
 
 
 async def statuses(database_url: str) -> dict[str, tuple[str, str]]:

@@ -95,12 +95,6 @@ async def publish(settings: Settings, *items: Report | AlertAcknowledged) -> Non
         await broker.stop()
 
 
-@pytest.fixture
-async def db(database_url: str) -> str:
-    await seed(database_url)
-    return database_url
-
-
 async def test_report_becomes_alerts_keyed_by_team(kafka_settings: Settings, db: str) -> None:
     async with running(routing_settings(kafka_settings, db)):
         await publish(kafka_settings, report())

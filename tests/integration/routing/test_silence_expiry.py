@@ -21,18 +21,11 @@ from tests.integration.routing.test_routing_service import (
     report,
     routing_settings,
     running,
-    seed,
 )
 from tests.kafkautil import consume, values
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 SILENCE_S = 4.0
-
-
-@pytest.fixture
-async def db(database_url: str) -> str:
-    await seed(database_url)
-    return database_url
 
 
 async def test_a_muted_alert_waits_out_its_silence_then_is_sent_and_escalates(

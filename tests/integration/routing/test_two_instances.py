@@ -24,19 +24,12 @@ from tests.integration.routing.test_routing_service import (
     FAST_POLICY,
     publish,
     report,
-    seed,
 )
 from tests.kafkautil import consume, values, wait_for
 from tests.procs import instances
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 KECAMATAN = ["63.10.03", "63.10.04", "63.10.08", "63.10.09"]
-
-
-@pytest.fixture
-async def db(database_url: str) -> str:
-    await seed(database_url)
-    return database_url
 
 
 def two_instances(settings: Settings, db: str, policy: Path) -> AbstractAsyncContextManager[None]:
