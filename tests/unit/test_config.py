@@ -1,5 +1,6 @@
 """Configuration contracts: settings validation and docker-compose's environment."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,25 @@ def test_the_development_key_list_is_the_shipped_key_file() -> None:
     assert {s.key_sha256 for s in shipped._by_hash.values()} == DEV_KEY_HASHES
     with pytest.raises(ValueError, match="development API keys"):
         KeyRegistry.from_file(DEV_KEY_FILE, production=True)
+
+
+def test_compose_production_settings_validate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What compose gives each service is accepted in production (required values given)."""
+    import re
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    required = {
+        "TIMPORA_SECRET_KEY": "a-real-secret-of-this-deployment",
+        "NOTIFY_SMS_SENDER": "+6281234567890",
+    }
+    classes = {"ingest": IngestSettings, "routing": RoutingSettings, "notify": NotifySettings}
+    for name, cls in classes.items():
+        for key in [k for k in os.environ if k.startswith(("INGEST_", "ROUTING_", "NOTIFY_"))]:
+            monkeypatch.delenv(key)
+        for key, value in compose["services"][name]["environment"].items():
+            found = re.fullmatch(r"\$\{(\w+):([?-])(.*)\}", str(value))
+            if found:
+                value = required[found[1]] if found[2] == "?" else found[3]
+            monkeypatch.setenv(key, str(value))
+        settings = cls()
+        assert settings.environment == "production", name
