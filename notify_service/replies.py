@@ -25,8 +25,11 @@ NOTE_MAX = 500  # AlertAcknowledged.note
 ACK_WORDS = frozenset({"ack", "ok", "terima", "siap"})
 CLOSE_WORDS = frozenset({"selesai", "close", "tutup"})
 CODE = f"[{ACK_ALPHABET}]{{4,6}}"  # no 0/O, 1/I: "terima kasih" is not code KASIH
+REPLY_MAX = 2000  # longer than any reply (code + a 500-character note): the rest is ignored
+# Matched on the stripped text: a leading ``\s*`` beside ``[\s:]*`` gave the engine a
+# quadratic number of ways to split a run of spaces (50,000 spaces took 19 s).
 REPLY = re.compile(
-    r"^\s*(?:/?(?P<word>ack|ok|terima|siap|selesai|close|tutup)(?:@\w+)?)?"
+    r"(?:/?(?P<word>ack|ok|terima|siap|selesai|close|tutup)(?:@\w+)?)?"
     rf"[\s:]*(?P<code>{CODE})\b[\s:.,;-]*(?P<note>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -41,6 +44,7 @@ class Reply:
 
 def parse_reply(text: str) -> Reply | None:
     """The ack or close a reply asks for, or ``None`` (see the module docstring)."""
+    text = text.strip()[:REPLY_MAX]
     found = REPLY.match(text.replace("ack:", "ack ").replace("close:", "close "))
     if found is None:
         return None
