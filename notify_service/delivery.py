@@ -10,9 +10,8 @@ small groups (``CLAIM_GROUP``, one INSERT each) just before those sends run, nev
 batch ahead: a kill leaves at most the group in flight uncertain. A row ``sending`` for
 longer than ``stale_sending_seconds`` (90 s) belongs to a stopped process (a live one
 gives up a send after ``SEND_TIMEOUT_S`` and waits ~1 min for the database to record
-it); then
-``plan.on_stale_sending`` decides: high and critical alerts are sent once more, the text
-marked "[ULANG]" (a member may get it twice, knowingly); lower severities become
+it); then ``plan.on_stale_sending`` decides: high and critical alerts are sent once more,
+the text marked "[ULANG]" (a member may get it twice, knowingly); lower severities become
 ``uncertain`` for an operator (``timpora deliveries --uncertain``), never re-sent.
 """
 
@@ -111,11 +110,11 @@ async def plan_alerts(
     for alert, team in todo:
         members = {m.member_id: m for m in team.members}
         payload = alert.model_dump(mode="json")
-        last = {m: at for (a, m), at in last_sms.items() if a == alert.alert_id}
+        last = last_sms.setdefault(alert.alert_id, {})
         for planned in plan_deliveries(alert, team, now, last_update_sms=last):
             member = members[planned.member_id]
             if alert.reason is AlertReason.update and planned.channels == ("sms",):
-                last_sms[(alert.alert_id, member.member_id)] = now  # a later one in the batch
+                last[member.member_id] = now  # a later version in this batch sees it
             if not planned.channels:  # off duty or no usable channel: logged, not sent
                 values = _row(
                     alert,
@@ -146,7 +145,7 @@ async def plan_alerts(
 
 async def _history(
     deps: NotifyDeps, alerts: list[AlertRouted]
-) -> tuple[dict[tuple[str, str], datetime], dict[str, dict[str, set[str]]]]:
+) -> tuple[dict[str, dict[str, datetime]], dict[str, dict[str, set[str]]]]:
     """What planning reads of earlier deliveries, only for the alerts that need it:
     the last update SMS per member of updates, and the recipients of cancelled alerts."""
     updates = {a.alert_id for a in alerts if a.reason is AlertReason.update}

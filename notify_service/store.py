@@ -27,9 +27,9 @@ async def claim(*, session: AsyncSession, rows: list[dict[str, Any]]) -> set[obj
 
 async def last_update_sms(
     *, session: AsyncSession, alert_ids: set[str]
-) -> dict[tuple[str, str], datetime]:
+) -> dict[str, dict[str, datetime]]:
     """When each member was last sent (or is being sent) an update SMS of each alert:
-    ``(alert_id, member_id) -> created_at`` (the update-SMS rate limit reads it)."""
+    ``alert_id -> member_id -> created_at`` (the update-SMS rate limit reads it)."""
     if not alert_ids:
         return {}
     query = (
@@ -42,7 +42,10 @@ async def last_update_sms(
         )
         .group_by(DeliveryRow.alert_id, DeliveryRow.member_id)
     )
-    return {(a, m): at for a, m, at in (await session.execute(query)).all()}
+    out: dict[str, dict[str, datetime]] = {}
+    for alert_id, member_id, at in (await session.execute(query)).all():
+        out.setdefault(alert_id, {})[member_id] = at
+    return out
 
 
 async def recipients(
