@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from console_service import policy_ops
+from console_service import policy_ops, user_ops
 from shared.pii import mask_original, mask_unknown_json
 from shared.settings import Settings
 
@@ -43,6 +43,7 @@ for sub, name in (
     (teams_app, "teams"),
     (route_app, "route"),
     (policy_ops.app, "policy"),
+    (user_ops.app, "users"),
     (silences_app, "silences"),
     (db_app, "db"),
 ):

@@ -9,6 +9,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import console_service.web.models
 import ingest_service.models
 import notify_service.models
 import routing_service.models
@@ -16,7 +17,13 @@ import shared.directory
 from shared.db import Base, make_engine
 from shared.settings import Settings
 
-MODELS = (shared.directory, ingest_service.models, routing_service.models, notify_service.models)
+MODELS = (
+    shared.directory,
+    ingest_service.models,
+    routing_service.models,
+    notify_service.models,
+    console_service.web.models,
+)
 target_metadata = Base.metadata
 
 

@@ -39,6 +39,18 @@ class AlertRow(Base):
     __table_args__ = (
         Index("ix_routing_alerts_group", "team_id", "group_key", "window_ends_at"),
         Index("ix_routing_alerts_case", "group_key"),  # inhibition: a case at any team
+        # the console: scoped by code prefix (LIKE '63.10.%'), newest first
+        Index(
+            "ix_routing_alerts_place",
+            "place_code",
+            postgresql_ops={"place_code": "varchar_pattern_ops"},
+        ),
+        Index(
+            "ix_routing_alerts_code",
+            "jurisdiction_code",
+            postgresql_ops={"jurisdiction_code": "varchar_pattern_ops"},
+        ),
+        Index("ix_routing_alerts_created", "created_at"),
     )
 
     alert_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -46,6 +58,9 @@ class AlertRow(Base):
     group_key: Mapped[str] = mapped_column(String(400))
     level: Mapped[str] = mapped_column(String(16))
     jurisdiction_code: Mapped[str] = mapped_column(String(20))
+    # The report's place (its most precise code), which the team's area may not contain
+    # (an escalated alert, an office's fallback team): the console scopes by both.
+    place_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
     ack_code: Mapped[str] = mapped_column(String(12), index=True)
     version: Mapped[int] = mapped_column(default=1)
     occurrence_count: Mapped[int] = mapped_column(default=1)

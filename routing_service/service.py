@@ -224,6 +224,7 @@ def _new_columns(a: AlertDecision, now: datetime) -> dict[str, Any]:
         "group_key": rule.group_key,
         "level": target.level.value,
         "jurisdiction_code": target.code,
+        "place_code": _place(a.message.report),
         "ack_code": a.state.ack_code,
         "escalation_step": 0,
         "matched_rules": list(rule.rules),
@@ -234,6 +235,13 @@ def _new_columns(a: AlertDecision, now: datetime) -> dict[str, Any]:
         ),
         "created_at": now,
     }
+
+
+def _place(report: Report) -> str | None:
+    """Where the report happened (the console scopes alerts by it as well as by the team's
+    area: an escalated or fallback alert stays visible to the place's office)."""
+    resolution = report.resolution
+    return (resolution.code or resolution.routing_code) if resolution else None
 
 
 def _seconds(value: int | None) -> timedelta | None:

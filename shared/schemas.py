@@ -383,7 +383,7 @@ class AlertAcknowledged(Model):
     alert_id: str
     ack_code: str | None = None
     member_id: str | None = None
-    channel: Literal["sms", "email", "telegram", "whatsapp", "link", "api", "webhook"]
+    channel: Literal["sms", "email", "telegram", "whatsapp", "link", "api", "webhook", "console"]
     acknowledged_at: AwareDatetime = Field(default_factory=utcnow)
     action: Literal["ack", "close"] = Field(
         "ack", description="ack: someone takes it (OK <code>); close: resolved (SELESAI <code>)"

@@ -9,18 +9,25 @@ import sys
 import uvicorn
 
 from shared.observability import setup_logging
-from shared.settings import IngestSettings, NotifySettings, RoutingSettings, Settings
+from shared.settings import (
+    ConsoleSettings,
+    IngestSettings,
+    NotifySettings,
+    RoutingSettings,
+    Settings,
+)
 
 SETTINGS: dict[str, type[Settings]] = {
     "ingest": IngestSettings,
     "routing": RoutingSettings,
     "notify": NotifySettings,
+    "console": ConsoleSettings,
 }
 
 
-def serve(factory: str, service: str, env_prefix: str) -> None:
+def serve(factory: str, service: str, env_prefix: str, prog: str | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog=f"python -m {service}_service",
+        prog=prog or f"python -m {service}_service",
         description=f"Run the Timpora {service} service. Configuration comes from the "
         f"environment: KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, TIMPORA_* and {env_prefix}* "
         "(see README.md, 'Configuration').",

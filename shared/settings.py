@@ -287,3 +287,45 @@ class NotifySettings(Settings):
                 "NOTIFY_SMS_SENDER must be set in production (the SMS gateway's number)"
             )
         return self
+
+
+class ConsoleSettings(Settings):
+    """The operator console (``python -m console_service.web``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CONSOLE_")
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8084, ge=0, le=65535)
+    session_secret: SecretStr = Field(
+        SecretStr(DEV_SECRET),
+        description="Signs the session cookie; must be set (and differ from "
+        "TIMPORA_SECRET_KEY) in production",
+    )
+    cookie_secure: bool | None = Field(
+        None, description="Secure flag on cookies (None: on in production, off elsewhere)"
+    )
+    session_idle_minutes: int = Field(60, ge=5, le=24 * 60)
+    session_max_hours: int = Field(12, ge=1, le=24 * 7)
+    lockout_failures: int = Field(5, ge=3, le=20, description="Failed logins before lockout")
+    lockout_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_seconds: float = Field(3.0, ge=1.0, le=60.0, description="Live lists poll this")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return (
+            self.environment == "production" if self.cookie_secure is None else self.cookie_secure
+        )
+
+    @model_validator(mode="after")
+    def _refuse_dev_session_secret(self) -> ConsoleSettings:
+        secret = self.session_secret.get_secret_value()
+        if self.environment == "production" and (
+            secret == DEV_SECRET or secret == self.secret_key.get_secret_value() or len(secret) < 32
+        ):
+            raise ValueError(
+                "CONSOLE_SESSION_SECRET must be set in production: 32+ characters, not "
+                "TIMPORA_SECRET_KEY"
+            )
+        if self.environment == "production" and self.cookie_secure is False:
+            raise ValueError("CONSOLE_COOKIE_SECURE=false is refused in production")
+        return self

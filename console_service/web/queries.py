@@ -1,0 +1,226 @@
+"""What the console reads, always through a user's scopes: the one place a query meets
+:func:`scoped`. A row outside the scopes does not exist for the user (pages answer 404,
+exactly as for an id that was never issued), whichever page, action or export asks.
+
+An alert is in scope when the team's area (``jurisdiction_code``, what it was routed
+with) or the report's place (``place_code``) is: an alert escalated to the province stays
+visible to the office of the kecamatan it happened in, and an office's fallback alert
+about an unserved place to that office. Deliveries, acks, timers, notes and fates are
+reached only through an alert already in scope.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from console_service.web import access
+from console_service.web.identity import Identity
+from console_service.web.models import AlertNote, AuditEntry
+from notify_service.models import AckRow, DeliveryRow
+from routing_service.models import AlertRow, EscalationTimer, ProcessedReport
+from shared.schemas import Level, Severity
+
+LIST_LIMIT = 100
+OPEN = ("open", "muted", "inhibited")
+LEVELS = [lv.value for lv in Level]
+SEVERITIES = [s.value for s in reversed(Severity)]
+DEFAULT_ACK_LIMIT = timedelta(minutes=30)
+
+
+def alert_scoped(scopes: Sequence[str]) -> ColumnElement[bool]:
+    return or_(scoped(AlertRow.jurisdiction_code, scopes), scoped(AlertRow.place_code, scopes))
+
+
+def scoped(column: Any, scopes: Sequence[str]) -> ColumnElement[bool]:
+    """SQL for "the code in ``column`` lies inside one of ``scopes``" (the same rule as
+    :func:`console_service.web.access.covers`)."""
+    if access.ALL in scopes:
+        return true()
+    if not scopes:
+        return false()
+    return or_(*(or_(column == s, column.like(_escaped(s) + ".%", escape="\\")) for s in scopes))
+
+
+def _escaped(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    status: str | None = None  # a status, or "active" (open, muted, inhibited)
+    level: str | None = None
+    severity: str | None = None
+    team: str | None = None
+    code: str | None = None  # a region code prefix inside the user's scopes
+
+
+async def alerts(
+    *, session: AsyncSession, who: Identity, where: AlertFilter, limit: int = LIST_LIMIT
+) -> Sequence[AlertRow]:
+    """The newest alerts in the user's scopes that match ``where``."""
+    query = select(AlertRow).where(alert_scoped(who.scopes))
+    if where.status == "active":
+        query = query.where(AlertRow.status.in_(OPEN))
+    elif where.status:
+        query = query.where(AlertRow.status == where.status)
+    if where.level:
+        query = query.where(AlertRow.level == where.level)
+    if where.severity:
+        query = query.where(AlertRow.severity == where.severity)
+    if where.team:
+        query = query.where(AlertRow.team_id == where.team)
+    if where.code:
+        query = query.where(alert_scoped([where.code]))
+    query = query.order_by(AlertRow.created_at.desc(), AlertRow.alert_id.desc()).limit(limit)
+    return (await session.scalars(query)).all()
+
+
+async def alert(*, session: AsyncSession, who: Identity, alert_id: str) -> AlertRow | None:
+    """One alert, or None when it does not exist *or* lies outside the user's scopes."""
+    return await session.scalar(
+        select(AlertRow).where(AlertRow.alert_id == alert_id, alert_scoped(who.scopes))
+    )
+
+
+@dataclass
+class Story:
+    """Everything that happened to one alert, oldest first within each part."""
+
+    alert: AlertRow
+    versions: list[dict[str, Any]]  # the routed alert of each version (with its report)
+    deliveries: list[DeliveryRow]
+    timers: list[EscalationTimer]
+    acks: list[AckRow]
+    notes: list[AlertNote]
+    fates: list[dict[str, Any]]  # this alert's entry in each of its reports' fates
+
+
+async def story(*, session: AsyncSession, who: Identity, alert_id: str) -> Story | None:
+    row = await alert(session=session, who=who, alert_id=alert_id)
+    if row is None:
+        return None
+    deliveries = (
+        await session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.alert_id == alert_id)
+            .order_by(DeliveryRow.alert_version, DeliveryRow.created_at, DeliveryRow.member_id)
+        )
+    ).all()
+    versions: dict[int, dict[str, Any]] = {}
+    for d in deliveries:
+        versions.setdefault(d.alert_version, d.alert)
+    versions.setdefault(row.version, row.last_payload)
+    timers = (
+        await session.scalars(
+            select(EscalationTimer)
+            .where(EscalationTimer.alert_id == alert_id)
+            .order_by(EscalationTimer.due_at)
+        )
+    ).all()
+    acks = (
+        await session.scalars(
+            select(AckRow).where(AckRow.alert_id == alert_id).order_by(AckRow.acknowledged_at)
+        )
+    ).all()
+    notes = (
+        await session.scalars(
+            select(AlertNote).where(AlertNote.alert_id == alert_id).order_by(AlertNote.at)
+        )
+    ).all()
+    fates = []
+    for report in (
+        await session.scalars(
+            select(ProcessedReport).where(ProcessedReport.report_id.in_(row.report_ids))
+        )
+    ).all():
+        for entry in report.fate or []:
+            if entry.get("alert_id") == alert_id:
+                fates.append({"report_id": report.report_id, **entry})
+    return Story(
+        row,
+        [versions[v] for v in sorted(versions)],
+        list(deliveries),
+        list(timers),
+        list(acks),
+        list(notes),
+        fates,
+    )
+
+
+@dataclass
+class Overview:
+    by_level_severity: dict[tuple[str, str], int]
+    overdue: list[AlertRow]  # open, unacknowledged past their time limit
+    ack_p50_s: float | None
+    ack_p90_s: float | None
+    acked_this_week: int
+    by_kecamatan: list[tuple[str, int, int]]  # code, active, acked this week
+
+
+async def overview(*, session: AsyncSession, who: Identity, now: datetime) -> Overview:
+    in_scope = alert_scoped(who.scopes)
+    grid = Counter[tuple[str, str]]()
+    active_by_code = Counter[str]()
+    overdue = []
+    active = await session.execute(
+        select(AlertRow).where(in_scope, AlertRow.status.in_(OPEN)).order_by(AlertRow.created_at)
+    )
+    for (row,) in active.all():
+        grid[(row.level, row.severity)] += 1
+        active_by_code[access.kecamatan_of(row.place_code) or row.jurisdiction_code] += 1
+        limit = timedelta(seconds=row.escalate_after_s) if row.escalate_after_s else None
+        if row.status == "open" and now - row.created_at > (limit or DEFAULT_ACK_LIMIT):
+            overdue.append(row)
+    week = await session.execute(
+        select(
+            AlertRow.place_code, AlertRow.jurisdiction_code, AlertRow.created_at, AlertRow.acked_at
+        ).where(
+            in_scope, AlertRow.acked_at.is_not(None), AlertRow.acked_at >= now - timedelta(days=7)
+        )
+    )
+    times: list[float] = []
+    acked_by_code = Counter[str]()
+    for place, code, created, acked in week.all():
+        if acked is not None:  # the query asks for acked alerts; the type does not know
+            times.append(max(0.0, (acked - created).total_seconds()))
+        acked_by_code[access.kecamatan_of(place) or code] += 1
+    codes = sorted(set(active_by_code) | set(acked_by_code))
+    return Overview(
+        dict(grid),
+        overdue[:50],
+        access.percentile(times, 0.5),
+        access.percentile(times, 0.9),
+        len(times),
+        [(c, active_by_code[c], acked_by_code[c]) for c in codes],
+    )
+
+
+async def audit(
+    *, session: AsyncSession, who: Identity, text: str | None = None, limit: int = 200
+) -> Sequence[AuditEntry]:
+    """The audit log: an administrator's whole log, anyone else's office's."""
+    query = select(AuditEntry)
+    if access.ALL not in who.scopes:
+        query = query.where(AuditEntry.office == who.office)
+    if text:
+        like = f"%{_escaped(text)}%"
+        query = query.where(
+            or_(
+                AuditEntry.username.like(like, escape="\\"),
+                AuditEntry.action.like(like, escape="\\"),
+                AuditEntry.target.like(like, escape="\\"),
+            )
+        )
+    return (await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))).all()
+
+
+async def count_alerts(*, session: AsyncSession, who: Identity) -> int:
+    query = select(func.count()).where(alert_scoped(who.scopes))
+    return int(await session.scalar(query) or 0)
