@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -30,7 +31,13 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".stack"
 LOGS = STATE / "logs"
-SERVICES = {"ingest_service": 8081, "routing_service": 8082, "notify_service": 8083}
+SERVICES = {
+    "ingest_service": 8081,
+    "routing_service": 8082,
+    "notify_service": 8083,
+    "console_service.web": 8084,
+}
+CONSOLE_LOGIN = STATE / "console-operator.txt"
 console = Console()
 
 
@@ -73,13 +80,31 @@ def prepare(env: dict[str, str], demo: bool) -> None:
         teams = STATE / "demo-teams.yaml"
         teams.write_text(dump_directory(directory))
     subprocess.run([*cli, "teams", "import", str(teams)], cwd=ROOT, env=env, check=True)
+    console_account(cli, env)
+
+
+def console_account(cli: list[str], env: dict[str, str]) -> None:
+    """A local operator of Kantor Imigrasi Batulicin (Tanah Bumbu and Kotabaru), made on
+    the first run with a random password kept in .stack/console-operator.txt (0600)."""
+    if not CONSOLE_LOGIN.exists():
+        password = secrets.token_urlsafe(12)
+        subprocess.run(
+            [*cli, "users", "add", "operator", "--role", "operator", "--office", "batulicin",
+             "--scope", "63.10", "--scope", "63.02", "--name", "Operator Batulicin",
+             "--password-stdin"],
+            cwd=ROOT, env=env, check=True, input=password + "\n", text=True,
+        )  # fmt: skip
+        CONSOLE_LOGIN.write_text(f"operator {password}\n")
+        CONSOLE_LOGIN.chmod(0o600)
+    user, password = CONSOLE_LOGIN.read_text().split()
+    say(f"console http://127.0.0.1:8084 · user {user} · password {password}")
 
 
 def start_services(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
     LOGS.mkdir(parents=True, exist_ok=True)
     procs = []
     for service, port in SERVICES.items():
-        log = (LOGS / f"{service}.log").open("ab")
+        log = (LOGS / f"{service}.log").open("ab")  # console_service.web.log for the console
         procs.append(
             subprocess.Popen(
                 [sys.executable, "-m", service, "--port", str(port)],
@@ -198,7 +223,8 @@ async def summary(env: dict[str, str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="scripts/run",
-        description="Start Kafka, the database and the three Timpora services locally. "
+        description="Start Kafka, the database, the three Timpora services and the operator "
+        "console locally. "
         "With --demo, also local SMS/email/chat sinks and the Tanah Bumbu scenario.",
     )
     parser.add_argument(
@@ -250,7 +276,10 @@ async def run(env: dict[str, str], args: argparse.Namespace) -> None:
             await demo(env, sinks)
         else:
             await wait_ready()
-            say("ingest http://127.0.0.1:8081/docs · notify http://127.0.0.1:8083 · Ctrl-C stops")
+            say(
+                "ingest http://127.0.0.1:8081/docs · notify http://127.0.0.1:8083 · "
+                "console http://127.0.0.1:8084 · Ctrl-C stops"
+            )
         while not stop.is_set():
             for p, service in zip(procs, SERVICES, strict=True):
                 if p.poll() is not None:

@@ -100,6 +100,7 @@ class Story:
     acks: list[AckRow]
     notes: list[AlertNote]
     fates: list[dict[str, Any]]  # this alert's entry in each of its reports' fates
+    console_acks: list[AuditEntry]  # acks and closes made in the console
 
 
 async def story(*, session: AsyncSession, who: Identity, alert_id: str) -> Story | None:
@@ -134,6 +135,13 @@ async def story(*, session: AsyncSession, who: Identity, alert_id: str) -> Story
             select(AlertNote).where(AlertNote.alert_id == alert_id).order_by(AlertNote.at)
         )
     ).all()
+    console_acks = (
+        await session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.target == alert_id, AuditEntry.action.in_(("ack", "close")))
+            .order_by(AuditEntry.id)
+        )
+    ).all()
     fates = []
     for report in (
         await session.scalars(
@@ -151,6 +159,7 @@ async def story(*, session: AsyncSession, who: Identity, alert_id: str) -> Story
         list(acks),
         list(notes),
         fates,
+        list(console_acks),
     )
 
 

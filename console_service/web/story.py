@@ -64,6 +64,7 @@ def story_view(story: Story, *, reveal: bool) -> dict[str, Any]:
         "deliveries": story.deliveries,
         "timers": story.timers,
         "acks": story.acks,
+        "console_acks": story.console_acks,
         "notes": story.notes,
         "fates": story.fates,
         "revealed": reveal,
