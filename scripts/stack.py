@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Local stack for development, tests and CI: a real Apache Kafka broker and PostgreSQL.
+"""Local stack for development, tests and CI: a real Apache Kafka broker and PostgreSQL
+(and Debian's Chromium for the console's browser tests, installed by ``up``).
 
 Standard library only, so it runs with the system python3 before the project's virtualenv
 exists. Every command is idempotent and safe to repeat.
 
-  python3 scripts/stack.py up [--only kafka|postgres]   start what is not running, wait until
+  python3 scripts/stack.py up [--only kafka|postgres|chromium]
+                                                         start what is not running, wait until
                                                          it really serves requests
   python3 scripts/stack.py down [--only ...]            stop cleanly (no-op when nothing runs)
   python3 scripts/stack.py status [--only ...]          what runs where (exit 3 if not all up)
@@ -34,6 +36,7 @@ from pathlib import Path
 # not put a script's directory on sys.path).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from stackctl.browser import browser_up
 from stackctl.common import StackError, port_in_use, say, stack_lock
 from stackctl.kafka import (
     KAFKA_HOME,
@@ -82,7 +85,8 @@ def env_lines(kafka_port: int, pg_port: int) -> list[str]:
 HELP_EPILOG = f"""commands:
   up      start what is not running, then wait until Kafka answers a real ApiVersions
           request and PostgreSQL accepts the timpora login. The first run downloads the
-          Kafka {KAFKA_VERSION} jars (Maven Central) and installs PostgreSQL (apt) if needed.
+          Kafka {KAFKA_VERSION} jars (Maven Central) and installs PostgreSQL and Chromium
+          (apt) if needed.
   down    stop: Kafka with SIGTERM (SIGKILL after 30 s), PostgreSQL with pg_ctl stop -m fast
   status  what runs where; exit status 3 when something is down
   env     export lines for the services and tests:
@@ -105,7 +109,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("command", choices=["up", "down", "status", "env"])
-    parser.add_argument("--only", choices=["kafka", "postgres"], help="act on one service")
+    parser.add_argument(
+        "--only",
+        choices=["kafka", "postgres", "chromium"],
+        help="act on one part (chromium: the browser tests' Debian Chromium, installed by up)",
+    )
     parser.add_argument(
         "--kafka-port",
         type=int,
@@ -124,6 +132,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     kafka, pg = args.only in (None, "kafka"), args.only in (None, "postgres")
+    browser = args.only in (None, "chromium")
     if args.command == "env":
         print("\n".join(env_lines(args.kafka_port, args.pg_port)))
         return 0
@@ -136,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
             if pg:
                 pg_up(args.pg_port)
                 say(f"DATABASE_URL={database_url(args.pg_port)}")
+            if browser:
+                say(f"chromium {browser_up()}")
         else:
             if kafka:
                 kafka_down()

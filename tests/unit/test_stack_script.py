@@ -49,7 +49,7 @@ def test_help_names_every_command() -> None:
     result = stack("--help")
     assert result.returncode == 0, result.stderr
     assert "{up,down,status,env}" in result.stdout
-    assert "--only {kafka,postgres}" in result.stdout
+    assert "--only {kafka,postgres,chromium}" in result.stdout
 
 
 def test_kafka_listens_on_the_port_and_its_controller_on_the_next(stackctl: ModuleType) -> None:
