@@ -7,7 +7,13 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from shared.settings import IngestSettings, NotifySettings, RoutingSettings, Settings
+from shared.settings import (
+    ConsoleSettings,
+    IngestSettings,
+    NotifySettings,
+    RoutingSettings,
+    Settings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_KEY_FILE = ROOT / "config" / "api_keys.yaml"
@@ -15,7 +21,7 @@ DEV_KEY_FILE = ROOT / "config" / "api_keys.yaml"
 
 def _known_env_names() -> set[str]:
     names: set[str] = set()
-    for cls in (Settings, IngestSettings, NotifySettings, RoutingSettings):
+    for cls in (Settings, IngestSettings, NotifySettings, RoutingSettings, ConsoleSettings):
         prefix = cls.model_config.get("env_prefix", "")
         for name, field in cls.model_fields.items():
             alias = field.validation_alias
@@ -35,7 +41,7 @@ def test_compose_sets_only_known_settings() -> None:
 
 def test_compose_services_wait_for_healthy_dependencies() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    for name in ("ingest", "routing", "notify"):
+    for name in ("ingest", "routing", "notify", "console"):
         deps = compose["services"][name]["depends_on"]
         assert all(d["condition"] == "service_healthy" for d in deps.values())
 
@@ -121,10 +127,17 @@ def test_compose_production_settings_validate(monkeypatch: pytest.MonkeyPatch) -
     required = {
         "TIMPORA_SECRET_KEY": "a-real-secret-of-this-deployment",
         "NOTIFY_SMS_SENDER": "+6281234567890",
+        "CONSOLE_SESSION_SECRET": "another-real-secret-of-this-deployment",
     }
-    classes = {"ingest": IngestSettings, "routing": RoutingSettings, "notify": NotifySettings}
+    classes = {
+        "ingest": IngestSettings,
+        "routing": RoutingSettings,
+        "notify": NotifySettings,
+        "console": ConsoleSettings,
+    }
     for name, cls in classes.items():
-        for key in [k for k in os.environ if k.startswith(("INGEST_", "ROUTING_", "NOTIFY_"))]:
+        prefixes = ("INGEST_", "ROUTING_", "NOTIFY_", "CONSOLE_")
+        for key in [k for k in os.environ if k.startswith(prefixes)]:
             monkeypatch.delenv(key)
         for key, value in compose["services"][name]["environment"].items():
             found = re.fullmatch(r"\$\{(\w+):([?-])(.*)\}", str(value))
@@ -133,3 +146,20 @@ def test_compose_production_settings_validate(monkeypatch: pytest.MonkeyPatch) -
             monkeypatch.setenv(key, str(value))
         settings = cls()
         assert settings.environment == "production", name
+
+
+def test_production_console_refuses_weak_session_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIMPORA_ENV", "production")
+    monkeypatch.setenv("TIMPORA_SECRET_KEY", "a-real-secret-of-this-deployment-123")
+    for secret in (None, "short", "a-real-secret-of-this-deployment-123"):  # dev, short, reused
+        if secret is None:
+            monkeypatch.delenv("CONSOLE_SESSION_SECRET", raising=False)
+        else:
+            monkeypatch.setenv("CONSOLE_SESSION_SECRET", secret)
+        with pytest.raises(ValidationError, match="CONSOLE_SESSION_SECRET"):
+            ConsoleSettings()
+    monkeypatch.setenv("CONSOLE_SESSION_SECRET", "x" * 40)
+    assert ConsoleSettings().secure_cookies  # Secure cookies in production
+    monkeypatch.setenv("CONSOLE_COOKIE_SECURE", "false")
+    with pytest.raises(ValidationError, match="CONSOLE_COOKIE_SECURE"):
+        ConsoleSettings()
