@@ -77,6 +77,7 @@ class EscalationAction(StrEnum):
     cancel = "cancel"  # acknowledged (or closed): the timer is void
     escalate = "escalate"  # send to the next level's team
     exhausted = "exhausted"  # no higher team: stop
+    held = "held"  # a silence covers the alert now: the step waits until it ends
 
 
 @dataclass(frozen=True)

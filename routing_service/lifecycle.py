@@ -6,6 +6,9 @@ Rules decided here once (and tested in ``tests/unit/routing/test_routing_plan.py
   and so is the timer of an alert whose case is open at a higher level by now (the
   policy's ``inhibit`` rules): the kecamatan alert of a case the kabupaten already has
   does not page the kabupaten a second time;
+* a due timer of an open alert that a silence made *after* it covers now is held: the
+  step waits until the last such silence ends, then fires if nobody acknowledged it
+  (the team already has the alert; the silence stops the pages above it);
 * an escalation goes one level up, to the nearest level that has a team;
 * an acknowledgement of an alert acknowledged (or closed) before changes nothing;
 * a muted alert whose silences are over, still inside its window, is sent then (its team
@@ -24,7 +27,7 @@ from enum import StrEnum
 from routing_service.escalation import EscalationAction, EscalationDecision, on_timer_due
 from routing_service.inhibition import Inhibit, OpenCase, inhibited_by
 from routing_service.plan import first_timer
-from routing_service.silences import ActiveSilence, is_muted
+from routing_service.silences import ActiveSilence, is_muted, silenced_until
 from routing_service.targets import Directory, NameOf, Target
 from shared.schemas import AlertReason, AlertRouted
 
@@ -50,12 +53,20 @@ def on_due_timer(
     name_of: NameOf = lambda _code: None,
     inhibit: Sequence[Inhibit] = (),
     cases: Sequence[OpenCase] = (),
+    silences: Sequence[ActiveSilence] = (),
 ) -> tuple[EscalationDecision, EscalatedAlert | None]:
     """A due timer of an alert (whose current version is ``previous``): cancel it
     (acknowledged, closed, muted, or inhibited now: ``cases`` are its case's open alerts),
-    stop (no higher team) or escalate one level up."""
+    hold it (a silence covers it now), stop (no higher team) or escalate one level up."""
     others = [c for c in cases if c.alert_id != previous.alert_id]
     inhibited = inhibited_by(inhibit, previous.level, others) is not None
+    held_until = silenced_until(
+        silences, previous.report, previous.team_id, previous.jurisdiction_code, now
+    )
+    if status == "open" and not inhibited and held_until is not None and now >= due_at:
+        step = previous.escalation_step
+        level, code = previous.level, previous.jurisdiction_code
+        return EscalationDecision(EscalationAction.held, level, code, step, held_until), None
     decision = on_timer_due(
         acked=status == "acked",
         closed=inhibited or status in ("muted", "inhibited", "digest", "digested", "closed"),

@@ -92,7 +92,8 @@ class EscalationTimer(Base):
     alert_id: Mapped[str] = mapped_column(String(32), index=True)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     step: Mapped[int] = mapped_column(default=1)
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|fired|cancelled
+    # pending | fired | cancelled | held (a silence covered it; a new timer waits for its end)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
     fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 

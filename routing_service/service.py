@@ -244,6 +244,11 @@ def _place(report: Report) -> str | None:
     return (resolution.code or resolution.routing_code) if resolution else None
 
 
+# What a handled timer row says: cancelled (ack, close, mute...), held (a silence; a new
+# timer waits for its end), else fired.
+TIMER_STATE = {EscalationAction.cancel: "cancelled", EscalationAction.held: "held"}
+
+
 def _seconds(value: int | None) -> timedelta | None:
     return timedelta(seconds=value) if value else None
 
@@ -261,6 +266,7 @@ async def fire_due_timers(deps: RoutingDeps, limit: int = 100) -> list[Outgoing]
             if policy.inhibit
             else {}
         )
+        silences = await deps.active_silences(session, now) if timers else []
         for timer in timers:
             row = rows.get(timer.alert_id)
             if row is None:
@@ -276,10 +282,18 @@ async def fire_due_timers(deps: RoutingDeps, limit: int = 100) -> list[Outgoing]
                 name_of=name_of,
                 inhibit=policy.inhibit,
                 cases=cases.get(row.group_key, ()),
+                silences=silences,
             )
-            cancelled = decision.action is EscalationAction.cancel
-            state = "cancelled" if cancelled else "fired"
+            state = TIMER_STATE.get(decision.action, "fired")
             await store.finish_timer(session=session, timer=timer, state=state, at=now)
+            if decision.action is EscalationAction.held and decision.next_due_at:
+                await store.add_timer(
+                    session=session,
+                    alert_id=row.alert_id,
+                    due_at=decision.next_due_at,
+                    step=timer.step,
+                )
+                log.info("alert %s: escalation held by a silence", row.alert_id)
             if escalated is None:
                 continue
             value = dumps(escalated.message)

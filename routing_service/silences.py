@@ -65,3 +65,19 @@ def is_muted(
         start <= now < end and m.matches(report, team_id, jurisdiction_code)
         for m, start, end in silences
     )
+
+
+def silenced_until(
+    silences: Sequence[ActiveSilence],
+    report: Report,
+    team_id: str,
+    jurisdiction_code: str,
+    now: datetime,
+) -> datetime | None:
+    """When the last silence muting this alert now ends (None: none mutes it)."""
+    ends = [
+        end
+        for m, start, end in silences
+        if start <= now < end and m.matches(report, team_id, jurisdiction_code)
+    ]
+    return max(ends, default=None)

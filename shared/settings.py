@@ -309,6 +309,11 @@ class ConsoleSettings(Settings):
     lockout_failures: int = Field(5, ge=3, le=20, description="Failed logins before lockout")
     lockout_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_seconds: float = Field(3.0, ge=1.0, le=60.0, description="Live lists poll this")
+    sources_file: Path = Field(
+        PROJECT_ROOT / "config" / "api_keys.yaml",
+        description="The sources' key file (ingest's): which office's area each source "
+        "serves, so a dead letter is shown to that office only",
+    )
 
     @property
     def secure_cookies(self) -> bool:

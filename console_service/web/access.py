@@ -38,6 +38,16 @@ def alert_visible(scopes: Iterable[str], jurisdiction_code: str, place_code: str
     return covers(scopes, jurisdiction_code) or covers(scopes, place_code)
 
 
+def silence_in_scope(scopes: Iterable[str], jurisdiction_prefix: str | None) -> bool:
+    """Whether a user may see, create or expire a silence of this prefix: it must lie
+    inside their scopes (so it mutes nothing outside them). A silence without a prefix
+    mutes everywhere: administrators of the whole country only."""
+    scopes = tuple(scopes)
+    if jurisdiction_prefix is None:
+        return ALL in scopes
+    return covers(scopes, jurisdiction_prefix)
+
+
 def kecamatan_of(code: str | None) -> str | None:
     """The kecamatan part of a code ("63.10.06.2001" → "63.10.06"), None above it."""
     parts = (code or "").split(".")

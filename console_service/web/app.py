@@ -17,7 +17,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from console_service.web.pages import ConsoleDeps, LoginRequired, build_router
+from console_service.web import deadletter_pages, pages, silence_pages
+from console_service.web.kit import Kit, LoginRequired
 from console_service.web.story import place_name
 from shared.runtime import Runtime, http_app
 from shared.settings import ConsoleSettings
@@ -40,14 +41,18 @@ def create_app(settings: ConsoleSettings | None = None, runtime: Runtime | None 
     runtime = runtime or Runtime.build(settings, client_id="timpora-console")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters.update(when=_when, duration=_duration, place=place_name)
-    deps = ConsoleDeps(runtime, settings, templates)
+    kit = Kit(runtime, settings, templates)
     app: FastAPI = http_app(
         runtime,
-        deps,
+        kit,
         title="Timpora console",
         description="The operator console: alerts, their stories and actions, scoped to "
         "each user's jurisdiction.",
-        routers=[build_router(deps)],
+        routers=[
+            pages.build_router(kit),
+            silence_pages.build_router(kit),
+            deadletter_pages.build_router(kit),
+        ],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

@@ -187,10 +187,23 @@ def mask_unknown_json(obj: Any) -> Any:
     return walk(obj)
 
 
+# A "key": "value" pair in text that is JSON-like but not JSON (a truncated body, a
+# syntax error): the value is masked by its key as in JSON of unknown shape.
+_JSON_PAIR = re.compile(r'"([^"\\]{1,60})"\s*:\s*"((?:[^"\\]|\\.){0,1000})"')
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    masker = _personal_masker(match[1])
+    if masker is None:
+        return match[0]
+    return f'"{match[1]}": "{masker(match[2])}"'
+
+
 def mask_original(raw: bytes) -> str:
     """A dead letter's original bytes as text an operator may see: JSON masked by
-    :func:`mask_unknown_json`, anything else (XML, an SMS) scrubbed as free text."""
+    :func:`mask_unknown_json`, anything else (broken JSON, XML, an SMS) scrubbed as free
+    text, after masking the values of personal ``"key": "value"`` pairs it contains."""
     try:
         return orjson.dumps(mask_unknown_json(orjson.loads(raw))).decode()
     except orjson.JSONDecodeError:
-        return scrub_text(raw.decode("utf-8", "replace"))
+        return scrub_text(_JSON_PAIR.sub(_mask_pair, raw.decode("utf-8", "replace")))

@@ -24,10 +24,12 @@ from pathlib import Path
 import pytest
 import uvicorn
 from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlalchemy import select
 
 from console_service.web.app import create_app
 from console_service.web.identity import add_user
 from devtools import Sinks
+from routing_service.models import AlertRow, EscalationTimer
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.directory import load_directory
 from shared.settings import ConsoleSettings
@@ -108,6 +110,20 @@ async def _has(counts: Counter[tuple[str, str]], n: int) -> bool:
     return len(counts) >= n
 
 
+async def _timer_held(database_url: str, team_id: str) -> bool:
+    """Whether the open alert of ``team_id`` has a held escalation timer."""
+    engine = make_engine(database_url)
+    async with make_sessionmaker(engine)() as session:
+        states = await session.scalars(
+            select(EscalationTimer.state)
+            .join(AlertRow, AlertRow.alert_id == EscalationTimer.alert_id)
+            .where(AlertRow.team_id == team_id, AlertRow.status == "open")
+        )
+        held = "held" in states.all()
+    await engine.dispose()
+    return held
+
+
 async def _started(server: uvicorn.Server) -> bool:
     return server.started
 
@@ -134,6 +150,18 @@ async def log_in(browser: Browser, base: str, username: str, **context: object) 
     return page
 
 
+def report_at(code: str, passport: str = "B1000001") -> dict[str, object]:
+    return {
+        "category": "overstay",
+        "severity": "high",
+        "location": {"kecamatan_code": code},
+        "subjects": [
+            {"full_name": "Test Subject", "nationality": "VNM", "passport_number": passport}
+        ],
+        "text": "WNA melewati izin tinggal",
+    }
+
+
 def shots(tmp_path: Path) -> Path:
     target = Path(os.environ.get("TIMPORA_SCREENSHOTS") or tmp_path)
     target.mkdir(parents=True, exist_ok=True)
@@ -154,16 +182,7 @@ async def test_operator_sees_acks_and_stops_the_ladder(pipeline_factory, tmp_pat
         await expect(rows).to_have_count(0)
 
         # a report arrives while the list is open: it appears without a reload
-        report = {
-            "category": "overstay",
-            "severity": "high",
-            "location": {"kecamatan_code": "63.10.06"},
-            "subjects": [
-                {"full_name": "Test Subject", "nationality": "VNM", "passport_number": "B1000001"}
-            ],
-            "text": "WNA melewati izin tinggal di Simpang Empat",
-        }
-        response = await p.ingest.post("/v1/reports", json=report, headers=KANIM)
+        response = await p.ingest.post("/v1/reports", json=report_at("63.10.06"), headers=KANIM)
         assert response.status_code == 202, response.text
         await expect(rows).to_have_count(1, timeout=20_000)
         await expect(rows.first).to_contain_text("Simpang Empat")
@@ -182,7 +201,11 @@ async def test_operator_sees_acks_and_stops_the_ladder(pipeline_factory, tmp_pat
         await page.screenshot(path=out / "story.png", full_page=True)
         kecamatan = received_by(p.sinks, "timpora-63.10.06", code)
         # each of the three members got it once, on their first channel
-        assert kecamatan == {("m0021", "sms"): 1, ("m0022", "telegram"): 1, ("m0023", "whatsapp"): 1}
+        assert kecamatan == {
+            ("m0021", "sms"): 1,
+            ("m0022", "telegram"): 1,
+            ("m0023", "whatsapp"): 1,
+        }
 
         # ack: the ladder stops (the timer reads cancelled, live), status acknowledged
         await page.get_by_role("button", name="Konfirmasi (saya tangani)").click()
@@ -193,8 +216,9 @@ async def test_operator_sees_acks_and_stops_the_ladder(pipeline_factory, tmp_pat
         await expect(page.locator("#acks")).to_contain_text("console:ops-a")
         await expect(page.locator("#ack")).to_have_count(0)
         # and every kecamatan member is told, once, on the channel the alert reached them
-        await wait_for(lambda: _has(received_by(p.sinks, "timpora-63.10.06", code, notices=True), 3))
-        assert received_by(p.sinks, "timpora-63.10.06", code, notices=True) == kecamatan
+        told = lambda: received_by(p.sinks, "timpora-63.10.06", code, notices=True)  # noqa: E731
+        await wait_for(lambda: _has(told(), 3))
+        assert told() == kecamatan
         assert notice_texts(p.sinks, code) == {f"{NOTICE} petugas: {code}"}  # "an officer"
         await page.screenshot(path=out / "story-acked.png", full_page=True)
 
@@ -211,7 +235,35 @@ async def test_operator_sees_acks_and_stops_the_ladder(pipeline_factory, tmp_pat
         await asyncio.sleep(ESCALATE_AFTER_S + 3)
         assert received_by(p.sinks, "timpora-63.10", code) == Counter()
         assert received_by(p.sinks, "timpora-63.10.06", code) == kecamatan  # nothing repeated
-        assert received_by(p.sinks, "timpora-63.10.06", code, notices=True) == kecamatan
+        assert told() == kecamatan
+
+        # a silence, previewed: a second alert in Batu Licin is the one it would mute; once
+        # made, a third report there is recorded muted and reaches no phone
+        second = await p.ingest.post("/v1/reports", json=report_at("63.10.01"), headers=KANIM)
+        assert second.status_code == 202, second.text
+        await page.goto("/alerts?status=open")
+        await expect(rows).to_have_count(1, timeout=20_000)
+        await page.goto("/silences")
+        await page.get_by_label("Tempat").fill("63.10.01")
+        await expect(page.locator("#preview-count")).to_contain_text("1 peringatan aktif")
+        await page.get_by_label("Alasan").fill("Operasi gabungan di Batu Licin")
+        await page.screenshot(path=out / "silence-preview.png", full_page=True)
+        await page.get_by_role("button", name="Bisukan", exact=True).click()
+        await expect(page.get_by_role("status")).to_contain_text("Pembisuan dibuat")
+        await expect(page.locator("#silences tbody tr")).to_have_count(1)
+        await asyncio.sleep(1.5)  # routing reads the silences at most once a second
+        before = len(p.sinks.received)
+        third = await p.ingest.post(
+            "/v1/reports", json=report_at("63.10.01", "E12345678"), headers=KANIM
+        )
+        assert third.status_code == 202, third.text
+        await page.goto("/alerts?status=muted")
+        await expect(rows).to_have_count(1, timeout=20_000)
+        # the second alert was open before the silence: its escalation is held, so past
+        # its deadline the kabupaten hears nothing of it either
+        await wait_for(lambda: _timer_held(p.database_url, "timpora-63.10.01"), timeout=30)
+        await asyncio.sleep(2)  # room for a wrong delivery to show up
+        assert p.sinks.received[before:] == []
 
         # the overview and the audit log, and the list on a phone screen
         await page.goto("/")

@@ -198,3 +198,16 @@ def test_mask_json_never_lets_a_subject_passport_through(people: list[tuple[str,
     for passport, name in people:
         assert passport not in text
         assert name not in text
+
+
+def test_a_broken_json_original_is_masked_by_its_keys() -> None:
+    """A dead letter's original that is not JSON (truncated) still hides the values of
+    its personal keys, not only what free-text scrubbing recognises."""
+    from shared.pii import mask_original
+
+    raw = b'{"subjects": [{"full_name": "Nguyen Van An", "passport_number": "C7654321", '
+    raw += b'"nationality": "VNM", "phone": "+6281234567890"'
+    shown = mask_original(raw)
+    for secret in ("Nguyen Van An", "C7654321", "6281234567890"):
+        assert secret not in shown
+    assert '"nationality": "VNM"' in shown

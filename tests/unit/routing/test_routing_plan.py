@@ -188,6 +188,36 @@ def test_a_due_timer_of_an_acknowledged_or_muted_alert_is_cancelled() -> None:
         assert escalated is None
 
 
+def test_a_silence_made_after_the_alert_holds_its_ladder_until_it_ends() -> None:
+    previous = _sent()  # sent to timpora-63.10.04 at NOW, no silence then
+    due = NOW + timedelta(minutes=30)
+    until = NOW + timedelta(hours=2)
+    here = ActiveSilence(SilenceMatcher(jurisdiction_prefix="63.10.04"), NOW, until)
+    later = ActiveSilence(
+        SilenceMatcher(jurisdiction_prefix="63.10.04"), NOW, until + timedelta(hours=1)
+    )
+    elsewhere = ActiveSilence(SilenceMatcher(jurisdiction_prefix="63.10.01"), NOW, until)
+
+    def timer(status: str, silences: list[ActiveSilence], now: datetime = due):  # type: ignore[no-untyped-def]
+        return on_due_timer(
+            previous, status=status, due_at=due, escalate_after=timedelta(minutes=30),
+            directory=ALL_LEVELS, now=now, silences=silences,
+        )  # fmt: skip
+
+    decision, escalated = timer("open", [here, later])
+    assert (decision.action, decision.next_due_at, escalated) == (
+        EscalationAction.held,
+        later.ends_at,  # the last silence that mutes it
+        None,
+    )
+    assert (decision.level, decision.code, decision.step) == (Level.kecamatan, "63.10.04", 0)
+    # a silence elsewhere, or one already over, holds nothing: the ladder goes on
+    assert timer("open", [elsewhere])[0].action is EscalationAction.escalate
+    assert timer("open", [here], until)[0].action is EscalationAction.escalate
+    # an acknowledged alert's timer is cancelled as always, silence or not
+    assert timer("acked", [here])[0].action is EscalationAction.cancel
+
+
 def test_a_due_timer_at_the_top_stops() -> None:
     previous = _sent(directory={"63.10.04": ["timpora-63.10.04"]})
     decision, escalated = on_due_timer(
