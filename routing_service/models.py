@@ -51,6 +51,8 @@ class AlertRow(Base):
             postgresql_ops={"jurisdiction_code": "varchar_pattern_ops"},
         ),
         Index("ix_routing_alerts_created", "created_at"),
+        Index("ix_routing_alerts_status", "status", "created_at"),  # the overview's active
+        Index("ix_routing_alerts_acked", "acked_at"),  # and the week's acks
     )
 
     alert_id: Mapped[str] = mapped_column(String(32), primary_key=True)

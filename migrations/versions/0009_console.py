@@ -29,6 +29,9 @@ def upgrade() -> None:
             postgresql_ops={column: "varchar_pattern_ops"},  # LIKE '63.10.%' uses it
         )
     op.create_index("ix_routing_alerts_created", "routing_alerts", ["created_at"])
+    # the overview: active alerts (few) by status, the week's acks by time
+    op.create_index("ix_routing_alerts_status", "routing_alerts", ["status", "created_at"])
+    op.create_index("ix_routing_alerts_acked", "routing_alerts", ["acked_at"])
     op.create_table(
         "console_users",
         sa.Column("user_id", sa.String(32), primary_key=True),
@@ -89,6 +92,6 @@ def downgrade() -> None:
     op.drop_table("console_audit")
     op.drop_table("console_sessions")
     op.drop_table("console_users")
-    for name in ("created", "code", "place"):
+    for name in ("acked", "status", "created", "code", "place"):
         op.drop_index(f"ix_routing_alerts_{name}", table_name="routing_alerts")
     op.drop_column("routing_alerts", "place_code")
