@@ -37,7 +37,9 @@ async def test_preview_shows_what_would_be_muted(console: Console) -> None:
     hit = await preview(prefix="63.10.06", category="overstay")
     assert re.search(r"<strong>1</strong>", hit)
     assert mine[-8:] in hit
-    assert re.search(r"<strong>0</strong>", await preview(prefix="63.10.06", category="illegal_work"))
+    assert re.search(
+        r"<strong>0</strong>", await preview(prefix="63.10.06", category="illegal_work")
+    )
     assert re.search(r"<strong>0</strong>", await preview(prefix="63.10.01"))
     # another office's area: refused, and its alert is never listed
     other = await preview(prefix="63.71")
