@@ -16,8 +16,6 @@ from shared.runtime import Runtime
 from shared.schemas import Team
 from shared.settings import NotifySettings
 
-TEAM_CACHE_SECONDS = 30.0
-
 
 @dataclass
 class NotifyDeps:
@@ -33,9 +31,10 @@ class NotifyDeps:
         return self.runtime.broker
 
     async def team(self, team_id: str) -> Team | None:
-        """The team with its members, cached briefly (the directory changes rarely)."""
+        """The team with its members and roster, cached briefly
+        (``NOTIFY_DIRECTORY_CACHE_SECONDS``: an edit applies within that time)."""
         hit = self._teams.get(team_id)
-        if hit and time.monotonic() - hit[0] < TEAM_CACHE_SECONDS:
+        if hit and time.monotonic() - hit[0] < self.settings.directory_cache_seconds:
             return hit[1]
         async with self.runtime.sessions() as session:
             team = await get_team(session, team_id)

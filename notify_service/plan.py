@@ -14,6 +14,8 @@ Why these rules:
   By default a delivery in quiet hours is *deferred* to their end (``not_before``), so
   the member still has the alert when they wake; ``defer_quiet=False`` skips it instead.
   Critical alerts bypass quiet hours.
+* Who is on duty follows the team's roster (piket, :mod:`shared.roster`) when it has
+  one, every member for a critical alert; else each member's ``on_duty`` flag.
 * Nothing here does I/O or reads a clock: ``now`` is passed in, so every rule is tested
   with plain values.
 """
@@ -23,9 +25,10 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.roster import in_window, staffed
 from shared.schemas import (
     AlertReason,
     AlertRouted,
@@ -90,15 +93,6 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo(DEFAULT_TZ)  # a typo in the directory must not stop alerts
-
-
-def in_window(t: time, start: time, end: time) -> bool:
-    """``start <= t < end``, wrapping midnight when ``start > end``; empty when equal."""
-    if start == end:
-        return False
-    if start < end:
-        return start <= t < end
-    return t >= start or t < end
 
 
 def quiet_until(quiet: QuietHours | None, now: datetime) -> datetime | None:
@@ -175,9 +169,10 @@ def plan_deliveries(
     """One plan per team member, in directory order (``last_update_sms``: per member,
     their last update SMS of this alert)."""
     last = last_update_sms or {}
+    on_duty = staffed(team, now, critical=alert.severity is Severity.critical)  # the roster
     return [
         plan_member(alert, m, now, defer_quiet=defer_quiet, last_update_sms=last.get(m.member_id))
-        for m in team.members
+        for m in on_duty.members
     ]
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from shared.db import Base, UtcDateTime
 from shared.phones import to_e164
-from shared.schemas import Member, Team, utcnow
+from shared.schemas import Member, Roster, Team, utcnow
 
 
 class TeamRow(Base):
@@ -32,6 +32,8 @@ class TeamRow(Base):
     level: Mapped[str] = mapped_column(String(16))
     jurisdiction_code: Mapped[str] = mapped_column(String(20), index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # The duty schedule (piket), a validated ``Roster``; None: each member's on_duty flag.
+    roster: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     members: Mapped[list[MemberRow]] = relationship(
         back_populates="team", cascade="all, delete-orphan", order_by="MemberRow.position"
     )
@@ -86,7 +88,7 @@ def normalize_team(team: Team, path: str = "team") -> Team:
     return team.model_copy(update={"members": members})
 
 
-def _to_team(row: TeamRow) -> Team:
+def team_of(row: TeamRow) -> Team:
     return Team(
         team_id=row.team_id,
         name=row.name,
@@ -96,19 +98,20 @@ def _to_team(row: TeamRow) -> Team:
             Member.model_validate({**m.profile, "member_id": m.member_id, "on_duty": m.on_duty})
             for m in row.members
         ],
+        roster=Roster.model_validate(row.roster) if row.roster else None,
     )
 
 
 async def get_team(session: AsyncSession, team_id: str) -> Team | None:
     row = await session.get(TeamRow, team_id, options=[selectinload(TeamRow.members)])
-    return _to_team(row) if row else None
+    return team_of(row) if row else None
 
 
 async def all_teams(session: AsyncSession) -> list[Team]:
     rows = await session.scalars(
         select(TeamRow).options(selectinload(TeamRow.members)).order_by(TeamRow.jurisdiction_code)
     )
-    return [_to_team(r) for r in rows]
+    return [team_of(r) for r in rows]
 
 
 async def teams_by_jurisdiction(session: AsyncSession) -> dict[str, list[str]]:
@@ -132,6 +135,7 @@ async def replace_directory(session: AsyncSession, teams: Iterable[Team]) -> int
                 name=team.name,
                 level=team.level.value,
                 jurisdiction_code=team.jurisdiction_code,
+                roster=team.roster.model_dump(mode="json") if team.roster else None,
                 members=[
                     MemberRow(
                         member_id=m.member_id,
@@ -146,6 +150,16 @@ async def replace_directory(session: AsyncSession, teams: Iterable[Team]) -> int
         count += 1
     await session.flush()
     return count
+
+
+async def set_roster(session: AsyncSession, team_id: str, roster: Roster | None) -> bool:
+    """Replace a team's duty schedule (None: back to the members' on_duty flags); False
+    when there is no such team."""
+    row = await session.get(TeamRow, team_id)
+    if row is None:
+        return False
+    row.roster = roster.model_dump(mode="json") if roster else None
+    return True
 
 
 def load_directory(path: Path) -> list[Team]:

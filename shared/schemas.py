@@ -148,12 +148,42 @@ class Member(Model):
     language: Literal["id", "en"] = "id"
 
 
+class RosterSlot(Model):
+    """A weekly duty slot (piket): a member on duty every ``weekday`` from ``start`` to
+    ``end`` (local time of the roster; ``end`` before ``start``: through midnight)."""
+
+    weekday: int = Field(ge=0, le=6, description="0 Monday ... 6 Sunday")
+    start: time
+    end: time
+    member_id: str
+
+
+class RosterOverride(Model):
+    """An exception to the week: leave (``on_duty`` false) or a swap/extra duty (true)."""
+
+    member_id: str
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    on_duty: bool = False
+    note: str | None = Field(None, max_length=200)
+
+
+class Roster(Model):
+    """A team's duty schedule. With a roster, who is paged follows it (and every member
+    for a critical alert); without one, each member's ``on_duty`` flag."""
+
+    tz: str = "Asia/Makassar"
+    slots: list[RosterSlot] = Field(default_factory=list, max_length=500)
+    overrides: list[RosterOverride] = Field(default_factory=list, max_length=500)
+
+
 class Team(Model):
     team_id: str = Field(examples=["timpora-63.10.04"])
     name: str = Field(examples=["Timpora Kecamatan Satui"])
     level: Level
     jurisdiction_code: str
     members: list[Member] = Field(default_factory=list)
+    roster: Roster | None = None
 
 
 def team_id_for(code: str) -> str:

@@ -248,6 +248,13 @@ class NotifySettings(Settings):
         "plus the ~56 s a live process retries recording an outcome while the database "
         "is away, or a live send may be repeated",
     )
+    directory_cache_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="How long a team (members, roster) is cached: a directory or roster "
+        "edit applies to the next alert within this time",
+    )
     batch_alerts: int = Field(
         100,
         ge=1,

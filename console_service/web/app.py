@@ -17,7 +17,13 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from console_service.web import deadletter_pages, pages, silence_pages, system_pages
+from console_service.web import (
+    deadletter_pages,
+    pages,
+    silence_pages,
+    system_pages,
+    team_pages,
+)
 from console_service.web.kit import Kit, LoginRequired
 from console_service.web.story import place_name
 from shared.runtime import Runtime, http_app
@@ -53,6 +59,7 @@ def create_app(settings: ConsoleSettings | None = None, runtime: Runtime | None 
             silence_pages.build_router(kit),
             deadletter_pages.build_router(kit),
             system_pages.build_router(kit),
+            team_pages.build_router(kit),
         ],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, selectinload
 
 from console_service.web import access
 from console_service.web.identity import Identity
@@ -26,7 +26,8 @@ from console_service.web.models import AlertNote, AuditEntry
 from notify_service.models import AckRow, DeliveryRow
 from routing_service.models import AlertRow, EscalationTimer, ProcessedReport
 from shared.db import is_postgresql
-from shared.schemas import Level, Severity
+from shared.directory import TeamRow, team_of
+from shared.schemas import Level, Severity, Team
 
 LIST_LIMIT = 100
 OPEN = ("open", "muted", "inhibited")
@@ -285,3 +286,24 @@ async def audit(
 async def count_alerts(*, session: AsyncSession, who: Identity) -> int:
     query = select(func.count()).where(alert_scoped(who.scopes))
     return int(await session.scalar(query) or 0)
+
+
+async def teams(*, session: AsyncSession, who: Identity) -> list[Team]:
+    """The directory's teams whose area lies inside the user's scopes."""
+    rows = await session.scalars(
+        select(TeamRow)
+        .options(selectinload(TeamRow.members))
+        .where(scoped(TeamRow.jurisdiction_code, who.scopes))
+        .order_by(TeamRow.jurisdiction_code)
+    )
+    return [team_of(row) for row in rows]
+
+
+async def team(*, session: AsyncSession, who: Identity, team_id: str) -> Team | None:
+    """One team, or None when it does not exist or lies outside the user's scopes."""
+    row = await session.scalar(
+        select(TeamRow)
+        .options(selectinload(TeamRow.members))
+        .where(TeamRow.team_id == team_id, scoped(TeamRow.jurisdiction_code, who.scopes))
+    )
+    return team_of(row) if row else None

@@ -1,5 +1,6 @@
 """The operator console: users, sessions, the audit log, notes on alerts; routing_alerts
-gains the report's place (scoping) and indexes for the console's scoped, newest-first lists
+gains the report's place (scoping) and indexes for the console's scoped, newest-first lists;
+teams gain their duty roster (piket)
 
 Revision ID: 0009
 Revises: 0008
@@ -20,6 +21,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("teams", sa.Column("roster", sa.JSON(), nullable=True))  # piket
     op.add_column("routing_alerts", sa.Column("place_code", sa.String(20), nullable=True))
     for name, column in (("place", "place_code"), ("code", "jurisdiction_code")):
         op.create_index(
@@ -95,3 +97,4 @@ def downgrade() -> None:
     for name in ("acked", "status", "created", "code", "place"):
         op.drop_index(f"ix_routing_alerts_{name}", table_name="routing_alerts")
     op.drop_column("routing_alerts", "place_code")
+    op.drop_column("teams", "roster")

@@ -80,6 +80,7 @@ def pipeline_factory(
             "DATABASE_URL": database_url,
             "NOTIFY_RETRY_BASE_SECONDS": "0.2",
             "NOTIFY_INBOUND_KEY": "inbound-e2e",
+            "NOTIFY_DIRECTORY_CACHE_SECONDS": "1",
             "ROUTING_ESCALATION_POLL_SECONDS": "0.2",
             "ROUTING_POLICY_FILE": str(fast_policy(tmp_path, escalate_after)),
             **sinks.notify_env(),

@@ -19,7 +19,9 @@ import socket
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import uvicorn
@@ -162,6 +164,13 @@ def report_at(code: str, passport: str = "B1000001") -> dict[str, object]:
     }
 
 
+def wita(delta: timedelta) -> str:
+    """A datetime-local value in WITA, ``delta`` from now."""
+    return (
+        (datetime.now(UTC) + delta).astimezone(ZoneInfo("Asia/Makassar")).strftime("%Y-%m-%dT%H:%M")
+    )
+
+
 def shots(tmp_path: Path) -> Path:
     target = Path(os.environ.get("TIMPORA_SCREENSHOTS") or tmp_path)
     target.mkdir(parents=True, exist_ok=True)
@@ -264,6 +273,33 @@ async def test_operator_sees_acks_and_stops_the_ladder(pipeline_factory, tmp_pat
         await wait_for(lambda: _timer_held(p.database_url, "timpora-63.10.01"), timeout=30)
         await asyncio.sleep(2)  # room for a wrong delivery to show up
         assert p.sinks.received[before:] == []
+
+        # the roster: Camat m0021 stands in now; the next alert in Simpang Empat goes to
+        # the member on duty only (notify reads the roster when it plans)
+        await page.goto("/teams/timpora-63.10.06")
+        form = page.locator("#add-override")
+        await form.get_by_label("Anggota").select_option("m0021")
+        await form.get_by_label("Dari").fill(wita(-timedelta(hours=1)))
+        await form.get_by_label("Sampai").fill(wita(timedelta(hours=2)))
+        await form.locator("select[name=on_duty]").select_option("1")
+        await form.get_by_role("button", name="Tambah pengecualian").click()
+        await expect(page.get_by_role("status")).to_contain_text("Jadwal piket disimpan")
+        await expect(page.locator('tr[data-member="m0022"] .duty')).to_have_text("tidak")
+        await expect(page.locator('tr[data-member="m0021"] .duty')).to_have_text("ya")
+        await page.screenshot(path=out / "team-roster.png", full_page=True)
+        await asyncio.sleep(1.5)  # notify caches a team for NOTIFY_DIRECTORY_CACHE_SECONDS
+        fourth = await p.ingest.post(
+            "/v1/reports", json=report_at("63.10.06", "C7654321"), headers=KANIM
+        )
+        assert fourth.status_code == 202, fourth.text
+        await page.goto("/alerts?status=open")
+        await expect(rows).to_have_count(2, timeout=20_000)  # Batu Licin's, and this one
+        newest = await rows.first.get_attribute("data-alert")
+        await page.goto(f"/alerts/{newest}")
+        new_code = (await page.locator("dd code").inner_text()).strip()
+        await wait_for(lambda: _has(received_by(p.sinks, "timpora-63.10.06", new_code), 1))
+        await asyncio.sleep(2)  # room for a wrong delivery to show up
+        assert received_by(p.sinks, "timpora-63.10.06", new_code) == {("m0021", "sms"): 1}
 
         # the overview and the audit log, and the list on a phone screen
         await page.goto("/")
