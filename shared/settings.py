@@ -316,6 +316,9 @@ class ConsoleSettings(Settings):
     lockout_failures: int = Field(5, ge=3, le=20, description="Failed logins before lockout")
     lockout_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_seconds: float = Field(3.0, ge=1.0, le=60.0, description="Live lists poll this")
+    login_attempts_per_minute: int = Field(
+        20, ge=1, le=1000, description="Login attempts per client address (then 429)"
+    )
     sources_file: Path = Field(
         PROJECT_ROOT / "config" / "api_keys.yaml",
         description="The sources' key file (ingest's): which office's area each source "

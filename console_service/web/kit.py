@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
@@ -17,12 +17,14 @@ from console_service.web import access, identity
 from console_service.web.identity import Identity
 from console_service.web.words import LANGS, Lang, translator
 from shared.db import transaction
+from shared.ratelimit import TokenBucket
 from shared.runtime import Runtime
 from shared.settings import ConsoleSettings
 
 SESSION_COOKIE = "timpora_session"
 LOGIN_COOKIE = "timpora_login"  # the login form's CSRF token (double submit)
 LANG_COOKIE = "timpora_lang"
+MAX_TRACKED_ADDRESSES = 10_000  # login throttling forgets everyone past this (memory bound)
 
 
 class LoginRequired(Exception):
@@ -43,6 +45,18 @@ class Kit:
     runtime: Runtime
     settings: ConsoleSettings
     templates: Jinja2Templates
+    _login_buckets: dict[str, TokenBucket] = field(default_factory=dict)
+
+    def login_allowed(self, request: Request) -> bool:
+        """Login throttling per client address (before any password is checked), besides
+        the per-account lockout: a guesser spreading over many accounts is slowed too."""
+        if len(self._login_buckets) > MAX_TRACKED_ADDRESSES:
+            self._login_buckets.clear()
+        per_minute = self.settings.login_attempts_per_minute
+        bucket = self._login_buckets.setdefault(
+            client_ip(request) or "-", TokenBucket(per_minute / 60.0, burst=per_minute)
+        )
+        return bucket.try_acquire()
 
     def render(
         self,

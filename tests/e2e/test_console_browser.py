@@ -95,7 +95,7 @@ async def console_server(database_url: str) -> AsyncIterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = create_app(ConsoleSettings(CONSOLE_REFRESH_SECONDS=1.0))
+    app = create_app(ConsoleSettings(refresh_seconds=1.0))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     )

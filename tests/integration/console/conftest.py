@@ -109,7 +109,7 @@ async def seed_alert(database_url: str, alert: AlertRouted, *, timer_in_s: int =
 def console_factory(
     kafka_settings: Settings, database_url: str
 ) -> Callable[..., AbstractAsyncContextManager[Console]]:
-    """Start the console app (settings ``overrides`` by variable name) with the users and
+    """Start the console app (settings ``overrides`` by field name) with the users and
     alerts above; ``async with console_factory() as c``."""
 
     @contextlib.asynccontextmanager

@@ -128,13 +128,19 @@ async def test_an_operator_never_reaches_another_offices_alerts(console: Console
         assert "63.71.01" not in page.text, path  # its place, in no table or count
     listed = await console.client.get("/alerts")
     assert mine in listed.text
+    export = await console.client.get("/alerts.csv")  # the export is scoped the same way
+    assert export.headers["content-type"].startswith("text/csv")
+    assert mine in export.text
+    assert theirs not in export.text
+    assert PASSPORT_A not in export.text
     # and the other way round
     await console.client.post("/logout", data={"csrf": csrf})
     await console.login("ops-b")
     assert (await console.client.get(f"/alerts/{mine}")).status_code == 404
     assert (await console.client.get(f"/alerts/{theirs}")).status_code == 200
     # nothing was acked, closed or noted by the refused actions
-    assert {e.action for e in await audit_rows(console.database_url)} == {"login", "logout"}
+    audited = {e.action for e in await audit_rows(console.database_url)}
+    assert audited == {"login", "logout", "export"}
 
 
 async def test_story_is_masked_and_reveal_is_audited(console: Console) -> None:
@@ -169,3 +175,14 @@ async def test_a_viewer_reads_but_cannot_act(console: Console) -> None:
     for path in [p.format(id=alert) for p in ALERT_ACTIONS]:
         response = await console.client.post(path, data={"csrf": csrf, "note": "x"})
         assert response.status_code == 403, path
+
+
+async def test_logins_are_throttled_per_address(console_factory) -> None:  # type: ignore[no-untyped-def]
+    async with console_factory(login_attempts_per_minute=3) as console:
+        for username in ("ops-a", "view-a", "nobody"):  # spread over accounts: still counted
+            response = await console.login(username, "wrong password!!")
+            assert response.status_code == 303
+        throttled = await console.login("ops-b")  # even the right password, for now
+        assert throttled.status_code == 429
+        assert throttled.headers["retry-after"] == "60"
+        assert (await console.client.get("/")).status_code == 303
