@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from console_service import kafka_ops
-from console_service.web import access, actions
+from console_service.web import access
 from console_service.web.identity import Identity
-from console_service.web.kit import Kit, client_ip
+from console_service.web.kit import Kit
 from ingest_service.auth import KeyRegistry
 from shared.pii import mask_original, scrub_text
 from shared.schemas import ReportRejected
@@ -77,15 +77,7 @@ def build_router(kit: Kit) -> APIRouter:
                 return kit.not_found(request, who)
             if found.original_b64 is None:
                 return kit.error(request, who, 409, "not_replayable")
-            actions.audit(
-                session,
-                username=who.username,
-                office=who.office,
-                action="deadletter_replay",
-                target=rejection_id,
-                ip=client_ip(request),
-                source=found.source,
-            )
+            kit.audit(session, request, who, "deadletter_replay", rejection_id, source=found.source)
             await session.flush()
             await kafka_ops.replay_rejection(kit.settings, rejection_id, None)
         return RedirectResponse("/deadletters?done=replayed", status_code=303)

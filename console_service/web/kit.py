@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from console_service.web import access, identity
+from console_service.web import access, actions, identity
 from console_service.web.identity import Identity
 from console_service.web.words import LANGS, Lang, translator
 from shared.db import transaction
@@ -105,6 +105,26 @@ class Kit:
                 await session.commit()  # an expired session's row is deleted
                 raise LoginRequired
             yield session, who
+
+    def audit(
+        self,
+        session: AsyncSession,
+        request: Request,
+        who: Identity,
+        action: str,
+        target: str | None = None,
+        **detail: Any,
+    ) -> None:
+        """An audit entry of ``who`` doing ``action`` from this request's address."""
+        actions.audit(
+            session,
+            username=who.username,
+            office=who.office,
+            action=action,
+            target=target,
+            ip=client_ip(request),
+            **detail,
+        )
 
     async def csrf_refused(self, request: Request, who: Identity) -> Response | None:
         """403 unless the form (or the htmx header) carries the session's CSRF token."""

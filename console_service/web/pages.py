@@ -106,13 +106,7 @@ def build_router(kit: Kit) -> APIRouter:
             await identity.close_session(
                 session=session, settings=settings, cookie=request.cookies[SESSION_COOKIE]
             )
-            actions.audit(
-                session,
-                username=who.username,
-                office=who.office,
-                action="logout",
-                ip=client_ip(request),
-            )
+            kit.audit(session, request, who, "logout")
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -173,14 +167,8 @@ def build_router(kit: Kit) -> APIRouter:
             rows = await queries.alerts(
                 session=session, who=who, where=alert_filter(request), limit=EXPORT_LIMIT
             )
-            actions.audit(
-                session,
-                username=who.username,
-                office=who.office,
-                action="export",
-                ip=client_ip(request),
-                rows=len(rows),
-                query=request.url.query[:200],
+            kit.audit(
+                session, request, who, "export", rows=len(rows), query=request.url.query[:200]
             )
         return Response(
             export_csv(rows),
@@ -196,14 +184,7 @@ def build_router(kit: Kit) -> APIRouter:
             if story is None:
                 return not_found(request, who)
             if reveal:
-                actions.audit(
-                    session,
-                    username=who.username,
-                    office=who.office,
-                    action="view_pii",
-                    target=alert_id,
-                    ip=client_ip(request),
-                )
+                kit.audit(session, request, who, "view_pii", alert_id)
         return render(
             request,
             template,

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from console_service.web import access, actions, queries
+from console_service.web import access, queries
 from console_service.web.identity import Identity
-from console_service.web.kit import Kit, client_ip
+from console_service.web.kit import Kit
 from routing_service import store
 from routing_service.models import AlertRow, Silence
 from routing_service.silences import SilenceMatcher
@@ -128,13 +128,12 @@ def build_router(kit: Kit) -> APIRouter:
                 created_by=f"console:{who.username}",
                 comment=comment,
             )
-            actions.audit(
+            kit.audit(
                 session,
-                username=who.username,
-                office=who.office,
-                action="silence_add",
-                target=silence.id,
-                ip=client_ip(request),
+                request,
+                who,
+                "silence_add",
+                silence.id,
                 matchers=silence.matchers,
                 hours=hours,
             )
@@ -151,14 +150,7 @@ def build_router(kit: Kit) -> APIRouter:
             ):
                 return kit.not_found(request, who)
             await store.expire_silence(session=session, silence_id=silence_id, now=utcnow())
-            actions.audit(
-                session,
-                username=who.username,
-                office=who.office,
-                action="silence_expire",
-                target=silence_id,
-                ip=client_ip(request),
-            )
+            kit.audit(session, request, who, "silence_expire", silence_id)
         return RedirectResponse("/silences?done=silence_expired", status_code=303)
 
     return router

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from console_service.web import actions, queries
-from console_service.web.kit import Kit, client_ip
+from console_service.web import queries
+from console_service.web.kit import Kit
 from shared.directory import set_roster
 from shared.pii import mask_email, mask_phone
 from shared.roster import staffed
@@ -132,15 +132,7 @@ def build_router(kit: Kit) -> APIRouter:
                 except ValueError:
                     return kit.error(request, who, 400, "roster_invalid")
             await set_roster(session, team_id, roster)
-            actions.audit(
-                session,
-                username=who.username,
-                office=who.office,
-                action="roster_edit",
-                target=team_id,
-                ip=client_ip(request),
-                op=str(form.get("op")),
-            )
+            kit.audit(session, request, who, "roster_edit", team_id, op=str(form.get("op")))
         return RedirectResponse(f"/teams/{team_id}?done=roster_saved", status_code=303)
 
     return router
