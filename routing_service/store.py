@@ -249,6 +249,21 @@ async def add_timer(*, session: AsyncSession, alert_id: str, due_at: datetime, s
     session.add(EscalationTimer(alert_id=alert_id, due_at=due_at, step=step))
 
 
+async def escalate_now(*, session: AsyncSession, row: AlertRow, now: datetime) -> None:
+    """An operator's "escalate now": the alert's pending escalation is due at ``now`` (a
+    timer due now is added when its rule has none). The timer loop then decides it as any
+    due timer (``lifecycle.on_due_timer``): one level up, unless acknowledged by then."""
+    moved = await session.execute(
+        update(EscalationTimer)
+        .where(EscalationTimer.alert_id == row.alert_id, EscalationTimer.state == "pending")
+        .values(due_at=now)
+    )
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        await add_timer(
+            session=session, alert_id=row.alert_id, due_at=now, step=row.escalation_step + 1
+        )
+
+
 async def acknowledge(
     *, session: AsyncSession, row: AlertRow, at: datetime, member_id: str | None
 ) -> None:

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from console_service.web import access, actions, identity, queries
 from console_service.web.kit import LOGIN_COOKIE, SESSION_COOKIE, Kit, client_ip
 from console_service.web.story import story_view
+from routing_service import store as routing_store
 from routing_service.models import AlertRow
 from shared.db import transaction
 from shared.schemas import utcnow
@@ -234,6 +235,21 @@ def build_router(kit: Kit) -> APIRouter:
                 )
         done = {"ack": "sent_ack", "close": "sent_close", "note": "saved_note"}[kind]
         return RedirectResponse(f"/alerts/{alert_id}?done={done}", status_code=303)
+
+    @router.post("/alerts/{alert_id}/escalate")
+    async def alert_escalate(request: Request, alert_id: str) -> Response:
+        """Escalate now: routing's timer loop takes it within a second, one level up."""
+        async with signed_in(request) as (session, who):
+            if denied := await kit.refused(request, who):
+                return denied
+            row = await queries.alert(session=session, who=who, alert_id=alert_id)
+            if row is None:
+                return not_found(request, who)
+            if row.status != "open":
+                return kit.error(request, who, 409, "not_open")
+            await routing_store.escalate_now(session=session, row=row, now=utcnow())
+            kit.audit(session, request, who, "escalate_now", alert_id)
+        return RedirectResponse(f"/alerts/{alert_id}?done=escalating", status_code=303)
 
     @router.post("/alerts/{alert_id}/ack")
     async def alert_ack(request: Request, alert_id: str) -> Response:
