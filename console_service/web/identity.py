@@ -5,6 +5,7 @@ a session is a random 256-bit token, signed in the cookie, stored as its SHA-256
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -22,8 +23,13 @@ from shared.schemas import new_id, utcnow
 from shared.settings import ConsoleSettings
 
 HASHER = PasswordHasher()
-# Verified when the username is unknown, so a miss takes as long as a wrong password.
-_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the username is unknown, so a miss takes as long as a wrong
+    password (made on first use: importing this module costs no hashing)."""
+    return HASHER.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,8 @@ async def check_login(
 ) -> tuple[access.LoginVerdict, ConsoleUser | None]:
     """Verify a password and record the attempt on the account (lockout)."""
     user = await user_by_name(session=session, username=username)
-    password_ok = await _verify(user.password_hash if user else _DUMMY_HASH, password)
+    stored = user.password_hash if user else await asyncio.to_thread(_dummy_hash)
+    password_ok = await _verify(stored, password)
     now = utcnow()
     state = access.LoginState(user.failed_logins, user.locked_until) if user else None
     verdict = access.login(

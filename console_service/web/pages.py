@@ -22,6 +22,7 @@ from routing_service.models import AlertRow
 from shared.db import transaction
 from shared.schemas import utcnow
 
+LOGIN_ERRORS = frozenset({"login_failed", "login_locked"})
 EXPORT_LIMIT = 10_000
 EXPORT_COLUMNS = (
     "alert_id", "version", "created_at", "status", "severity", "category", "level",
@@ -50,7 +51,8 @@ def build_router(kit: Kit) -> APIRouter:
     @router.get("/login")
     async def login_form(request: Request, error: str | None = None) -> HTMLResponse:
         token = secrets.token_urlsafe(32)
-        response = render(request, "login.html", None, csrf=token, error=error)
+        known = error if error in LOGIN_ERRORS else None  # never echo a crafted message
+        response = render(request, "login.html", None, csrf=token, error=known)
         response.set_cookie(
             LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=settings.secure_cookies
         )

@@ -82,6 +82,10 @@ async def test_lockout_after_repeated_failures(console: Console) -> None:
     response = await console.login("ops-a")
     assert response.headers["location"] == "/login?error=login_locked"
     assert (await console.client.get("/")).status_code == 303
+    # the login page shows only its own messages, never a crafted one from the URL
+    crafted = await console.client.get("/login?error=Akun+diblokir,+hubungi+0812")
+    assert "hubungi" not in crafted.text
+    assert 'role="alert"' not in crafted.text
     # an unknown user reads exactly like a wrong password
     response = await console.login("nobody", "whatever password")
     assert response.headers["location"] == "/login?error=login_failed"
