@@ -13,8 +13,10 @@ from typing import Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from console_service.web import access, actions, identity, queries
+from console_service.web.identity import Identity
 from console_service.web.kit import LOGIN_COOKIE, SESSION_COOKIE, Kit, client_ip
 from console_service.web.story import story_view
 from routing_service import store as routing_store
@@ -211,15 +213,23 @@ def build_router(kit: Kit) -> APIRouter:
                 return denied
         return await story_page(request, alert_id, reveal=True, template="alert.html")
 
+    async def checked_alert(
+        request: Request, session: AsyncSession, who: Identity, alert_id: str
+    ) -> AlertRow | Response:
+        """An action's checks (CSRF token, role) and its alert inside the scopes, or the
+        refusal to answer (403, 404)."""
+        if denied := await kit.refused(request, who):
+            return denied
+        row = await queries.alert(session=session, who=who, alert_id=alert_id)
+        return row if row is not None else not_found(request, who)
+
     async def act(
         request: Request, alert_id: str, kind: Literal["ack", "close", "note"]
     ) -> Response:
         async with signed_in(request) as (session, who):
-            if denied := await kit.refused(request, who):
-                return denied
-            row = await queries.alert(session=session, who=who, alert_id=alert_id)
-            if row is None:
-                return not_found(request, who)
+            row = await checked_alert(request, session, who, alert_id)
+            if isinstance(row, Response):
+                return row
             text = str((await request.form()).get("note") or "").strip()
             if kind == "note":
                 if text:
@@ -242,11 +252,9 @@ def build_router(kit: Kit) -> APIRouter:
     async def alert_escalate(request: Request, alert_id: str) -> Response:
         """Escalate now: routing's timer loop takes it within a second, one level up."""
         async with signed_in(request) as (session, who):
-            if denied := await kit.refused(request, who):
-                return denied
-            row = await queries.alert(session=session, who=who, alert_id=alert_id)
-            if row is None:
-                return not_found(request, who)
+            row = await checked_alert(request, session, who, alert_id)
+            if isinstance(row, Response):
+                return row
             if row.status != "open":
                 return kit.error(request, who, 409, "not_open")
             await routing_store.escalate_now(session=session, row=row, now=utcnow())
