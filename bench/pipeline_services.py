@@ -35,7 +35,7 @@ def service_env(
         "TIMPORA_TOPIC_PARTITIONS": str(config.partitions),
         "TIMPORA_LOG_LEVEL": config.log_level,
         "NOTIFY_PROVIDER_RATE_PER_SECOND": "100000",
-        "NOTIFY_PUBLIC_BASE_URL": f"http://127.0.0.1:{notify_port}",
+        "NOTIFY_PUBLIC_BASE_URL": "http://127.0.0.1:8084",  # the console (not run here)
         **sinks_env,
         **config.service_env,
     }

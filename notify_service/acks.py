@@ -1,8 +1,9 @@
-"""Acknowledgements and closes from every channel, each published to ``alerts.acks`` once.
+"""Acknowledgements and closes from members' replies, each published to ``alerts.acks`` once.
 
-- a signed link: ``GET /a/{token}`` shows the full alert (the token authenticates) with a
-  confirm button and a close form that ``POST`` to ``/v1/acks/{token}`` (GET never acts:
-  link previews would acknowledge alerts nobody read);
+(The link in every message opens the alert's member page in the console,
+``console_service.web.member_pages``: masked, with ack and close buttons, full details
+after a one-time code that :mod:`notify_service.step_up` sends.)
+
 - an SMS reply with the short code (Kannel MO callback, ``OK 7KQ2M`` / ``SELESAI 7KQ2M
   catatan``), the sender in any Indonesian format (``0812...``, ``62812...``, ``+62...``);
 - Telegram: the inline button (``callback_query`` ``ack:7KQ2M``, always answered so the
@@ -16,7 +17,6 @@ What a reply says is :func:`notify_service.replies.parse_reply`, for every chann
 from __future__ import annotations
 
 import hmac
-import html
 import logging
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -24,19 +24,16 @@ from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, Header, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from sqlalchemy import select
+from fastapi.responses import JSONResponse, PlainTextResponse
 
-from notify_service.acking import member_by_code, record_ack, record_reply
+from notify_service.acking import member_by_code, record_reply
 from notify_service.channels.telegram import TelegramChannel
 from notify_service.deps import NotifyDeps
-from notify_service.models import DeliveryRow
 from notify_service.replies import Reply, parse_reply, telegram_update, whatsapp_replies
-from notify_service.signing import verify_token
 from shared.inbound import hub_verification, read_body, verify_hub_signature
 from shared.phones import same_number, to_e164
 from shared.pii import mask_phone
-from shared.schemas import AlertRouted, Member
+from shared.schemas import Member
 
 log = logging.getLogger(__name__)
 
@@ -84,65 +81,8 @@ async def _answer_callback(deps: NotifyDeps, query_id: str, text: str) -> None:
         log.warning("telegram answerCallbackQuery failed: %s", exc)
 
 
-def _alert_page(alert: AlertRouted, token: str) -> str:
-    details = html.escape(alert.report.model_dump_json(indent=2, exclude_none=True))
-    action = f"/v1/acks/{html.escape(token)}"
-    return (
-        f"<!doctype html><meta charset=utf-8><title>Timpora {alert.ack_code}</title>"
-        f"<h1>{html.escape(alert.category.value)} · {html.escape(alert.severity.value)}</h1>"
-        f"<p>{html.escape(alert.jurisdiction_name or alert.jurisdiction_code)} · "
-        f"kode {alert.ack_code}</p><pre>{details}</pre>"
-        f'<form method=post action="{action}"><button>Konfirmasi (ACK)</button></form>'
-        f'<form method=post action="{action}"><input type=hidden name=action value=close>'
-        "<label>Catatan <input name=note maxlength=500></label>"
-        "<button>Selesai (tutup)</button></form>"
-    )
-
-
 def build_router(deps: NotifyDeps) -> APIRouter:
     router = APIRouter()
-    secret = deps.settings.secret_key.get_secret_value()
-
-    def claims(token: str) -> tuple[str, str]:
-        verified = verify_token(secret, token)
-        if verified is None:
-            raise HTTPException(
-                403, {"error": "invalid_token", "message": "link invalid or expired"}
-            )
-        return verified
-
-    @router.get("/a/{token}", response_class=HTMLResponse, summary="Alert details (signed link)")
-    async def alert_page(token: str) -> HTMLResponse:
-        alert_id, _member_id = claims(token)
-        async with deps.runtime.sessions() as session:
-            payload = await session.scalar(
-                select(DeliveryRow.alert)
-                .where(DeliveryRow.alert_id == alert_id)
-                .order_by(DeliveryRow.alert_version.desc())
-                .limit(1)
-            )
-        if payload is None:
-            raise HTTPException(404, {"error": "not_found", "message": "unknown alert"})
-        return HTMLResponse(_alert_page(AlertRouted.model_validate(payload), token))
-
-    @router.post("/v1/acks/{token}", summary="Acknowledge or close an alert (signed link)")
-    async def ack_link(request: Request, token: str) -> JSONResponse:
-        alert_id, member_id = claims(token)
-        form = await _form(request)
-        close = form.get("action") == "close"
-        note = " ".join(form.get("note", "").split())[:500] or None
-        first = await record_ack(
-            deps,
-            alert_id,
-            member_id,
-            "link",
-            action="close" if close else "ack",
-            note=note if close else None,
-        )
-        action = "close" if close else "ack"
-        return JSONResponse(
-            {"alert_id": alert_id, "acknowledged": True, "action": action, "first": first}
-        )
 
     @router.api_route("/v1/webhooks/kannel", methods=["GET", "POST"], summary="SMS replies")
     async def kannel_reply(

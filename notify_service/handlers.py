@@ -1,5 +1,6 @@
 """Kafka entry points of notify: routed alerts in, deliveries out; acks in, pending
-deliveries cancelled and the other recipients told.
+deliveries cancelled and the other recipients told; members' requests for a one-time
+code in, the code sent to their phone.
 
 The batch's offsets are committed after its deliveries were claimed, sent (once) and
 recorded; retries and fallbacks continue from the database, not the partition. Acks have
@@ -11,10 +12,11 @@ from __future__ import annotations
 from notify_service.delivery import deliver
 from notify_service.deps import NotifyDeps
 from notify_service.notices import on_acks
+from notify_service.step_up import on_step_up_requests
 from shared import topics
 from shared.deadletter import read_records
 from shared.kafka import Records, batch_subscriber, publish_all
-from shared.schemas import AlertAcknowledged, AlertRouted
+from shared.schemas import AlertAcknowledged, AlertRouted, StepUpRequested
 
 
 def register(deps: NotifyDeps) -> None:
@@ -37,3 +39,13 @@ def register(deps: NotifyDeps) -> None:
         acks, dead = read_records(records, AlertAcknowledged, topics.ALERTS_ACKS, "notify-acks")
         await publish_all(deps.broker, deps.settings, dead)
         await on_acks(deps, acks)
+
+    @batch_subscriber(
+        deps.broker, deps.settings, topics.MEMBERS_STEP_UP, group="notify-stepup", rare=True
+    )
+    async def on_members_stepup(records: Records) -> None:
+        requests, dead = read_records(
+            records, StepUpRequested, topics.MEMBERS_STEP_UP, "notify-stepup"
+        )
+        await publish_all(deps.broker, deps.settings, dead)
+        await on_step_up_requests(deps, requests)

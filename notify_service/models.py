@@ -75,3 +75,24 @@ class NoticeRow(Base):
     status: Mapped[str] = mapped_column(String(16))  # sending → sent | failed
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class StepUpCode(Base):
+    """A one-time code sent to a member so that their link shows the alert's full details.
+
+    Claimed (inserted) before it is sent, so a redelivered request never sends a second
+    code; only a keyed digest is kept (:func:`notify_service.signing.code_digest`). The
+    console checks a presented code against it and counts the attempts."""
+
+    __tablename__ = "step_up_codes"
+
+    request_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # sending → sent | failed | unreachable
+    code_digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

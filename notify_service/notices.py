@@ -107,7 +107,12 @@ async def _claim_send_record(
     async with transaction(deps.runtime.sessions) as session:
         inserted = await store.claim_notices(session=session, rows=[v for v, _, _ in planned])
     mine = [p for p in planned if p[0]["notice_id"] in inserted]  # others: told already
-    errors = await asyncio.gather(*(_send(deps, v, m, text) for v, m, text in mine))
+    errors = await asyncio.gather(
+        *(
+            send_text(deps, m, str(v["channel"]), text, f"notice:{v['ack_id']}:{m.member_id}")
+            for v, m, text in mine
+        )
+    )
     updates: list[dict[str, object]] = [
         {"notice_id": v["notice_id"], "status": "failed" if e else "sent", "error": e}
         for (v, _, _), e in zip(mine, errors, strict=True)
@@ -116,15 +121,12 @@ async def _claim_send_record(
         await store.record_notices(session=session, updates=updates)
 
 
-async def _send(
-    deps: NotifyDeps, values: dict[str, object], member: Member, text: str
-) -> str | None:
-    """Send one notice; the error (safe to log) or ``None``."""
-    name = str(values["channel"])
+async def send_text(deps: NotifyDeps, member: Member, name: str, text: str, key: str) -> str | None:
+    """Send one short text (a notice, a one-time code) once, within the channel's limits;
+    the error (safe to log) or ``None``. Not retried: the caller records the outcome."""
     channel, to = deps.channels.get(name), address_of(member, name)
     if channel is None or not to:
         return f"channel {name} unavailable"
-    key = f"notice:{values['ack_id']}:{member.member_id}"
     limit = deps.limits.get(name)
     slot = deps.slots.get(name) or contextlib.nullcontext()
     try:
@@ -132,7 +134,7 @@ async def _send(
             await limit.acquire()
         async with slot, asyncio.timeout(SEND_TIMEOUT_S):
             await channel.send(OutgoingMessage(to, text, text, key))
-    except Exception as exc:  # a courtesy message: recorded, not retried
-        log.info("notice %s to %s by %s failed: %s", key, member.member_id, name, exc)
+    except Exception as exc:  # recorded by the caller, not retried
+        log.info("%s to %s by %s failed: %s", key.split(":")[0], member.member_id, name, exc)
         return f"{type(exc).__name__}: {exc}"[:500]
     return None

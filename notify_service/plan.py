@@ -88,6 +88,20 @@ def usable_channels(member: Member) -> tuple[str, ...]:
     return tuple(c.value for c in dict.fromkeys(member.channels) if has_address(member, c))
 
 
+CODE_CHANNELS = (Channel.sms, Channel.whatsapp, Channel.telegram)  # a person's own phone
+
+
+def code_channel(member: Member, preferred: str | None) -> str | None:
+    """Where a one-time code goes: the channel the member's link came by when it reaches
+    their own phone, else the first of their channels that does (never email or a
+    webhook: a shared mailbox or a machine is not the member)."""
+    order = [preferred, *member.channels] if preferred else list(member.channels)
+    for channel in order:
+        if channel in CODE_CHANNELS and has_address(member, channel):
+            return Channel(channel).value
+    return None
+
+
 def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)

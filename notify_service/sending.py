@@ -15,7 +15,7 @@ from notify_service.deps import NotifyDeps
 from notify_service.models import DeliveryRow
 from notify_service.plan import Outcome, address_of
 from notify_service.render import AlertMessages
-from notify_service.signing import make_token
+from notify_service.signing import ack_url, make_token
 from shared import topics
 from shared.kafka import Outgoing, dumps
 from shared.observability import DELIVERIES
@@ -24,7 +24,6 @@ from shared.schemas import Channel, DeliveryAttempted, DeliveryStatus, Member
 log = logging.getLogger("notify_service.delivery")
 
 SEND_TIMEOUT_S = 15.0
-TOKEN_TTL = timedelta(days=7)
 
 
 @dataclass(slots=True)
@@ -66,10 +65,12 @@ async def send(deps: NotifyDeps, texts: AlertMessages, member: Member, row: Row)
             to, "", "", row.delivery_id, payload=texts.webhook_payload, ack_code=alert.ack_code
         )
     else:
+        settings = deps.settings
+        ttl = timedelta(hours=settings.link_ttl_hours)
         token = make_token(
-            deps.settings.secret_key.get_secret_value(), alert.alert_id, member.member_id, TOKEN_TTL
+            settings.secret_key.get_secret_value(), alert.alert_id, member.member_id, ttl
         )
-        link = f"{deps.settings.public_base_url}/a/{token}"
+        link = ack_url(settings.public_base_url, token)
         message = texts.render(member, row.channel, link, repeat=row.repeat)
         outgoing = OutgoingMessage(
             to, message.subject, message.text, row.delivery_id, ack_code=alert.ack_code

@@ -25,6 +25,7 @@ import binascii
 import hashlib
 import hmac
 import re
+import secrets
 import time
 from datetime import timedelta
 
@@ -141,6 +142,22 @@ def verify_token(secret: str, token: str, now: float | None = None) -> tuple[str
     return alert_id, member_id
 
 
+CODE_PURPOSE = b"timpora-step-up-code-v1|"
+CODE_DIGITS = 6
+
+
+def new_code() -> str:
+    """A one-time code: six digits (typed on a phone), from the system's CSPRNG."""
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def code_digest(secret: str, request_id: str, code: str) -> str:
+    """The stored form of a one-time code: an HMAC bound to its request, so a leaked
+    table gives no code and a code never verifies for another request."""
+    message = CODE_PURPOSE + request_id.encode() + b"|" + code.strip().encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
 def ack_url(base_url: str, token: str) -> str:
     """The link a member opens: ``{base_url}/a/{token}``."""
     return f"{base_url.rstrip('/')}/a/{token}"
@@ -162,4 +179,13 @@ def is_ack_code(text: str) -> bool:
     return bool(ACK_CODE.match(text.strip().upper()))
 
 
-__all__ = ["ACK_ALPHABET", "ack_code_for", "ack_url", "is_ack_code", "make_token", "verify_token"]
+__all__ = [
+    "ACK_ALPHABET",
+    "ack_code_for",
+    "ack_url",
+    "code_digest",
+    "is_ack_code",
+    "make_token",
+    "new_code",
+    "verify_token",
+]

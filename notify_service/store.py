@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notify_service.models import DeliveryRow, NoticeRow
+from notify_service.models import DeliveryRow, NoticeRow, StepUpCode
 from shared.adapters.bulk_sql import in_values, insert_many_ignore, update_many
+from shared.db import insert_ignore
 
 # --- deliveries ---
 
@@ -171,6 +172,20 @@ async def claim_notices(*, session: AsyncSession, rows: list[dict[str, Any]]) ->
 
 async def record_notices(*, session: AsyncSession, updates: list[dict[str, Any]]) -> None:
     await update_many(session, NoticeRow.__table__, "notice_id", updates)
+
+
+# --- one-time codes (the member page's step-up) ---
+
+
+async def claim_code(*, session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert the code's row unless its request has one: only the inserter sends."""
+    return await insert_ignore(session, StepUpCode, values)
+
+
+async def record_code(*, session: AsyncSession, request_id: str, status: str) -> None:
+    await session.execute(
+        update(StepUpCode).where(StepUpCode.request_id == request_id).values(status=status)
+    )
 
 
 # --- delivery log ---

@@ -421,6 +421,20 @@ class AlertAcknowledged(Model):
     note: str | None = Field(None, max_length=500, description="Optional note with a close")
 
 
+class StepUpRequested(Model):
+    """A member holding an alert's link asked to see its full details: notify sends a
+    one-time code to that member's own phone or chat (the code never travels on Kafka)."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    request_id: str = Field(default_factory=new_id)
+    alert_id: str
+    member_id: str
+    team_id: str = Field(description="The team of the delivery the member's link came with")
+    ack_code: str | None = Field(None, description="Named in the code's message")
+    channel: str | None = Field(None, description="Preferred channel (the link's), if any")
+    requested_at: AwareDatetime = Field(default_factory=utcnow)
+
+
 def pii_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
     """Dotted paths of PII fields in ``model`` (lists marked with ``[]``)."""
     out: list[str] = []

@@ -189,7 +189,21 @@ class NotifySettings(Settings):
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(8083, ge=0, le=65535)
-    public_base_url: str = "http://127.0.0.1:8083"
+    public_base_url: str = Field(
+        "http://127.0.0.1:8084",
+        description="The console as members reach it: every message links to its member "
+        "page, {public_base_url}/a/<token>",
+    )
+    link_ttl_hours: float = Field(
+        12.0,
+        gt=0,
+        le=72,
+        description="How long a message's link works (also revoked when "
+        "the alert is closed or the member leaves the team)",
+    )
+    step_up_code_minutes: int = Field(
+        10, ge=1, le=60, description="Lifetime of the one-time code that opens full details"
+    )
     kannel_url: str | None = Field(None, examples=["http://127.0.0.1:13013/cgi-bin/sendsms"])
     kannel_username: str = "timpora"
     kannel_password: SecretStr = SecretStr("")
@@ -319,6 +333,10 @@ class ConsoleSettings(Settings):
     login_attempts_per_minute: int = Field(
         20, ge=1, le=1000, description="Login attempts per client address (then 429)"
     )
+    step_up_codes_per_hour: int = Field(
+        5, ge=1, le=50, description="One-time codes a member may ask for an hour"
+    )
+    step_up_attempts: int = Field(5, ge=1, le=10, description="Tries per one-time code")
     sources_file: Path = Field(
         PROJECT_ROOT / "config" / "api_keys.yaml",
         description="The sources' key file (ingest's): which office's area each source "

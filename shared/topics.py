@@ -16,7 +16,8 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 log = logging.getLogger(__name__)
 
-DAY_MS = 24 * 3600 * 1000
+HOUR_MS = 3600 * 1000
+DAY_MS = 24 * HOUR_MS
 
 REPORTS_RAW = "reports.raw"
 REPORTS_NORMALIZED = "reports.normalized"
@@ -24,6 +25,7 @@ REPORTS_REJECTED = "reports.rejected"
 ALERTS_ROUTED = "alerts.routed"
 ALERTS_ACKS = "alerts.acks"
 DELIVERIES_EVENTS = "deliveries.events"
+MEMBERS_STEP_UP = "members.stepup"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(ALERTS_ROUTED, "Alerts for one team each, keyed by team id"),
     TopicSpec(ALERTS_ACKS, "Acknowledgements from any channel, keyed by alert id"),
     TopicSpec(DELIVERIES_EVENTS, "Every delivery attempt and its outcome"),
+    TopicSpec(MEMBERS_STEP_UP, "Members asking for a one-time code (no code inside)", HOUR_MS),
 )
 
 

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from console_service.web import (
     deadletter_pages,
+    member_pages,
     pages,
     silence_pages,
     system_pages,
@@ -58,6 +59,7 @@ def create_app(settings: ConsoleSettings | None = None, runtime: Runtime | None 
             pages.build_router(kit),
             silence_pages.build_router(kit),
             deadletter_pages.build_router(kit),
+            member_pages.build_router(kit),
             system_pages.build_router(kit),
             team_pages.build_router(kit),
         ],

@@ -267,10 +267,17 @@ async def _per_kecamatan(
 async def audit(
     *, session: AsyncSession, who: Identity, text: str | None = None, limit: int = 200
 ) -> Sequence[AuditEntry]:
-    """The audit log: an administrator's whole log, anyone else's office's."""
+    """The audit log: an administrator's whole log, anyone else's office's, and what
+    members (who belong to no office) did to the alerts in the user's scopes."""
     query = select(AuditEntry)
     if access.ALL not in who.scopes:
-        query = query.where(AuditEntry.office == who.office)
+        in_scope = select(AlertRow.alert_id).where(alert_scoped(who.scopes))
+        query = query.where(
+            or_(
+                AuditEntry.office == who.office,
+                and_(AuditEntry.office.is_(None), AuditEntry.target.in_(in_scope)),
+            )
+        )
     if text:
         like = f"%{_escaped(text)}%"
         query = query.where(

@@ -33,7 +33,8 @@ def place_name(code: str | None) -> str:
     return f"{region.name} ({code})" if region else code
 
 
-def _report(payload: dict[str, Any], reveal: bool) -> Report:
+def report_of(payload: dict[str, Any], reveal: bool) -> Report:
+    """A routed alert's report (``payload['report']``), masked unless ``reveal``."""
     report = Report.model_validate(payload["report"])
     if reveal:
         return report
@@ -51,7 +52,7 @@ def story_view(story: Story, *, reveal: bool) -> dict[str, Any]:
             reason=p.get("reason", ""),
             routed_at=str(p.get("routed_at", ""))[:19].replace("T", " "),
             fallback=p.get("fallback"),
-            report=_report(p, reveal),
+            report=report_of(p, reveal),
         )
         for p in story.versions
     ]

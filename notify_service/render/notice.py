@@ -39,3 +39,10 @@ def notice_text(
         )
     ctx = {"close": action == "close", "who": who, "code": code}
     return " ".join(render_template("notice", language, ctx).split())
+
+
+def step_up_text(*, code: str, ack_code: str, minutes: int, language: str = "id") -> str:
+    """'[TIMPORA] Kode 483920 untuk melihat data lengkap peringatan 7KQ2M. ...'"""
+    language = language if language in LANGUAGES else "id"
+    ctx = {"code": code, "ack_code": ack_code, "minutes": minutes}
+    return " ".join(render_template("step_up", language, ctx).split())

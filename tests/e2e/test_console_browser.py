@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import socket
 from collections import Counter
@@ -36,6 +37,7 @@ from shared.db import make_engine, make_sessionmaker, transaction
 from shared.directory import load_directory
 from shared.settings import ConsoleSettings
 from tests.kafkautil import wait_for
+from tests.member_page import token_in
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
@@ -309,3 +311,22 @@ async def test_operator_sees_acks_and_stops_the_ladder(pipeline_factory, tmp_pat
         phone = await log_in(browser, base, "ops-a", viewport={"width": 390, "height": 780})
         await phone.goto("/alerts")
         await phone.screenshot(path=out / "alerts-phone.png", full_page=True)
+
+        # the Camat follows the SMS link on their phone (no login): masked, then the code
+        camat_sms = next(
+            r for r in p.sinks.by_channel("sms") if new_code in r.text and "/a/" in r.text
+        )
+        member = await (
+            await browser.new_context(base_url=base, viewport={"width": 390, "height": 780})
+        ).new_page()
+        await member.goto(f"/a/{token_in(camat_sms.text)}")
+        await expect(member.locator("main")).not_to_contain_text("C7654321")
+        await member.get_by_role("button", name="Kirim kode ke ponsel saya").click()
+        await expect(member.locator("main")).to_contain_text("Kode dikirim")
+        await member.screenshot(path=out / "member-phone.png", full_page=True)
+        texts = lambda: [r.text for r in p.sinks.by_channel("sms") if "untuk melihat" in r.text]  # noqa: E731
+        await wait_for(lambda: _has(Counter(texts()), 1))
+        one_time = re.search(r"Kode (\d{6})", texts()[0])[1]  # type: ignore[index]
+        await member.get_by_label("Kode sekali pakai").fill(one_time)
+        await member.get_by_role("button", name="Tampilkan data lengkap").click()
+        await expect(member.locator("main")).to_contain_text("C7654321")

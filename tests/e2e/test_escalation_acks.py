@@ -4,7 +4,6 @@ Telegram button stops the escalation of its alert; the unacknowledged one escala
 from __future__ import annotations
 
 import asyncio
-import re
 from contextlib import asynccontextmanager
 
 import pytest
@@ -14,6 +13,7 @@ from notify_service.models import DeliveryRow
 from routing_service.models import AlertRow
 from shared.db import make_engine, make_sessionmaker
 from tests.kafkautil import wait_for
+from tests.member_page import member_pages, token_in
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 KANIM = {"X-API-Key": "dev-key-kanim"}
@@ -55,8 +55,10 @@ async def test_acks_from_each_channel_stop_escalation(pipeline_factory) -> None:
         # 1. the Camat of Simpang Empat opens the signed link and confirms
         link_alert = by_how["link"]
         camat = next(r for r in p.sinks.by_channel("sms") if link_alert.ack_code in r.text)
-        token = re.search(r"/a/(\S+)", camat.text)[1]  # type: ignore[index]
-        assert (await p.notify.post(f"/v1/acks/{token}")).status_code == 200
+        async with member_pages() as member:
+            acked = await member.post(token_in(camat.text), "ack")
+            assert acked.status_code == 200
+            assert "Terima kasih" in acked.text
         # 2. the Camat of Kusan Hilir replies to the SMS
         sms_alert = by_how["sms"]
         sms = next(r for r in p.sinks.by_channel("sms") if sms_alert.ack_code in r.text)

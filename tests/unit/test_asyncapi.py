@@ -15,7 +15,16 @@ ROOT = Path(__file__).resolve().parents[2]
     [
         ("ingest", {"reports.raw", "reports.normalized", "reports.rejected"}),
         ("routing", {"reports.normalized", "alerts.acks", "alerts.routed", "reports.rejected"}),
-        ("notify", {"alerts.routed", "deliveries.events", "alerts.acks", "reports.rejected"}),
+        (
+            "notify",
+            {
+                "alerts.routed",
+                "deliveries.events",
+                "alerts.acks",
+                "members.stepup",
+                "reports.rejected",
+            },
+        ),
     ],
 )
 def test_asyncapi_document(service: str, topics: set[str], tmp_path: Path) -> None:

@@ -8,17 +8,16 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import timedelta
 
 import httpx
 import pytest
 
 from console_service.web.app import create_app
 from console_service.web.identity import add_user
-from routing_service.models import AlertRow, EscalationTimer
 from shared.db import make_engine, make_sessionmaker, transaction
-from shared.schemas import AlertRouted, Location, PlaceResolution, Report, Subject, new_id, utcnow
+from shared.schemas import AlertRouted, Location, PlaceResolution, Report, Subject, new_id
 from shared.settings import ConsoleSettings, Settings
+from tests.rows import seed_alert
 
 PASSWORD = "correct horse battery"
 USERS = {  # username: (role, office, scopes)
@@ -72,37 +71,6 @@ def routed_alert(code: str, passport: str, name: str = "Nguyen Van An") -> Alert
         ack_code="K7Q2",
         report=report,
     )
-
-
-async def seed_alert(database_url: str, alert: AlertRouted, *, timer_in_s: int = 600) -> None:
-    now = utcnow()
-    engine = make_engine(database_url)
-    async with transaction(make_sessionmaker(engine)) as session:
-        session.add(
-            AlertRow(
-                alert_id=alert.alert_id,
-                team_id=alert.team_id,
-                group_key=f"overstay|{alert.jurisdiction_code}",
-                level=alert.level.value,
-                jurisdiction_code=alert.jurisdiction_code,
-                place_code=alert.jurisdiction_code,
-                ack_code=alert.ack_code,
-                report_ids=alert.report_ids,
-                matched_rules=alert.matched_rules,
-                severity=alert.severity.value,
-                category=alert.category.value,
-                status="open",
-                escalate_after_s=timer_in_s,
-                window_ends_at=now + timedelta(hours=1),
-                created_at=now,
-                updated_at=now,
-                last_payload=alert.model_dump(mode="json"),
-            )
-        )
-        session.add(
-            EscalationTimer(alert_id=alert.alert_id, due_at=now + timedelta(seconds=timer_in_s))
-        )
-    await engine.dispose()
 
 
 @pytest.fixture

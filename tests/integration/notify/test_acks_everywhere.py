@@ -40,6 +40,8 @@ from shared.schemas import (
 )
 from shared.settings import NotifySettings, Settings
 from tests.kafkautil import caught_up, consume, values, wait_for
+from tests.member_page import member_pages
+from tests.rows import seed_alert
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 KEY = "inbound-test-key"
@@ -281,15 +283,13 @@ async def test_selesai_closes_from_sms_whatsapp_and_the_link(
             headers={"X-Hub-Signature-256": signature("meta-app-secret", body)},
         )
         assert wa.json() == {"ok": True, "acknowledged": [b.alert_id]}
+        await seed_alert(database_url, b)  # routing's row: the member page reads its status
         secret = NotifySettings().secret_key.get_secret_value()
         token = make_token(secret, b.alert_id, "kasi", timedelta(hours=1))
-        assert "Selesai" in (await client.get(f"/a/{token}")).text
-        link = await client.post(
-            f"/v1/acks/{token}",
-            content=b"action=close&note=sudah+dicek",
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-        assert link.json()["action"] == "close"
+        async with member_pages() as member:
+            assert "Selesai" in (await member.open(token)).text
+            closed = await member.post(token, "close", note="sudah dicek")
+            assert "ditutup" in closed.text
         acks = values(await consume(kafka_settings, topics.ALERTS_ACKS, 3, settle=0.5))
         await wait_for(until(lambda: len(to(sinks, "telegram", "700000102")) >= 5))
     got = sorted(
@@ -327,13 +327,15 @@ async def test_a_deferred_delivery_is_cancelled_by_the_ack_and_never_sent(
     )
     await directory(database_url, KEC.model_copy(update={"members": [CAMAT, sleeper]}))
     a = alert()
-    async with running(kafka_settings, database_url, sinks, monkeypatch) as client:
+    async with running(kafka_settings, database_url, sinks, monkeypatch):
         await send_alerts(kafka_settings, a)
         await wait_for(until(to, sinks, "sms", "+6281200000101"))
         assert await statuses(database_url, "tidur") == ["retrying"]  # deferred to quiet_end
+        await seed_alert(database_url, a)
         secret = NotifySettings().secret_key.get_secret_value()
         token = make_token(secret, a.alert_id, "camat", timedelta(hours=1))
-        assert (await client.post(f"/v1/acks/{token}")).json()["first"] is True
+        async with member_pages() as member:
+            assert "Terima kasih" in (await member.post(token, "ack")).text
 
         async def cancelled() -> bool:
             return await statuses(database_url, "tidur") == ["cancelled"]

@@ -1,7 +1,9 @@
-"""Replies to the notify service on real Kafka and PostgreSQL: acks by the signed link, an
+"""Replies on real Kafka and PostgreSQL: acks on the member page (the signed link), an
 SMS reply, Telegram and WhatsApp, each published once; webhooks authenticated."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -20,6 +22,8 @@ from tests.integration.notify.test_notify_service import (
     send_alerts,
 )
 from tests.kafkautil import consume, values, wait_for
+from tests.member_page import member_pages
+from tests.rows import seed_alert
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 __all__ = ["db"]  # fixtures
@@ -32,19 +36,18 @@ async def test_acks_by_link_sms_reply_and_telegram_publish_once_each(
     async with running(kafka_settings, db, sinks, monkeypatch) as client:
         await send_alerts(kafka_settings, a)
         await wait_for(lambda: _count(sinks, 4))
+        await seed_alert(db, a)  # routing's row: the member page reads the alert's status
         settings = NotifySettings()
         token = make_token(
-            settings.secret_key.get_secret_value(),
-            a.alert_id,
-            "kasi",
-            __import__("datetime").timedelta(hours=1),
+            settings.secret_key.get_secret_value(), a.alert_id, "kasi", timedelta(hours=1)
         )
-        page = await client.get(f"/a/{token}")
-        assert page.status_code == 200
-        assert "Zhang Wei Ming" in page.text
-        assert (await client.post(f"/v1/acks/{token}")).json()["first"] is True
-        assert (await client.post(f"/v1/acks/{token}")).json()["first"] is False
-        assert (await client.post("/v1/acks/forged.token")).status_code == 403
+        async with member_pages() as member:
+            page = await member.open(token)
+            assert page.status_code == 200
+            assert "Zhang Wei Ming" not in page.text  # masked until the one-time code
+            assert "Terima kasih" in (await member.post(token, "ack")).text
+            assert "sudah tercatat" in (await member.post(token, "ack")).text
+            assert (await member.open("forged.token")).status_code == 404
         sms = await client.get(
             "/v1/webhooks/kannel",
             params={
