@@ -47,7 +47,8 @@ async def describe_topics(settings: Settings) -> list[dict[str, Any]]:
                     "topic": name,
                     "partitions": len(offsets),
                     "messages": sum(end - start for _, start, end in offsets),
-                    "retention_days": spec.retention_ms // topics.DAY_MS,
+                    "retention_hours": spec.retention_ms // topics.HOUR_MS,
+                    "retention_days": round(spec.retention_ms / topics.DAY_MS, 2),
                     "description": spec.description,
                 }
             )

@@ -23,12 +23,14 @@ def test_topics_list_json(cli: CliRunner, kafka_settings: Settings) -> None:
     sync(publish(kafka_settings, topics.REPORTS_RAW, b"{}"))
     rows = json.loads(invoke(cli, "topics", "list", "--json").output)
     assert [r["topic"] for r in rows] == [kafka_settings.topic(t.name) for t in topics.TOPICS]
-    assert len(rows) == 6
+    assert len(rows) == len(topics.TOPICS) == 7
     assert all(r["partitions"] == 3 for r in rows)
     by_name = {r["topic"]: r for r in rows}
     assert by_name[kafka_settings.topic(topics.REPORTS_RAW)]["messages"] == 1
     assert by_name[kafka_settings.topic(topics.ALERTS_ROUTED)]["messages"] == 0
     assert by_name[kafka_settings.topic(topics.REPORTS_REJECTED)]["retention_days"] == 30
+    # step-up requests outlive their codes by little: an hour, not zero days
+    assert by_name[kafka_settings.topic(topics.MEMBERS_STEP_UP)]["retention_hours"] == 1
     assert all(r["description"] for r in rows)
 
 
