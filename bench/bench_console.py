@@ -96,7 +96,7 @@ async def seed(args: argparse.Namespace, url: str) -> list[str]:
     home = [c for c in codes if c.startswith(("63.10.", "63.02."))]
     now = datetime.now(UTC)
     conn = await asyncpg.connect(url)
-    alerts, deliveries, timers, processed, mine = [], [], [], [], []
+    alerts, versions, deliveries, timers, processed, mine = [], [], [], [], [], []
     started = time.perf_counter()
     for i in range(args.alerts):
         code = rng.choice(home) if rng.random() < 0.33 else rng.choice(codes)
@@ -135,9 +135,12 @@ async def seed(args: argparse.Namespace, url: str) -> list[str]:
         for k in range(args.deliveries_per_alert):
             deliveries.append(
                 (f"D{i:019d}{k:03d}", alert_id, 1 + k // 5, report_id, f"timpora-{team_code}",
-                 f"m{k:04d}", CHANNELS[k % 4], alert_id[-5:], "sent", 1, "[]", created, created,
-                 text)
+                 f"m{k:04d}", CHANNELS[k % 4], alert_id[-5:], "sent", 1, "[]", created, created)
             )  # fmt: skip
+        for version in range(1, 1 + (args.deliveries_per_alert + 4) // 5):
+            versions.append(
+                (alert_id, version, "new", level, "medium", team_code, None, text, created)
+            )
         if code in home:
             mine.append(alert_id)
     took = time.perf_counter() - started
@@ -162,6 +165,14 @@ async def seed(args: argparse.Namespace, url: str) -> list[str]:
         records=processed,
         columns=["report_id", "processed_at", "outputs", "fate"],
     )
+    await conn.copy_records_to_table(
+        "alert_versions",
+        records=versions,
+        columns=[
+            "alert_id", "version", "reason", "level", "severity", "jurisdiction_code",
+            "jurisdiction_name", "payload", "created_at",
+        ],
+    )  # fmt: skip
     for start in range(0, len(deliveries), 200_000):
         await conn.copy_records_to_table(
             "deliveries",
@@ -169,7 +180,7 @@ async def seed(args: argparse.Namespace, url: str) -> list[str]:
             columns=[
                 "delivery_id", "alert_id", "alert_version", "report_id", "team_id", "member_id",
                 "channel", "ack_code", "status", "attempts", "fallback_channels", "created_at",
-                "updated_at", "alert",
+                "updated_at",
             ],
         )  # fmt: skip
         say(f"  deliveries {min(start + 200_000, len(deliveries)):,}")

@@ -20,13 +20,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from console_service import policy_ops, user_ops
+from console_service import policy_ops, purge_ops, user_ops
 from shared.pii import mask_original, mask_unknown_json
 from shared.settings import Settings
 
 app = typer.Typer(
     help="Operate the Timpora Alert Router: topics, consumer lag, dead letters, deliveries, "
-    "teams, routing policy and silences.",
+    "teams, routing policy, silences and the retention of personal data.",
     no_args_is_help=True,
 )
 topics_app = typer.Typer(help="Kafka topics of the system.", no_args_is_help=True)
@@ -48,6 +48,8 @@ for sub, name in (
     (db_app, "db"),
 ):
     app.add_typer(sub, name=name)
+
+app.command("purge")(purge_ops.command)
 
 console = Console()
 T = TypeVar("T")

@@ -42,12 +42,12 @@ async def uncertain_log(sessions: async_sessionmaker[AsyncSession]) -> list[dict
     return [
         {
             "alert": f"{r.alert_id} v{r.alert_version}",
-            "severity": str(r.alert.get("severity", "")),
+            "severity": severity,
             "team": r.team_id,
             "member": r.member_id,
             "channel": r.channel,
             "ack_code": r.ack_code,
             "claimed": r.created_at.isoformat(timespec="seconds"),
         }
-        for r in rows
+        for r, severity in rows
     ]

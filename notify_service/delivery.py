@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_service import store
 from notify_service.deps import NotifyDeps
+from notify_service.models import DeliveryRow
 from notify_service.plan import (
     audiences,
     next_step,
@@ -53,11 +56,8 @@ CLAIM_GROUP = 128  # deliveries claimed together, just before they are sent conc
 RECORD_RETRY_S = (0.2, 0.5, 1.0, 2.0, 4.0, *[8.0] * 6)  # ~56 s in all
 
 
-def _row(
-    alert: AlertRouted, payload: dict[str, Any], member_id: str, channel: str, **values: object
-) -> dict[str, object]:
-    """A delivery row's values; every row has the same keys (one multi-row INSERT).
-    ``payload`` is the alert as JSON, dumped once for all its rows."""
+def _row(alert: AlertRouted, member_id: str, channel: str, **values: object) -> dict[str, object]:
+    """A delivery row's values; every row has the same keys (one multi-row INSERT)."""
     return {
         "delivery_id": new_id(),
         "alert_id": alert.alert_id,
@@ -67,7 +67,6 @@ def _row(
         "member_id": member_id,
         "channel": channel,
         "ack_code": alert.ack_code,
-        "alert": payload,
         "error": None,
         "next_attempt_at": None,
         "fallback_channels": [],
@@ -75,6 +74,22 @@ def _row(
         "created_at": utcnow(),
         "updated_at": utcnow(),
         **values,
+    }
+
+
+def _version(alert: AlertRouted, now: datetime) -> dict[str, object]:
+    """The alert version's row (stored once, whatever number of deliveries it has)."""
+    return {
+        "alert_id": alert.alert_id,
+        "version": alert.version,
+        "reason": alert.reason.value,
+        "level": alert.level.value,
+        "severity": alert.severity.value,
+        "jurisdiction_code": alert.jurisdiction_code,
+        "jurisdiction_name": alert.jurisdiction_name,
+        "payload": alert.model_dump(mode="json"),
+        "created_at": now,
+        "erased_at": None,
     }
 
 
@@ -109,7 +124,6 @@ async def plan_alerts(
         todo += audiences(alert, team, teams, set().union(*before.values()))
     for alert, team in todo:
         members = {m.member_id: m for m in team.members}
-        payload = alert.model_dump(mode="json")
         last = last_sms.setdefault(alert.alert_id, {})
         for planned in plan_deliveries(alert, team, now, last_update_sms=last):
             member = members[planned.member_id]
@@ -118,7 +132,6 @@ async def plan_alerts(
             if not planned.channels:  # off duty or no usable channel: logged, not sent
                 values = _row(
                     alert,
-                    payload,
                     member.member_id,
                     "none",
                     status="skipped",
@@ -131,7 +144,6 @@ async def plan_alerts(
             deferred = planned.not_before is not None and planned.not_before > now
             values = _row(
                 alert,
-                payload,
                 member.member_id,
                 first,
                 status="retrying" if deferred else "sending",
@@ -176,11 +188,14 @@ def groups(planned_rows: list[Planned], size: int = CLAIM_GROUP) -> list[list[Pl
 async def claim_group(
     deps: NotifyDeps, planned_rows: list[Planned]
 ) -> tuple[list[tuple[AlertRouted, Member, Row]], list[Outgoing]]:
-    """Claim one group with one INSERT: the rows to send now, and the skip events."""
+    """Claim one group with one INSERT (and its alert versions with another): the rows to
+    send now, and the skip events."""
     now = utcnow()
     for _, _, values, _ in planned_rows:  # created_at is the claim's time
         values["created_at"] = values["updated_at"] = now
+    alerts = {(a.alert_id, a.version): a for a, _, _, _ in planned_rows}
     async with transaction(deps.runtime.sessions) as session:
+        await store.save_versions(session=session, rows=[_version(a, now) for a in alerts.values()])
         inserted = await store.claim(session=session, rows=[v for _, _, v, _ in planned_rows])
     claimed: list[tuple[AlertRouted, Member, Row]] = []
     events: list[Outgoing] = []
@@ -200,9 +215,9 @@ async def send_and_record(
 ) -> list[Outgoing]:
     """Send claimed deliveries concurrently, then record outcomes and schedule what's next."""
     texts: dict[int, AlertMessages] = {}  # one per alert object: its members share texts
-    for alert, _, row in claimed:
+    for alert, _, _ in claimed:
         if id(alert) not in texts:
-            texts[id(alert)] = AlertMessages(alert, deps.settings.max_sms_segments, row.alert)
+            texts[id(alert)] = AlertMessages(alert, deps.settings.max_sms_segments)
     outcomes = await asyncio.gather(*(send(deps, texts[id(a)], m, row) for a, m, row in claimed))
     now = utcnow()
     events: list[Outgoing] = []
@@ -230,7 +245,6 @@ async def send_and_record(
             fallbacks.append(
                 _row(
                     alert,
-                    row.alert,
                     row.member_id,
                     nxt,
                     status="retrying",
@@ -289,20 +303,37 @@ async def deliver(deps: NotifyDeps, alerts: list[AlertRouted]) -> None:
     await publish_all(deps.broker, deps.settings, events)
 
 
+ERASED = "the alert's personal data was erased (retention): not sent"
+
+
+async def _alerts_of(
+    session: AsyncSession, rows: Sequence[DeliveryRow]
+) -> dict[tuple[str, int], AlertRouted]:
+    """The alert versions of delivery rows read back (erased versions are left out)."""
+    keys = {(row.alert_id, row.alert_version) for row in rows}
+    payloads = await store.alert_payloads(session=session, keys=keys)
+    return {key: AlertRouted.model_validate(payload) for key, payload in payloads.items()}
+
+
+async def _member(deps: NotifyDeps, alert: AlertRouted, member_id: str) -> Member | None:
+    team = await deps.team(alert.team_id)
+    return next((m for m in team.members if m.member_id == member_id), None) if team else None
+
+
 async def run_due(deps: NotifyDeps, limit: int = 200) -> int:
     """Claim retries (and deferred/fallback deliveries) that are due, and send them."""
     now = utcnow()
     claimed: list[tuple[AlertRouted, Member, Row]] = []
     async with transaction(deps.runtime.sessions) as session:
-        for row in await store.due_retries(session=session, now=now, limit=limit):
+        rows = await store.due_retries(session=session, now=now, limit=limit)
+        alerts = await _alerts_of(session, rows)
+        for row in rows:
             await store.start_attempt(session=session, row=row, now=now)
-            alert = AlertRouted.model_validate(row.alert)
-            team = await deps.team(alert.team_id)
-            member = (
-                next((m for m in team.members if m.member_id == row.member_id), None)
-                if team
-                else None
-            )
+            alert = alerts.get((row.alert_id, row.alert_version))
+            if alert is None:
+                await store.give_up(session=session, row=row, error=ERASED)
+                continue
+            member = await _member(deps, alert, row.member_id)
             if member is None:
                 await store.give_up(
                     session=session, row=row, error="member no longer in the directory"
@@ -324,12 +355,15 @@ async def recover_stale(deps: NotifyDeps, limit: int = 500) -> int:
     async with transaction(deps.runtime.sessions) as session:
         before = now - timedelta(seconds=deps.settings.stale_sending_seconds)
         rows = await store.stale_sending(session=session, before=before, limit=limit)
+        alerts = await _alerts_of(session, rows)
         for row in rows:
-            alert = AlertRouted.model_validate(row.alert)
-            team = await deps.team(alert.team_id)
-            members = team.members if team else []
-            member = next((m for m in members if m.member_id == row.member_id), None)
-            if member is None or on_stale_sending(alert.severity, row.repeat) == "uncertain":
+            alert = alerts.get((row.alert_id, row.alert_version))
+            member = await _member(deps, alert, row.member_id) if alert else None
+            if (
+                alert is None
+                or member is None
+                or on_stale_sending(alert.severity, row.repeat) == "uncertain"
+            ):
                 await store.mark_uncertain(session=session, row=row, now=now)
                 continue
             await store.start_repeat(session=session, row=row, now=now)

@@ -1,5 +1,6 @@
-"""Notify tables: the delivery log (one row per alert version, member and channel), acks,
-and the notices telling the other recipients that someone took or closed an alert."""
+"""Notify tables: the alert versions it delivered, the delivery log (one row per alert
+version, member and channel), acks, and the notices telling the other recipients that
+someone took or closed an alert."""
 
 from __future__ import annotations
 
@@ -11,6 +12,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, UtcDateTime
 from shared.schemas import utcnow
+
+
+class AlertVersionRow(Base):
+    """Each alert version notify delivers, stored once: its deliveries (one per member and
+    channel) point at it by ``(alert_id, alert_version)``. A retry renders from it; the
+    retention job (``timpora purge``) erases its personal fields and sets ``erased_at``."""
+
+    __tablename__ = "alert_versions"
+
+    alert_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(16))  # the update-SMS rate limit reads it
+    level: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    jurisdiction_code: Mapped[str] = mapped_column(String(20))
+    jurisdiction_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the routed alert, for retries
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class DeliveryRow(Base):
@@ -42,7 +62,6 @@ class DeliveryRow(Base):
     fallback_channels: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    alert: Mapped[dict[str, Any]] = mapped_column(JSON)  # the routed alert, for retries
 
 
 class AckRow(Base):

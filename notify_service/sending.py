@@ -40,7 +40,6 @@ class Claim:
     channel: str
     attempts: int
     fallback_channels: list[str]
-    alert: dict[str, Any]
     provider_message_id: str | None = None
     repeat: bool = False
 

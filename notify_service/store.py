@@ -10,14 +10,38 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notify_service.models import DeliveryRow, NoticeRow, StepUpCode
+from notify_service.models import AlertVersionRow, DeliveryRow, NoticeRow, StepUpCode
 from shared.adapters.bulk_sql import in_values, insert_many_ignore, update_many
 from shared.db import insert_ignore
 
-# --- deliveries ---
+# --- alert versions and deliveries ---
+
+_VERSION = and_(
+    AlertVersionRow.alert_id == DeliveryRow.alert_id,
+    AlertVersionRow.version == DeliveryRow.alert_version,
+)
+
+
+async def save_versions(*, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Store alert versions unless stored before (a redelivery, another claim group)."""
+    await insert_many_ignore(session, AlertVersionRow, rows, "alert_id")
+
+
+async def alert_payloads(
+    *, session: AsyncSession, keys: set[tuple[str, int]]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """The stored alerts of ``(alert_id, version)`` keys; erased versions are left out."""
+    if not keys:
+        return {}
+    query = select(AlertVersionRow.alert_id, AlertVersionRow.version, AlertVersionRow.payload)
+    query = query.where(
+        tuple_(AlertVersionRow.alert_id, AlertVersionRow.version).in_(sorted(keys)),
+        AlertVersionRow.erased_at.is_(None),
+    )
+    return {(a, v): payload for a, v, payload in (await session.execute(query)).all()}
 
 
 async def claim(*, session: AsyncSession, rows: list[dict[str, Any]]) -> set[object]:
@@ -35,11 +59,12 @@ async def last_update_sms(
         return {}
     query = (
         select(DeliveryRow.alert_id, DeliveryRow.member_id, func.max(DeliveryRow.created_at))
+        .join(AlertVersionRow, _VERSION)
         .where(
             DeliveryRow.alert_id.in_(alert_ids),
             DeliveryRow.channel == "sms",
             DeliveryRow.status.not_in(("skipped", "cancelled")),
-            DeliveryRow.alert["reason"].as_string() == "update",
+            AlertVersionRow.reason == "update",
         )
         .group_by(DeliveryRow.alert_id, DeliveryRow.member_id)
     )
@@ -120,15 +145,17 @@ async def mark_uncertain(*, session: AsyncSession, row: DeliveryRow, now: dateti
     row.error = "process stopped during the send: maybe not delivered, not re-sent"
 
 
-async def uncertain(*, session: AsyncSession, limit: int = 1000) -> Sequence[DeliveryRow]:
-    """Deliveries that may not have reached their member, newest first."""
+async def uncertain(*, session: AsyncSession, limit: int = 1000) -> list[tuple[DeliveryRow, str]]:
+    """Deliveries that may not have reached their member, newest first, with the
+    severity of their alert version."""
     query = (
-        select(DeliveryRow)
+        select(DeliveryRow, AlertVersionRow.severity)
+        .join(AlertVersionRow, _VERSION)
         .where(DeliveryRow.status == "uncertain")
         .order_by(DeliveryRow.updated_at.desc())
         .limit(limit)
     )
-    return (await session.scalars(query)).all()
+    return [(row, severity) for row, severity in (await session.execute(query)).all()]
 
 
 # --- acks: cancelling what is pending, notices to the other recipients ---
@@ -150,18 +177,22 @@ async def cancel_pending(
 
 async def delivered(*, session: AsyncSession, alert_ids: list[str]) -> list[tuple[Any, ...]]:
     """Every delivery of these alerts, any version (not the payload: its level and place)."""
-    query = select(
-        DeliveryRow.alert_id,
-        DeliveryRow.member_id,
-        DeliveryRow.team_id,
-        DeliveryRow.channel,
-        DeliveryRow.status,
-        DeliveryRow.alert_version,
-        DeliveryRow.alert["level"].as_string(),
-        DeliveryRow.alert["jurisdiction_name"].as_string(),
-        DeliveryRow.alert["jurisdiction_code"].as_string(),
-        DeliveryRow.ack_code,
-    ).where(in_values(session, DeliveryRow.alert_id, alert_ids), DeliveryRow.channel != "none")
+    query = (
+        select(
+            DeliveryRow.alert_id,
+            DeliveryRow.member_id,
+            DeliveryRow.team_id,
+            DeliveryRow.channel,
+            DeliveryRow.status,
+            DeliveryRow.alert_version,
+            AlertVersionRow.level,
+            AlertVersionRow.jurisdiction_name,
+            AlertVersionRow.jurisdiction_code,
+            DeliveryRow.ack_code,
+        )
+        .join(AlertVersionRow, _VERSION)
+        .where(in_values(session, DeliveryRow.alert_id, alert_ids), DeliveryRow.channel != "none")
+    )
     return [tuple(row) for row in (await session.execute(query)).all()]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, UtcDateTime
@@ -53,6 +53,12 @@ class AlertRow(Base):
         Index("ix_routing_alerts_created", "created_at"),
         Index("ix_routing_alerts_status", "status", "created_at"),  # the overview's active
         Index("ix_routing_alerts_acked", "acked_at"),  # and the week's acks
+        Index(  # the retention job walks the alerts not erased yet, oldest change first
+            "ix_routing_alerts_unerased",
+            "updated_at",
+            "alert_id",
+            postgresql_where=text("erased_at IS NULL"),
+        ),
     )
 
     alert_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -83,6 +89,9 @@ class AlertRow(Base):
     closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     close_note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     last_payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Set by the retention job (``timpora purge``) once the alert's personal data is erased
+    # everywhere (its payloads, notes, the reports' stored outputs); the facts stay.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class EscalationTimer(Base):

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.phones import to_e164
+from shared.retention import Retention
 
 DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused outside development
 DEV_SMS_SENDER = "+6281100000000"  # fictional; refused in production
@@ -98,6 +99,33 @@ class Settings(BaseSettings):
         description="gc.set_threshold for the service process; empty keeps CPython's default",
     )
 
+    retention_closed_days: int = Field(
+        180,
+        ge=1,
+        validation_alias="TIMPORA_RETENTION_CLOSED_DAYS",
+        description="Personal data of an ended alert (closed, muted, inhibited, digested) is "
+        "erased this many days after it ended (timpora purge)",
+    )
+    retention_idle_days: int = Field(
+        365,
+        ge=1,
+        validation_alias="TIMPORA_RETENTION_IDLE_DAYS",
+        description="... and of any other alert after this many days without a change",
+    )
+    audit_retention_days: int = Field(
+        730,
+        ge=1,
+        validation_alias="TIMPORA_AUDIT_RETENTION_DAYS",
+        description="The console's audit log (ids, no personal data); at least as long as "
+        "the personal data it mentions",
+    )
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(
+            self.retention_closed_days, self.retention_idle_days, self.audit_retention_days
+        )
+
     @field_validator("kafka_bootstrap_servers")
     @classmethod
     def _check_bootstrap(cls, value: str) -> str:
@@ -113,6 +141,11 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
+
+    @model_validator(mode="after")
+    def _check_retention(self) -> Settings:
+        self.retention  # noqa: B018 - Retention refuses an audit log shorter than the data
+        return self
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:
@@ -337,6 +370,12 @@ class ConsoleSettings(Settings):
         5, ge=1, le=50, description="One-time codes a member may ask for an hour"
     )
     step_up_attempts: int = Field(5, ge=1, le=10, description="Tries per one-time code")
+    purge_every_hours: float = Field(
+        24.0,
+        ge=0,
+        description="The console erases expired personal data this often (timpora purge); "
+        "0: never (then run timpora purge from cron)",
+    )
     sources_file: Path = Field(
         PROJECT_ROOT / "config" / "api_keys.yaml",
         description="The sources' key file (ingest's): which office's area each source "

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from console_service.purge_ops import purge_loop
 from console_service.web import (
     deadletter_pages,
     member_pages,
@@ -49,6 +50,11 @@ def create_app(settings: ConsoleSettings | None = None, runtime: Runtime | None 
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters.update(when=_when, duration=_duration, place=place_name)
     kit = Kit(runtime, settings, templates)
+
+    async def retention() -> None:
+        await purge_loop(runtime.sessions, settings.retention, settings.purge_every_hours)
+
+    runtime.background.append(retention)
     app: FastAPI = http_app(
         runtime,
         kit,

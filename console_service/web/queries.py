@@ -23,7 +23,7 @@ from sqlalchemy.orm import defer, selectinload
 from console_service.web import access
 from console_service.web.identity import Identity
 from console_service.web.models import AlertNote, AuditEntry
-from notify_service.models import AckRow, DeliveryRow
+from notify_service.models import AckRow, AlertVersionRow, DeliveryRow
 from routing_service.models import AlertRow, EscalationTimer, ProcessedReport
 from shared.db import is_postgresql
 from shared.directory import TeamRow, team_of
@@ -118,9 +118,12 @@ async def story(*, session: AsyncSession, who: Identity, alert_id: str) -> Story
             .order_by(DeliveryRow.alert_version, DeliveryRow.created_at, DeliveryRow.member_id)
         )
     ).all()
-    versions: dict[int, dict[str, Any]] = {}
-    for d in deliveries:
-        versions.setdefault(d.alert_version, d.alert)
+    stored = await session.execute(
+        select(AlertVersionRow.version, AlertVersionRow.payload).where(
+            AlertVersionRow.alert_id == alert_id
+        )
+    )
+    versions: dict[int, dict[str, Any]] = {version: payload for version, payload in stored}
     versions.setdefault(row.version, row.last_payload)
     timers = (
         await session.scalars(

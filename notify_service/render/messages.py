@@ -41,13 +41,10 @@ class AlertMessages:
     rendered and fitted with their own signed link.
     """
 
-    def __init__(
-        self, alert: AlertRouted, max_sms_segments: int = 2, dumped: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, alert: AlertRouted, max_sms_segments: int = 2) -> None:
         if max_sms_segments < 1:
             raise ValueError("max_sms_segments must be >= 1")
         self.alert, self.max_sms_segments = alert, max_sms_segments
-        self._dumped = dumped  # the alert as JSON, when the caller has it already
         self._contexts: dict[str, tuple[dict[str, Any], str]] = {}
 
     @cached_property
@@ -56,7 +53,7 @@ class AlertMessages:
         fields masked, and the report's free text (``text``, ``location.address``,
         attachment names) scrubbed like the chat text. ``place_name`` and the reporter's
         organisation are not personal; the reporter's contacts are PII fields."""
-        alert = mask_json(self._dumped or self.alert.model_dump(mode="json"))
+        alert = mask_json(self.alert.model_dump(mode="json"))
         report = alert["report"] = dict(alert["report"])  # mask_json shares unmasked parts
         report["text"] = self.scrubbed_text or None
         source = self.alert.report

@@ -19,6 +19,7 @@ Why it is shaped like this:
 from shared.pii.documents import (
     ALL_PATHS,
     MODEL_PATHS,
+    erase_alert,
     mask_json,
     mask_original,
     mask_report,
@@ -58,6 +59,7 @@ __all__ = [
     "PiiLogFilter",
     "_compile_known",
     "_known_pattern",
+    "erase_alert",
     "mask_date",
     "mask_email",
     "mask_json",

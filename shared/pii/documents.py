@@ -8,7 +8,7 @@ masked everywhere without touching this module.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -30,9 +30,13 @@ from shared.schemas import AlertRouted, Member, Report, Team, pii_paths
 Trie = dict[tuple[str, bool], "Trie | None"]  # (key, walks every list element) -> rest
 
 
-def _masked(obj: Any, trie: Trie, typed: bool) -> Any:
-    """``obj`` with every path in ``trie`` masked, copy-on-write: only the dicts and lists
-    on masked paths are copied (a JSON round trip of the whole message cost more)."""
+Leaf = Callable[[str, Any], Any]  # (field name, value) -> what replaces the value
+
+
+def _masked(obj: Any, trie: Trie, leaf: Leaf) -> Any:
+    """``obj`` with every path in ``trie`` replaced by ``leaf``, copy-on-write: only the
+    dicts and lists on those paths are copied (a JSON round trip of the whole message
+    cost more)."""
     if not isinstance(obj, dict):
         return obj
     out: dict[str, Any] | None = None
@@ -41,16 +45,24 @@ def _masked(obj: Any, trie: Trie, typed: bool) -> Any:
         if value is None:
             continue
         if rest is None:
-            # A typed model cannot hold "1985" in a date field: drop the date instead.
-            new = None if typed and _masker_for(key) is mask_date else mask_value(key, value)
+            new = leaf(key, value)
         elif each and isinstance(value, list):
-            new = [_masked(child, rest, typed) for child in value]
+            new = [_masked(child, rest, leaf) for child in value]
         else:
-            new = _masked(value, rest, typed)
+            new = _masked(value, rest, leaf)
         if out is None:
             out = dict(obj)
         out[key] = new
     return obj if out is None else out
+
+
+def _typed_mask(key: str, value: Any) -> Any:
+    """A typed model cannot hold "1985" in a date field: drop the date instead."""
+    return None if _masker_for(key) is mask_date else mask_value(key, value)
+
+
+def _erase(_key: str, _value: Any) -> None:
+    return None
 
 
 @lru_cache(maxsize=256)
@@ -114,8 +126,22 @@ def mask_json(
         chosen = pii_paths(paths)
     else:
         chosen = list(paths) if paths is not None else paths_for(obj)
-    out = dict(_masked(obj, _trie(tuple(chosen)), typed))  # always a new top level
+    leaf = _typed_mask if typed else mask_value
+    out = dict(_masked(obj, _trie(tuple(chosen)), leaf))  # always a new top level
     _hide_rejected_original(out)
+    return out
+
+
+def erase_alert(alert: dict[str, Any]) -> dict[str, Any]:
+    """A routed alert (as JSON) without its personal data, for the retention job: every
+    PII field of the schema null, and the report's free text, address and attachments
+    gone. What stays are the facts (ids, place, level, category, severity, nationality,
+    permit type, counts, times); the result is still a valid :class:`AlertRouted`."""
+    out = dict(_masked(alert, _trie(tuple(MODEL_PATHS["alert"])), _erase))
+    if isinstance(report := out.get("report"), dict):
+        report = out["report"] = {**report, "text": None, "attachments": []}
+        if isinstance(location := report.get("location"), dict):
+            report["location"] = {**location, "address": None}
     return out
 
 

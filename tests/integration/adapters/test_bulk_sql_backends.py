@@ -81,9 +81,8 @@ async def test_bulk_writes_keep_insert_semantics(
         )
         assert rows["D2"].next_attempt_at == due
         assert rows["D1"].next_attempt_at is None
-        assert rows["D4"].alert == {"alert_id": "A1", "nested": [1, {"x": "é"}]}
-        assert rows["D4"].attempts == 0
-        assert rows["D4"].fallback_channels == []
+        assert rows["D4"].fallback_channels == ["email", [1, {"x": "é"}]]
+        assert (rows["D4"].attempts, rows["D4"].repeat) == (0, False)  # Python-side defaults
         assert rows["D4"].created_at.tzinfo is not None
         assert (timer.step, timer.state, timer.due_at) == (1, "pending", due)
     finally:

@@ -17,12 +17,22 @@ from .conftest import invoke, sync
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
-async def insert_deliveries(database_url: str, rows: list[dict[str, Any]]) -> None:
-    from notify_service.models import DeliveryRow
+async def insert_deliveries(
+    database_url: str, rows: list[dict[str, Any]], severity: str = "medium"
+) -> None:
+    """Delivery rows and the alert versions they point at."""
+    from notify_service.models import AlertVersionRow, DeliveryRow
 
     engine = make_engine(database_url)
     try:
         async with transaction(make_sessionmaker(engine)) as session:
+            session.add_all(
+                AlertVersionRow(
+                    alert_id=alert_id, version=version, reason="new", level="kecamatan",
+                    severity=severity, jurisdiction_code="63.10.04", payload={},
+                )
+                for alert_id, version in {(r["alert_id"], r["alert_version"]) for r in rows}
+            )  # fmt: skip
             session.add_all(DeliveryRow(**row) for row in rows)
     finally:
         await engine.dispose()
@@ -42,7 +52,6 @@ def delivery(report_id: str, alert_id: str, **values: object) -> dict[str, Any]:
         "status": "sent",
         "attempts": 1,
         "provider_message_id": "kannel-42",
-        "alert": {},
         "created_at": created,
         "updated_at": created,
         **values,
@@ -120,7 +129,7 @@ def test_deliveries_uncertain_lists_what_a_stopped_process_may_not_have_sent(
         insert_deliveries(
             database_url,
             [
-                delivery(report_id, alert_id, status="uncertain", alert={"severity": "medium"}),
+                delivery(report_id, alert_id, status="uncertain"),
                 delivery(report_id, alert_id, member_id="m0011", status="sent"),
             ],
         )
