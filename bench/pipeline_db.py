@@ -90,14 +90,16 @@ def first_id(since: datetime) -> str:
 
 # Per report: its send stamp and its delivery rows' times (one query at a phase's end).
 REPORT_TIMES = """
-SELECT report_id,
-       min(alert->'report'->>'upstream_ref') AS ref,
-       min(created_at) AS first_claimed,
-       min(updated_at) FILTER (WHERE status = 'sent') AS first_sent,
-       max(updated_at) FILTER (WHERE status = 'sent') AS all_sent,
-       count(*) FILTER (WHERE status = 'sent') AS sent,
+SELECT d.report_id,
+       min(v.payload->'report'->>'upstream_ref') AS ref,
+       min(d.created_at) AS first_claimed,
+       min(d.updated_at) FILTER (WHERE d.status = 'sent') AS first_sent,
+       max(d.updated_at) FILTER (WHERE d.status = 'sent') AS all_sent,
+       count(*) FILTER (WHERE d.status = 'sent') AS sent,
        count(*) AS rows
-FROM deliveries WHERE delivery_id >= $2 AND created_at >= $1 GROUP BY report_id
+FROM deliveries d
+JOIN alert_versions v ON v.alert_id = d.alert_id AND v.version = d.alert_version
+WHERE d.delivery_id >= $2 AND d.created_at >= $1 GROUP BY d.report_id
 """
 
 PROGRESS = """
