@@ -124,6 +124,7 @@ TAIL_FIELDS: dict[str, tuple[str, ...]] = {
         "level", "jurisdiction_code", "matched_rules", "reason", "category", "severity",
         "occurrence_count", "escalation_step", "ack:ack_code", "routed_at",
         "resolution_confidence", "fallback.office", "fallback.unserved_code",
+        "fallback.outside_home_area",
         "report.location.kecamatan_code", "report.subject_count", "len:report.subjects",
     ),
     topics.ALERTS_ACKS: (

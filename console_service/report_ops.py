@@ -72,7 +72,8 @@ def story_rows(story: dict[str, Any]) -> list[dict[str, Any]]:
             if e.get("version")
             else e.get("alert_id", ""),
             "team": e.get("team_id", "")
-            + (f" (fallback of {e['fallback']})" if e.get("fallback") else ""),
+            + (f" (fallback of {e['fallback']})" if e.get("fallback") else "")
+            + (f", held: {e['held']} is outside the source's area" if e.get("held") else ""),
             "rules": ",".join(e.get("rules") or []),
             "deliveries": " ".join(f"{k}={v}" for k, v in e["deliveries"].items()),
             "reason": e.get("reason", "") or _inhibited_by(e),

@@ -15,10 +15,11 @@ from typing import Any
 
 from routing_service.plan import RoutingState, plan
 from routing_service.policy import load_policy
+from routing_service.targets import unrouted_reason
 from shared.directory import load_directory
 from shared.jurisdiction import place_report, regions
 from shared.pii import scrub_text
-from shared.schemas import Report
+from shared.schemas import Fallback, Report
 from shared.settings import RoutingSettings
 
 
@@ -46,6 +47,7 @@ def explain(
             "digest": a.route.rule.digest or "",
             "outcome": a.outcome.value,
             "group_key": scrub_text(a.route.rule.group_key),
+            "fallback": _fallback(a.route.fallback),
         }
         for a in decision.alerts
     ]
@@ -60,4 +62,13 @@ def explain(
             f"{', LOW' if res.low_confidence else ''})"
         ),
         "targets": targets,
+        **({"unrouted": unrouted_reason(report, policy).message} if decision.unrouted else {}),
     }
+
+
+def _fallback(why: Fallback | None) -> str:
+    if why is None:
+        return ""
+    if why.outside_home_area:
+        return f"held for {why.office}: {why.outside_home_area} is outside the source's home area"
+    return f"{why.office}: no team serves {why.unserved_code or 'a report without a place'}"

@@ -43,7 +43,15 @@ from routing_service.inhibition import Inhibit, Inhibited, OpenCase, inhibited_b
 from routing_service.policy import Policy
 from routing_service.silences import ActiveSilence, is_muted
 from routing_service.targets import Directory, NameOf, Route, Target, routes
-from shared.schemas import AlertReason, AlertRouted, Report, Severity, ack_code_for, new_id
+from shared.schemas import (
+    AlertReason,
+    AlertRouted,
+    Reason,
+    Report,
+    Severity,
+    ack_code_for,
+    new_id,
+)
 
 # --------------------------------------------------------------------------- state
 
@@ -230,12 +238,13 @@ def decide(
     return Decision(report.report_id, tuple(alerts), tuple(duplicate_of))
 
 
-def fate(decision: Decision, unrouted: str | None = None) -> list[dict[str, Any]]:
+def fate(decision: Decision, unrouted: Reason | None = None) -> list[dict[str, Any]]:
     """What became of a report, as stored for ``timpora report``: each alert it opened or
     updated with its outcome (sent, muted, digest), the alerts that held it already, or
     its dead letter (``unrouted``: the reason)."""
     if decision.unrouted:
-        return [{"outcome": "dead_letter", "reason": unrouted or "unrouted"}]
+        why = unrouted or Reason(code="no_team", message="unrouted")
+        return [{"outcome": "dead_letter", "reason": why.message, "code": why.code}]
     out: list[dict[str, Any]] = [
         {
             "outcome": a.outcome.value,
@@ -247,6 +256,11 @@ def fate(decision: Decision, unrouted: str | None = None) -> list[dict[str, Any]
             "fallback": a.route.fallback.office if a.route.fallback else None,
         }
         | (
+            {"held": a.route.fallback.outside_home_area}
+            if a.route.fallback and a.route.fallback.outside_home_area
+            else {}
+        )
+        | (
             {"inhibited_by": {"rule": a.inhibited.rule, "alert_id": a.inhibited.by_alert}}
             if a.inhibited
             else {}
@@ -254,6 +268,14 @@ def fate(decision: Decision, unrouted: str | None = None) -> list[dict[str, Any]
         for a in decision.alerts
     ]
     return out + [{"outcome": "duplicate", "alert_id": i} for i in decision.duplicate_of]
+
+
+def dead_letter_reason(entry: dict[str, Any]) -> Reason:
+    """The dead letter's reason of a stored fate entry (``outcome: dead_letter``), for a
+    redelivered report: the same as the first time."""
+    code = entry.get("code", "no_team")
+    path = "home_area" if code == "outside_home_area" else "resolution.routing_code"
+    return Reason(code=code, message=entry["reason"], path=path)
 
 
 def _status(outcome: Outcome, existing: OpenAlert | None) -> str:
@@ -313,6 +335,7 @@ __all__ = [
     "OpenAlert",
     "Outcome",
     "RoutingState",
+    "dead_letter_reason",
     "decide",
     "fate",
     "first_timer",

@@ -288,6 +288,11 @@ class Policy(_Strict):
     offices: list[Office] = Field(
         default_factory=list, description="Offices and their fallback teams, first = default"
     )
+    outside_home_area: Literal["hold", "reject"] = Field(
+        "hold",
+        description="A report placed outside its source's home area: held (its office's "
+        "fallback team reviews it; the place's team is not told) or rejected (dead letter)",
+    )
     defaults: Defaults = Defaults()
     rules: list[Rule] = Field(min_length=1)
     inhibit: list[Inhibit] = Field(default_factory=list)

@@ -26,7 +26,14 @@ from routing_service.deps import RoutingDeps
 from routing_service.digest import DigestEntry, digests
 from routing_service.escalation import EscalationAction
 from routing_service.lifecycle import AckAction, on_ack, on_due_timer, on_silence_over
-from routing_service.plan import AlertDecision, Outcome, RoutingState, decide, fate
+from routing_service.plan import (
+    AlertDecision,
+    Outcome,
+    RoutingState,
+    dead_letter_reason,
+    decide,
+    fate,
+)
 from routing_service.references import amend_reports, has_references, open_alert
 from routing_service.targets import routes, unrouted_reason
 from shared import topics
@@ -146,16 +153,17 @@ async def _route(
     return out
 
 
-def _unrouted(report: Report, reason: str) -> Outgoing:
-    """The dead letter of a report no team serves and no office fallback team takes."""
+def _unrouted(report: Report, reason: Reason) -> Outgoing:
+    """The dead letter of a report no team serves and no office fallback team takes, or
+    one placed outside its source's home area that the policy rejects."""
     log.warning(
         "report %s: %s; dead-lettered",
         report.report_id,
-        reason,
+        reason.message,
         extra={"report_id": report.report_id},
     )
     UNROUTED.inc()
-    why = [Reason(code="no_team", message=reason, path="resolution.routing_code")]
+    why = [reason]
     headers = {"report_id": report.report_id}
     return rejected(dumps(report), topics.REPORTS_NORMALIZED, "routing", why, headers)
 
@@ -163,7 +171,9 @@ def _unrouted(report: Report, reason: str) -> Outgoing:
 def _replayed(report: Report, outputs: list[Any], story: list[Any]) -> list[Outgoing]:
     """What a report routed before produced, published again (same ids and versions)."""
     out = [alert_record(AlertRouted.model_validate(a)) for a in outputs]
-    return out + [_unrouted(report, f["reason"]) for f in story if f["outcome"] == "dead_letter"]
+    return out + [
+        _unrouted(report, dead_letter_reason(f)) for f in story if f["outcome"] == "dead_letter"
+    ]
 
 
 class _Writes:

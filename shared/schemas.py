@@ -344,11 +344,17 @@ class AlertReason(StrEnum):
 
 
 class Fallback(Model):
-    """Why an office's fallback team got an alert: no team serves the place."""
+    """Why an office's fallback team got an alert: no team serves the place, or the place
+    lies outside the home area of the report's source (held for that office to review)."""
 
     office: str
     unserved_code: str | None = Field(
         None, description="The place no team at any level serves; None: the report has no place"
+    )
+    outside_home_area: str | None = Field(
+        None,
+        description="The report's place, outside its source's home area: held for the source's"
+        " office to review, not sent to that place's team",
     )
 
 

@@ -55,3 +55,20 @@ def test_route_explain_refuses_an_invalid_report(cli: CliRunner, tmp_path: Path)
     path.write_text('{"source": 12}')
     result = invoke(cli, "route", "explain", str(path), ok=False)
     assert result.exit_code != 0
+
+
+def test_route_explain_shows_a_report_held_outside_its_home_area(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    outside = report(
+        location=Location(kecamatan_code="31.71.01", kecamatan_name="Gambir"),
+        home_area=["63.10", "63.02"],
+    )
+    path = tmp_path / "outside.json"
+    path.write_text(outside.model_dump_json())
+    result = json.loads(invoke(cli, "route", "explain", str(path), "--json").output)
+    [target] = result["targets"]
+    assert target["team"] == "timpora-63.10"
+    assert target["fallback"] == (
+        "held for Kantor Imigrasi Batulicin: 31.71.01 is outside the source's home area"
+    )

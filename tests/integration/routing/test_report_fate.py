@@ -46,7 +46,8 @@ def timpora(settings: Settings, database_url: str, *args: str) -> str:
 async def test_a_report_no_team_serves_reaches_the_office_fallback_team(
     kafka_settings: Settings, db: str
 ) -> None:
-    lost = report(category=Category.overstay, location=BANDUNG)
+    # A source with no home area (inside one, Bandung would be held as outside it)
+    lost = report(category=Category.overstay, location=BANDUNG, home_area=[])
     served = report()  # Satui: its kecamatan and kabupaten teams
     async with running(routing_settings(kafka_settings, db)):  # the shipped policy
         await publish(kafka_settings, lost, served)
@@ -56,6 +57,7 @@ async def test_a_report_no_team_serves_reaches_the_office_fallback_team(
     assert fallback["fallback"] == {
         "office": "Kantor Imigrasi Batulicin",
         "unserved_code": "32.73.01",
+        "outside_home_area": None,
     }
     assert fallback["matched_rules"] == ["overstay"]
     assert all(a["fallback"] is None for a in alerts if a["report_id"] == served.report_id)

@@ -194,3 +194,19 @@ def test_an_alert_taken_by_the_office_fallback_team_says_why(channel: str) -> No
     words = {"sms": "Tanpa tim setempat", "email": "tim cadangan Kantor Imigrasi Batulicin"}
     assert words.get(channel, "(32.73.01); diterima tim cadangan Kantor Imigrasi") in text
     assert "Tanpa tim" not in render(alert(), member(), channel, link=LINK).text
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_an_alert_held_outside_the_source_area_says_so(channel: str) -> None:
+    from shared.schemas import Fallback
+
+    a = alert()
+    a.fallback = Fallback(office="Kantor Imigrasi Batulicin", outside_home_area="31.71.01")
+    text = render(a, member(), channel, link=LINK).text
+    words = {"sms": "Di luar wilayah sumber (31.71.01): ditahan"}
+    assert words.get(channel, "tempat laporan (31.71.01) di luar wilayah sumber") in text
+    assert "Tanpa tim" not in text
+    assert "tidak ada tim" not in text
+    english = render(a, member(), channel, link=LINK, language="en").text
+    assert "outside" in english.lower()
+    assert "(31.71.01)" in english

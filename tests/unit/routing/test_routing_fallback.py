@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from routing_service.plan import Outcome, RoutingState, fate, plan
+from routing_service.plan import Outcome, RoutingState, dead_letter_reason, fate, plan
 from routing_service.policy import parse_policy
 from routing_service.silences import ActiveSilence, SilenceMatcher
 from routing_service.targets import routes, team_place, unrouted_reason
@@ -60,13 +60,13 @@ def report(code: str | None, **kw) -> Report:
 
 
 def test_a_place_no_team_serves_goes_to_the_office_fallback_team_and_says_why() -> None:
-    decision = plan(report("32.73.01"), RoutingState(), POLICY, DIRECTORY, NOW)  # Bandung
+    decision = plan(report("63.02.01"), RoutingState(), POLICY, DIRECTORY, NOW)  # Kotabaru
     [alert] = decision.alerts
     assert alert.outcome is Outcome.send
     assert alert.message.team_id == "timpora-63.10"
     assert (alert.message.level, alert.message.jurisdiction_code) == (Level.kabupaten, "63.10")
     assert alert.message.fallback == Fallback(
-        office="Kantor Imigrasi Batulicin", unserved_code="32.73.01"
+        office="Kantor Imigrasi Batulicin", unserved_code="63.02.01"
     )
     # The policy still decides urgency: the overstay rule matched the report's own place
     assert alert.message.matched_rules == ["overstay"]
@@ -96,16 +96,60 @@ def test_a_served_place_never_uses_the_fallback() -> None:
 
 
 def test_without_an_office_fallback_the_report_is_unrouted_with_its_reason() -> None:
-    lost = report("32.73.01")
+    lost = report("63.02.01")
     decision = plan(lost, RoutingState(), NO_OFFICES, DIRECTORY, NOW)
     assert decision.unrouted
     assert decision.alerts == ()
     reason = unrouted_reason(lost, NO_OFFICES)
-    assert reason == (
-        "no team serves 32.73.01 or any level above it, and no office fallback team is "
+    assert reason.code == "no_team"
+    assert reason.message == (
+        "no team serves 63.02.01 or any level above it, and no office fallback team is "
         "configured for its source"
     )
-    assert fate(decision, reason) == [{"outcome": "dead_letter", "reason": reason}]
+    [entry] = fate(decision, reason)
+    assert entry == {"outcome": "dead_letter", "reason": reason.message, "code": "no_team"}
+    assert dead_letter_reason(entry) == reason  # a redelivery dead-letters it the same way
+
+
+JAKARTA = {**DIRECTORY, "31.71.01": ["timpora-31.71.01"]}  # Gambir, with its own team
+
+
+def test_a_report_outside_its_source_home_area_is_held_for_its_office() -> None:
+    """An API key of Tanah Bumbu names a kecamatan in Jakarta: the Jakarta team is not
+    told; the Batulicin office's fallback team gets it, saying it is held for review."""
+    decision = plan(report("31.71.01"), RoutingState(), POLICY, JAKARTA, NOW)
+    [alert] = decision.alerts
+    assert alert.message.team_id == "timpora-63.10"
+    assert alert.message.fallback == Fallback(
+        office="Kantor Imigrasi Batulicin", outside_home_area="31.71.01"
+    )
+    assert alert.message.matched_rules == ["overstay"]  # urgency from its own place
+    [entry] = fate(decision)
+    assert (entry["team_id"], entry["held"]) == ("timpora-63.10", "31.71.01")
+
+
+def test_the_policy_may_reject_reports_outside_the_home_area() -> None:
+    strict = parse_policy("version: 1\noutside_home_area: reject\n" + OFFICES + RULES)
+    outside = report("31.71.01")
+    decision = plan(outside, RoutingState(), strict, JAKARTA, NOW)
+    assert decision.unrouted
+    reason = unrouted_reason(outside, strict)
+    assert (reason.code, reason.path) == ("outside_home_area", "home_area")
+    assert reason.message == (
+        "the report's place 31.71.01 is outside its source's home area (63.10, 63.02); "
+        "the policy rejects such reports"
+    )
+    assert fate(decision, reason)[0]["code"] == "outside_home_area"
+
+
+def test_inside_the_home_area_or_without_one_a_report_goes_to_its_place() -> None:
+    national = report("31.71.01", home_area=[])  # a source with no home area: anywhere
+    assert [r.target.team_id for r in routes(national, POLICY, JAKARTA, NOW)] == [
+        "timpora-31.71.01"
+    ]
+    province = report("63", resolution=placed("63"))  # contains the home area: not outside
+    [route] = routes(province, POLICY, JAKARTA, NOW)
+    assert route.fallback is None or route.fallback.outside_home_area is None
 
 
 def test_a_fallback_team_missing_from_the_directory_is_no_fallback() -> None:
