@@ -100,13 +100,17 @@ async def _with_sessions(work: Callable[[Any], Awaitable[T]]) -> T:
 
 @topics_app.command("create")
 def topics_create() -> None:
-    """Create the registry's topics that are missing (broker auto-creation is off)."""
+    """Create the registry's topics that are missing (broker auto-creation is off) and
+    apply the retention settings decide (TIMPORA_DEADLETTER_RETENTION_DAYS)."""
     from shared.topics import ensure_topics
 
     s = settings()
     created = run(
         ensure_topics(
-            s.kafka_bootstrap_servers, prefix=s.topic_prefix, partitions=s.topic_partitions
+            s.kafka_bootstrap_servers,
+            prefix=s.topic_prefix,
+            partitions=s.topic_partitions,
+            retention=s.topic_retention(),
         )
     )
     console.print(f"created: {', '.join(created) or 'none (all exist)'}")

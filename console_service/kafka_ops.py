@@ -42,13 +42,14 @@ async def describe_topics(settings: Settings) -> list[dict[str, Any]]:
         for spec in topics.TOPICS:
             name = settings.topic(spec.name)
             offsets = await _offsets(consumer, name)
+            retention = topics.retention_ms(spec, settings.topic_retention())
             rows.append(
                 {
                     "topic": name,
                     "partitions": len(offsets),
                     "messages": sum(end - start for _, start, end in offsets),
-                    "retention_hours": spec.retention_ms // topics.HOUR_MS,
-                    "retention_days": round(spec.retention_ms / topics.DAY_MS, 2),
+                    "retention_hours": retention // topics.HOUR_MS,
+                    "retention_days": round(retention / topics.DAY_MS, 2),
                     "description": spec.description,
                 }
             )

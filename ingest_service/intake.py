@@ -14,6 +14,7 @@ from datetime import datetime
 from ulid import ULID
 
 from ingest_service.formats import Parsed, SourceContext, parse
+from ingest_service.formats.subset import failing_records
 from shared import topics
 from shared.kafka import Outgoing, dumps
 from shared.observability import REPORTS
@@ -99,20 +100,36 @@ def intake(
     if not parsed and not all_reasons:
         all_reasons.append(Reason(code="empty", message="the input holds no report"))
     if all_reasons:
+        kept, note = _kept(fmt, raw, result)
         result.rejection = ReportRejected(
             source=ctx.source,
             source_format=fmt,
             received_at=ctx.received_at,
             reasons=all_reasons,
-            original_b64=base64.b64encode(raw).decode()
-            if len(raw) <= MAX_INLINE_ORIGINAL
+            original_b64=base64.b64encode(kept).decode()
+            if kept is not None and len(kept) <= MAX_INLINE_ORIGINAL
             else None,
-            original_size=len(raw),
-            original_sha256=hashlib.sha256(raw).hexdigest(),
+            original_size=len(kept if kept is not None else raw),
+            original_sha256=hashlib.sha256(kept if kept is not None else raw).hexdigest(),
             original_topic=original_topic,
-            headers=headers or {},
+            headers={**(headers or {}), **note},
         )
     return result
+
+
+def _kept(
+    fmt: SourceFormat | None, raw: bytes, result: Intake
+) -> tuple[bytes | None, dict[str, str]]:
+    """What the dead letter keeps of ``raw``: all of it when nothing was accepted, else
+    only the failing records (``None``: they cannot be cut out, so nothing is kept), with
+    a header saying so."""
+    if not result.reports:
+        return raw, {}
+    total = len(result.reports) + len(result.rejected)
+    kept = failing_records(fmt, raw, {item.index for item in result.rejected})
+    if kept is None:
+        return None, {"kept": f"not kept: {len(result.rejected)} of {total} records failed"}
+    return kept, {"kept": f"failing records only: {len(result.rejected)} of {total}"}
 
 
 def count_outcomes(intakes: list[Intake]) -> None:

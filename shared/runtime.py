@@ -52,6 +52,7 @@ class Runtime:
             self.settings.kafka_bootstrap_servers,
             prefix=self.settings.topic_prefix,
             partitions=self.settings.topic_partitions,
+            retention=self.settings.topic_retention(),
         )
         await self.broker.start()
         tune_gc(self.settings.gc_threshold)

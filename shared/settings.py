@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared import topics
 from shared.phones import to_e164
 from shared.retention import Retention
 
@@ -119,6 +120,19 @@ class Settings(BaseSettings):
         description="The console's audit log (ids, no personal data); at least as long as "
         "the personal data it mentions",
     )
+
+    deadletter_retention_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        validation_alias="TIMPORA_DEADLETTER_RETENTION_DAYS",
+        description="How long reports.rejected keeps dead letters (the failing records of a "
+        "batch, with their personal data); applied to the topic at start-up",
+    )
+
+    def topic_retention(self) -> dict[str, int]:
+        """Topic retentions the settings decide (``topics.ensure_topics`` applies them)."""
+        return {topics.REPORTS_REJECTED: self.deadletter_retention_days * topics.DAY_MS}
 
     @property
     def retention(self) -> Retention:

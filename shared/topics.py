@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
 log = logging.getLogger(__name__)
@@ -50,20 +52,42 @@ TOPICS: tuple[TopicSpec, ...] = (
 METADATA_WAIT_S, METADATA_POLL_S = 10.0, 0.05
 
 
+def retention_ms(spec: TopicSpec, overrides: Mapping[str, int] | None = None) -> int:
+    """The topic's retention: the registry's unless a setting overrides it
+    (``Settings.topic_retention``: the dead letters' ``TIMPORA_DEADLETTER_RETENTION_DAYS``)."""
+    return (overrides or {}).get(spec.name, spec.retention_ms)
+
+
 async def ensure_topics(
-    bootstrap_servers: str, *, prefix: str = "", partitions: int = 6
+    bootstrap_servers: str,
+    *,
+    prefix: str = "",
+    partitions: int = 6,
+    retention: Mapping[str, int] | None = None,
 ) -> list[str]:
-    """Create the registry's topics that do not exist yet; return the names created."""
+    """Create the registry's topics that do not exist yet; return the names created.
+    Topics whose retention a setting overrides get it, existing ones too."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="timpora-admin")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        overridden = [
+            ConfigResource(
+                ConfigResourceType.TOPIC,
+                prefix + spec.name,
+                {"retention.ms": str(retention_ms(spec, retention))},
+            )
+            for spec in TOPICS
+            if retention and spec.name in retention and prefix + spec.name in existing
+        ]
+        if overridden:  # the topics have no other config of ours: the set replaces it
+            await admin.alter_configs(overridden)
         wanted = [
             NewTopic(
                 name=prefix + spec.name,
                 num_partitions=spec.partitions or partitions,
                 replication_factor=1,
-                topic_configs={"retention.ms": str(spec.retention_ms)},
+                topic_configs={"retention.ms": str(retention_ms(spec, retention))},
             )
             for spec in TOPICS
             if prefix + spec.name not in existing

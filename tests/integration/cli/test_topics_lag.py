@@ -89,3 +89,34 @@ def test_lag_json_after_a_group_committed(cli: CliRunner, kafka_settings: Settin
     assert group in table.output
     nobody = json.loads(invoke(cli, "lag", "--group", group + "-none", "--json").output)
     assert nobody == []
+
+
+async def _broker_retention(settings: Settings, topic: str) -> str:
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        resource = ConfigResource(ConfigResourceType.TOPIC, topic, {"retention.ms": None})
+        [response] = await admin.describe_configs([resource])
+        [(*_, entries)] = response.resources
+        return next(str(e[1]) for e in entries if e[0] == "retention.ms")
+    finally:
+        await admin.close()
+
+
+def test_the_dead_letter_retention_is_a_setting_applied_to_the_topic(
+    cli: CliRunner, kafka_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#17 item 6: how long dead letters (with the failing records' personal data) stay
+    is configurable, and an existing topic gets the new value."""
+    dead = kafka_settings.topic(topics.REPORTS_REJECTED)
+    assert sync(_broker_retention(kafka_settings, dead)) == str(30 * topics.DAY_MS)
+    monkeypatch.setenv("TIMPORA_DEADLETTER_RETENTION_DAYS", "5")
+    invoke(cli, "topics", "create")
+    assert sync(_broker_retention(kafka_settings, dead)) == str(5 * topics.DAY_MS)
+    rows = json.loads(invoke(cli, "topics", "list", "--json").output)
+    assert {r["topic"]: r["retention_days"] for r in rows}[dead] == 5
+    raw = kafka_settings.topic(topics.REPORTS_RAW)  # the others keep the registry's
+    assert sync(_broker_retention(kafka_settings, raw)) == str(7 * topics.DAY_MS)
