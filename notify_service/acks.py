@@ -16,6 +16,8 @@ What a reply says is :func:`notify_service.replies.parse_reply`, for every chann
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import logging
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from urllib.parse import parse_qsl
 import orjson
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import SecretStr
 
 from notify_service.acking import member_by_code, record_reply
 from notify_service.channels.telegram import TelegramChannel
@@ -38,6 +41,7 @@ from shared.schemas import Member
 log = logging.getLogger(__name__)
 
 MAX_REPLY_BYTES = 256 * 1024  # a Cloud API notification is a few KiB
+MAX_TELEGRAM_BYTES = 64 * 1024  # an update with a 4,096-character message and a keyboard
 MAX_FORM_BYTES = 8 * 1024
 UNKNOWN_CODE = "Kode tidak dikenal."
 DONE = {"ack": "Diterima", "close": "Diselesaikan"}
@@ -54,14 +58,26 @@ def _number_is(field: str, number: str) -> Callable[[Member], bool]:
     return lambda member: same_number(getattr(member, field), number)
 
 
-def _check_key(deps: NotifyDeps, presented: str | None) -> None:
-    expected = deps.settings.inbound_key
+def _check_key(expected: SecretStr | None, presented: str | None) -> None:
     if (
         expected is None
         or not presented
         or not hmac.compare_digest(presented.encode(), expected.get_secret_value().encode())
     ):
         raise HTTPException(401, {"error": "unauthorized", "message": "bad or missing key"})
+
+
+def _basic_password(request: Request) -> str | None:
+    """The password of an ``Authorization: Basic`` header (Kannel sends the user and
+    password of its MO URL, ``http://kannel:<key>@notify:8083/...``, that way), if any."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return decoded.partition(":")[2] or None
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -91,7 +107,7 @@ def build_router(deps: NotifyDeps) -> APIRouter:
         sender: Annotated[str, Query(alias="from")] = "",
         text: Annotated[str, Query()] = "",
     ) -> PlainTextResponse:
-        _check_key(deps, key)
+        _check_key(deps.settings.inbound_key, _basic_password(request) or key)
         if request.method == "POST" and not text:
             form = await _form(request)
             sender, text = form.get("from", ""), form.get("text", "")
@@ -111,9 +127,10 @@ def build_router(deps: NotifyDeps) -> APIRouter:
         request: Request,
         token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
     ) -> JSONResponse:
-        _check_key(deps, token)
+        _check_key(deps.settings.telegram_secret, token)
+        raw = await read_body(request, MAX_TELEGRAM_BYTES)
         try:
-            update = telegram_update(await request.json())
+            update = telegram_update(orjson.loads(raw))
         except ValueError:
             return JSONResponse({"ok": False, "reason": "invalid json"})
         if update is None:

@@ -13,6 +13,12 @@ Length prefixes make every (alert, member) pair encode differently, whatever cha
 the ids contain. Verification re-encodes the payload and refuses any other spelling of
 the same bytes, so one token has exactly one valid form.
 
+Key rotation: the format byte carries a flag and is followed by a one-byte key id (a
+fingerprint of the signing secret, never the secret), so a verifier holding the current
+and the previous secrets (``TIMPORA_PREVIOUS_SECRET_KEYS``) checks the one that signed:
+links sent before a rotation keep working until they expire. Tokens from before key ids
+(no flag) are checked against every secret held.
+
 Ack codes are the short codes members reply with (``OK 7KQ2M``): derived from the alert
 id, from an alphabet without 0/O and 1/I; routing stamps them on the alert through
 :func:`shared.schemas.ack_code_for`, which this module wraps.
@@ -27,6 +33,7 @@ import hmac
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from datetime import timedelta
 
 from shared.schemas import ACK_ALPHABET
@@ -38,6 +45,7 @@ MAX_TOKEN_LENGTH = 1024
 ULID = re.compile(r"^[0-7][0-9A-HJKMNP-TV-Z]{25}$")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 KIND_ULID, KIND_TEXT = 1, 2
+KEYED = 0x80  # the format byte's flag: a key id byte follows
 ACK_CODE = re.compile(rf"^[{ACK_ALPHABET}]{{4,6}}$")
 
 
@@ -61,14 +69,19 @@ def _text_field(value: str) -> bytes:
     return bytes([len(data)]) + data
 
 
-def _encode(alert_id: str, member_id: str, expires: int) -> bytes:
+def key_id(secret: str) -> int:
+    """The one-byte id of a signing secret (a fingerprint: it reveals nothing usable)."""
+    return hashlib.sha256(b"timpora-key-id|" + secret.encode()).digest()[0]
+
+
+def _encode(alert_id: str, member_id: str, expires: int, kid: int) -> bytes:
     if ULID.match(alert_id):
         number = 0
         for char in alert_id:
             number = number * 32 + CROCKFORD.index(char)
-        alert = bytes([KIND_ULID]) + number.to_bytes(16, "big")
+        alert = bytes([KIND_ULID | KEYED, kid]) + number.to_bytes(16, "big")
     else:
-        alert = bytes([KIND_TEXT]) + _text_field(alert_id)
+        alert = bytes([KIND_TEXT | KEYED, kid]) + _text_field(alert_id)
     return alert + _text_field(member_id) + max(0, expires).to_bytes(5, "big")
 
 
@@ -83,12 +96,14 @@ def _take_text(data: bytes, at: int) -> tuple[str, int]:
 def _decode(data: bytes) -> tuple[str, str, int]:
     if not data:
         raise ValueError("empty")
-    if data[0] == KIND_ULID:
-        number = int.from_bytes(data[1:17], "big")
+    start = 2 if data[0] & KEYED else 1  # after the format byte (and the key id)
+    kind = data[0] & ~KEYED
+    if kind == KIND_ULID:
+        number = int.from_bytes(data[start : start + 16], "big")
         alert_id = "".join(CROCKFORD[(number >> (5 * i)) & 31] for i in range(25, -1, -1))
-        at = 17
-    elif data[0] == KIND_TEXT:
-        alert_id, at = _take_text(data, 1)
+        at = start + 16
+    elif kind == KIND_TEXT:
+        alert_id, at = _take_text(data, start)
     else:
         raise ValueError("unknown token format")
     member_id, at = _take_text(data, at)
@@ -112,17 +127,22 @@ def make_token(
     if ttl.total_seconds() <= 0:
         raise ValueError("ttl must be positive")
     issued = time.time() if now is None else now
-    payload = _encode(alert_id, member_id, int(issued + ttl.total_seconds()))
+    payload = _encode(alert_id, member_id, int(issued + ttl.total_seconds()), key_id(secret))
     return f"{_b64(payload)}.{_mac(secret, payload)}"
 
 
-def verify_token(secret: str, token: str, now: float | None = None) -> tuple[str, str] | None:
+def verify_token(
+    secrets_held: str | Sequence[str], token: str, now: float | None = None
+) -> tuple[str, str] | None:
     """``(alert_id, member_id)`` when the token is authentic and unexpired, else ``None``.
 
-    The MAC is compared in constant time before the payload is trusted; any malformed
-    token is simply invalid (never an exception).
+    ``secrets_held``: the current signing secret, then any previous ones still accepted.
+    The MAC is compared in constant time before the payload is trusted (the key id only
+    picks which secret to try); any malformed token is simply invalid (never an exception).
     """
-    if not secret or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
+    held = [secrets_held] if isinstance(secrets_held, str) else list(secrets_held)
+    held = [s for s in held if s]
+    if not held or not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         return None
     payload_part, dot, mac = token.partition(".")
     if not dot or not mac.isascii():
@@ -131,7 +151,11 @@ def verify_token(secret: str, token: str, now: float | None = None) -> tuple[str
         payload = _unb64(payload_part)
     except (ValueError, binascii.Error):
         return None
-    if not hmac.compare_digest(mac.encode(), _mac(secret, payload).encode()):
+    if not payload:
+        return None
+    if payload[0] & KEYED:
+        held = [s for s in held if len(payload) > 1 and key_id(s) == payload[1]]
+    if not any(hmac.compare_digest(mac.encode(), _mac(s, payload).encode()) for s in held):
         return None
     try:
         alert_id, member_id, expires = _decode(payload)
@@ -185,6 +209,7 @@ __all__ = [
     "ack_url",
     "code_digest",
     "is_ack_code",
+    "key_id",
     "make_token",
     "new_code",
     "verify_token",

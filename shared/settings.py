@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         validation_alias="TIMPORA_SECRET_KEY",
         description="Signs ack links; must be set outside development",
     )
+    previous_secret_keys: SecretStr = Field(
+        SecretStr(""),
+        validation_alias="TIMPORA_PREVIOUS_SECRET_KEYS",
+        description="Comma-separated secrets links were signed with before a rotation: still "
+        "accepted (keep them until NOTIFY_LINK_TTL_HOURS after the rotation), never used to sign",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias="TIMPORA_LOG_LEVEL"
     )
@@ -135,6 +141,12 @@ class Settings(BaseSettings):
         return {topics.REPORTS_REJECTED: self.deadletter_retention_days * topics.DAY_MS}
 
     @property
+    def verification_secrets(self) -> list[str]:
+        """The signing secret, then the previous ones: what a link is checked against."""
+        previous = self.previous_secret_keys.get_secret_value().split(",")
+        return [self.secret_key.get_secret_value(), *(p.strip() for p in previous if p.strip())]
+
+    @property
     def retention(self) -> Retention:
         return Retention(
             self.retention_closed_days, self.retention_idle_days, self.audit_retention_days
@@ -163,8 +175,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key.get_secret_value() == DEV_SECRET:
-            raise ValueError("TIMPORA_SECRET_KEY must be set in production")
+        if self.environment == "production" and DEV_SECRET in self.verification_secrets:
+            raise ValueError(
+                "TIMPORA_SECRET_KEY must be set in production (and the development secret "
+                "is not a previous key either)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -283,7 +298,14 @@ class NotifySettings(Settings):
     whatsapp_phone_number_id: str | None = None
     webhook_secret: SecretStr | None = None
     inbound_key: SecretStr | None = Field(
-        None, description="Shared secret of the Kannel MO URL (?key=) and Telegram webhook"
+        None,
+        description="Secret of the Kannel MO URL: the password of its Basic auth "
+        "(http://kannel:<key>@host/...) or, leaking into proxy logs, ?key=",
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Telegram's X-Telegram-Bot-Api-Secret-Token (setWebhook secret_token); "
+        "required in production with a bot, and not the Kannel key (development: that key)",
     )
     whatsapp_app_secret: SecretStr | None = Field(
         None, description="Meta app secret: checks X-Hub-Signature-256 of WhatsApp replies"
@@ -347,6 +369,31 @@ class NotifySettings(Settings):
         if self.environment == "production" and self.smtp_host and not tls:
             raise ValueError("NOTIFY_SMTP_HOST needs TLS in production (STARTTLS or USE_TLS)")
         return self
+
+    @model_validator(mode="after")
+    def _separate_inbound_secrets(self) -> NotifySettings:
+        """One secret per inbound channel in production: the Kannel key travels in URLs
+        (proxy and gateway logs), so it must not also open the Telegram webhook."""
+        if self.environment != "production" or self.telegram_bot_token is None:
+            return self
+        telegram = self.telegram_webhook_secret
+        kannel = self.inbound_key
+        if telegram is None or (
+            kannel is not None and telegram.get_secret_value() == kannel.get_secret_value()
+        ):
+            raise ValueError(
+                "NOTIFY_TELEGRAM_WEBHOOK_SECRET must be set in production, different from "
+                "NOTIFY_INBOUND_KEY"
+            )
+        return self
+
+    @property
+    def telegram_secret(self) -> SecretStr | None:
+        """What the Telegram webhook checks; outside production it falls back to the Kannel
+        key (a chat id is no secret: in production only Telegram's own secret opens it)."""
+        if self.environment == "production":
+            return self.telegram_webhook_secret
+        return self.telegram_webhook_secret or self.inbound_key
 
     @model_validator(mode="after")
     def _refuse_dev_sender(self) -> NotifySettings:

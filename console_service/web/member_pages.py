@@ -58,11 +58,12 @@ class Opened:
 def build_router(kit: Kit) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     settings = kit.settings
-    secret = settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()  # one-time codes' digests
+    secrets_held = settings.verification_secrets  # links: the current key, then previous ones
 
     async def opened(session: AsyncSession, token: str) -> Opened | str:
         """The link's alert and member, or the problem's message key."""
-        claims = verify_token(secret, token)
+        claims = verify_token(secrets_held, token)
         if claims is None:
             return "m_invalid"
         alert_id, member_id = claims

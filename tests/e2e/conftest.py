@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -23,6 +23,7 @@ from shared.directory import load_directory, replace_directory
 from shared.observability import setup_logging
 from shared.schemas import Member
 from shared.settings import IngestSettings, NotifySettings, RoutingSettings, Settings
+from tests.pii_scan import Submitted, provider_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,8 +67,13 @@ def pipeline_factory(
     database_url: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    no_passport_in_logs: None,
+    no_passport_in_logs: Scan,
 ) -> Callable[..., AsyncIterator[Pipeline]]:
+    scan = no_passport_in_logs
+
+    async def submitted(request: httpx.Request) -> None:
+        scan.submitted.record(request)
+
     async def start(
         escalate_after: str | None = None, extra: Mapping[str, list[Member]] | None = None
     ) -> AsyncIterator[Pipeline]:
@@ -97,7 +103,9 @@ def pipeline_factory(
                 await stack.enter_async_context(app.router.lifespan_context(app))
             ingest = await stack.enter_async_context(
                 httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=apps[0]), base_url="http://ingest"
+                    transport=httpx.ASGITransport(app=apps[0]),
+                    base_url="http://ingest",
+                    event_hooks={"request": [submitted]},
                 )
             )
             notify = await stack.enter_async_context(
@@ -106,6 +114,8 @@ def pipeline_factory(
                 )
             )
             yield Pipeline(ingest, notify, sinks, kafka_settings, database_url)
+        for channel, texts in provider_texts(sinks).items():
+            scan.leaks += scan.submitted.hits(f"{channel} message", texts)
         await sinks.stop()
 
     return start
@@ -114,19 +124,30 @@ def pipeline_factory(
 PASSPORTS = re.compile(r"M12345678|C7654321|V1234567|B100000\d|E12345678")
 
 
+@dataclass
+class Scan:
+    submitted: Submitted = field(default_factory=Submitted)
+    leaks: list[str] = field(default_factory=list)
+
+
 @pytest.fixture
-def no_passport_in_logs() -> Iterator[None]:
-    """Security check on every e2e run: the services' log output, configured as in
-    production but at DEBUG, carries no clear passport number."""
+def no_passport_in_logs() -> Iterator[Scan]:
+    """Security check on every e2e run (``tests.pii_scan``): the services' log output,
+    configured as in production but at DEBUG, and every message the fake providers
+    received (e-mail bodies excepted) carry no passport number or full name the test
+    submitted, in any spelling, and no clear passport number of the samples."""
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     stream = io.StringIO()
     setup_logging(Settings(TIMPORA_LOG_LEVEL="DEBUG"), "e2e", stream)
+    scan = Scan()
     try:
-        yield
+        yield scan
     finally:
         root.handlers[:], root.level = saved
     lines = stream.getvalue().splitlines()
     assert len(lines) > 10, "the services logged nothing: the check would prove nothing"
     leaked = [line for line in lines if PASSPORTS.search(line)]
     assert not leaked, f"{len(leaked)} log lines with a clear passport number: {leaked[:2]}"
+    leaks = scan.leaks + scan.submitted.hits("log", lines)
+    assert not leaks, f"{len(leaks)} clear personal values: {leaks[:5]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from datetime import timedelta
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notify_service.signing import make_token, verify_token
+from notify_service.signing import key_id, make_token, verify_token
 from shared.schemas import ACK_ALPHABET, ack_code_for, new_id
 
 SECRET = "test-secret-for-ack-links"
@@ -205,3 +206,55 @@ def test_ack_code_shape(alert_id: str) -> None:
     assert len(code) == 5
     assert set(code) <= set(ACK_ALPHABET)
     assert not set(code) & set("0O1I")
+
+
+def test_links_signed_before_a_rotation_keep_working_until_they_expire() -> None:
+    """#17 item 11: a key id in every token, so the secret can be rotated without killing
+    the links already sent (the previous secret verifies, never signs)."""
+    old, new = "old-secret-" + "o" * 30, "new-secret-" + "n" * 30
+    sent_before = make_token(old, ALERT, "m1", timedelta(hours=12), now=NOW)
+    sent_after = make_token(new, ALERT, "m1", timedelta(hours=12), now=NOW)
+    assert key_id(old) != key_id(new)
+    assert verify_token([new, old], sent_before, now=NOW + 60) == (ALERT, "m1")
+    assert verify_token([new, old], sent_after, now=NOW + 60) == (ALERT, "m1")
+    assert verify_token([new], sent_before, now=NOW + 60) is None  # old key retired
+    assert verify_token([new, old], sent_before, now=NOW + 13 * 3600) is None  # expired
+    # the key id picks the secret; a forged id does not make another secret verify
+    payload, mac = sent_before.split(".")
+    raw = bytearray(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    raw[1] = key_id(new)
+    forged = base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=") + "." + mac
+    assert verify_token([new, old], forged, now=NOW + 60) is None
+
+
+def test_tokens_from_before_key_ids_still_verify() -> None:
+    """A token without the key-id flag (sent before the upgrade) is checked against
+    every secret held."""
+    import hashlib
+    import hmac as hmac_
+
+    legacy = bytes([1]) + bytes(16) + bytes([2]) + b"m1" + (int(NOW) + 3600).to_bytes(5, "big")
+    digest = hmac_.new(b"s" * 40, b"timpora-ack-link-v1|" + legacy, hashlib.sha256).digest()
+    b64 = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")  # noqa: E731
+    token = f"{b64(legacy)}.{b64(digest[:18])}"
+    assert verify_token(["x" * 40, "s" * 40], token, now=NOW) == ("0" * 26, "m1")
+
+
+def test_settings_hold_the_previous_secrets_for_verification_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shared.settings import DEV_SECRET, Settings
+
+    monkeypatch.setenv("TIMPORA_SECRET_KEY", "n" * 40)
+    monkeypatch.setenv(
+        "TIMPORA_PREVIOUS_SECRET_KEYS", " o1o1o1o1o1o1o1o1o1o1 , o2o2o2o2o2o2o2o2o2 "
+    )
+    assert Settings().verification_secrets == [
+        "n" * 40,
+        "o1o1o1o1o1o1o1o1o1o1",
+        "o2o2o2o2o2o2o2o2o2",
+    ]
+    monkeypatch.setenv("TIMPORA_ENV", "production")
+    monkeypatch.setenv("TIMPORA_PREVIOUS_SECRET_KEYS", DEV_SECRET)
+    with pytest.raises(ValueError, match="development secret"):
+        Settings()
