@@ -129,8 +129,14 @@ def build_router(deps: IngestDeps) -> APIRouter:
         # With a key, report ids derive from it: a retry after an ambiguous failure (the
         # first publish did land) re-publishes the *same* ids, which routing absorbs.
         seed = f"http/{source.source}/{key}" if key else None
-        result = intake(
-            fmt, raw, ctx, id_seed=seed, seed_time=False, headers={"content-type": content_type}
+        result = await deps.off_loop(
+            intake,
+            fmt,
+            raw,
+            ctx,
+            id_seed=seed,
+            seed_time=False,
+            headers={"content-type": content_type},
         )
         try:
             await publish_all(deps.broker, settings, result.records())

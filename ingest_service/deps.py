@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from faststream.kafka import KafkaBroker
 
@@ -11,6 +16,8 @@ from shared.ratelimit import TokenBucket
 from shared.runtime import Runtime
 from shared.settings import IngestSettings
 
+T = TypeVar("T")
+
 
 @dataclass
 class IngestDeps:
@@ -18,6 +25,18 @@ class IngestDeps:
     settings: IngestSettings
     keys: KeyRegistry
     buckets: dict[str, TokenBucket]
+    parsers: ThreadPoolExecutor | None = field(default=None, repr=False)
+
+    async def off_loop(self, work: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run CPU-bound parsing in the parse threads (``INGEST_PARSE_WORKERS``): a body
+        that takes seconds to parse never holds the event loop, which keeps answering
+        other requests, health checks and Kafka heartbeats meanwhile."""
+        if self.parsers is None:
+            self.parsers = ThreadPoolExecutor(
+                self.settings.parse_workers, thread_name_prefix="ingest-parse"
+            )
+        call = functools.partial(work, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self.parsers, call)
 
     @property
     def broker(self) -> KafkaBroker:

@@ -52,9 +52,13 @@ def intake_record(deps: IngestDeps, record: ConsumerRecord) -> Intake:
     )
 
 
+def _intake_all(deps: IngestDeps, records: Records) -> list[Intake]:
+    return [intake_record(deps, r) for r in records]
+
+
 def register(deps: IngestDeps) -> None:
     @batch_subscriber(deps.broker, deps.settings, topics.REPORTS_RAW, group="ingest")
     async def on_reports_raw(records: Records) -> None:
-        outputs = [intake_record(deps, r) for r in records]
+        outputs = await deps.off_loop(_intake_all, deps, records)
         await publish_all(deps.broker, deps.settings, (o for i in outputs for o in i.records()))
         count_outcomes(outputs)

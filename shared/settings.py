@@ -214,6 +214,9 @@ class IngestSettings(Settings):
     http_port: int = Field(8081, ge=0, le=65535)
     api_keys_file: Path = PROJECT_ROOT / "config" / "api_keys.yaml"
     max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    parse_workers: int = Field(
+        2, ge=1, le=64, description="Threads that parse bodies, off the event loop"
+    )
     rate_limit_per_minute: int = Field(600, ge=1)
     kannel_secret: SecretStr | None = None
     telegram_secret_token: SecretStr | None = None

@@ -1,0 +1,75 @@
+"""The attack (#17 item 10): one source posts a batch of reports whose place names match
+nothing (~150 KB); placing them costs seconds of CPU, and ingest parsed on its event loop,
+so for those seconds it answered nobody: no other source, no health check, no Kafka
+heartbeat. Now bodies are parsed in parse threads (``INGEST_PARSE_WORKERS``) and the
+loop keeps answering. Ingest runs on real Kafka and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import string
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import orjson
+import pytest
+
+from ingest_service.app import create_app
+from shared.settings import IngestSettings, Settings
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+KANIM = {"X-API-Key": "dev-key-kanim", "Content-Type": "application/json"}
+
+
+def unresolvable_batch(n: int = 500) -> bytes:
+    rng = random.Random(17)
+
+    def word() -> str:
+        return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(5, 10)))
+
+    return orjson.dumps(
+        [
+            {
+                "category": "presence",
+                "location": {"kecamatan_name": f"{word()} {word()}", "kabupaten_name": word()},
+                "text": "di desa " + " ".join(word() for _ in range(12)),
+            }
+            for _ in range(n)
+        ]
+    )
+
+
+@pytest.fixture
+async def ingest(kafka_settings: Settings, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = IngestSettings(
+        KAFKA_BOOTSTRAP_SERVERS=kafka_settings.kafka_bootstrap_servers,
+        TIMPORA_TOPIC_PREFIX=kafka_settings.topic_prefix,
+        DATABASE_URL=database_url,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
+            yield client
+
+
+async def test_a_slow_body_does_not_hold_the_event_loop(ingest: httpx.AsyncClient) -> None:
+    body = unresolvable_batch()
+    started = time.perf_counter()
+    post = asyncio.create_task(ingest.post("/v1/reports", content=body, headers=KANIM))
+    waits: list[float] = []
+    while not post.done():
+        asked = time.perf_counter()
+        health = await ingest.get("/health")
+        waits.append(time.perf_counter() - asked)
+        assert health.status_code == 200
+        await asyncio.sleep(0.02)
+    response = await post
+    took = time.perf_counter() - started
+    assert response.status_code == 202, response.text
+    assert len(response.json()["report_ids"]) == 500
+    assert took > 1.0, f"the body parsed in {took:.2f} s: the attack did not happen"
+    assert len(waits) > 10  # health was asked all along
+    assert max(waits) < 0.5, f"a health check waited {max(waits):.2f} s"
