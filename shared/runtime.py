@@ -137,6 +137,31 @@ async def _forever(loop: Callable[[], Awaitable[None]]) -> None:
             await asyncio.sleep(1)
 
 
+INTERNAL_PATHS = ("/metrics", "/docs", "/redoc", "/openapi.json")
+EVERYWHERE = ("/health", "/ready")  # probes may use either port
+
+
+class InternalOnly:
+    """With an internal port: /metrics and the API docs answer there only, and that port
+    serves nothing else (both 404 otherwise, as if the path did not exist). Which port a
+    request came in on is the ASGI scope's ``server``."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.app, self.port = app, port
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] not in EVERYWHERE:
+            internal = (scope.get("server") or (None, None))[1] == self.port
+            wanted = scope["path"].startswith(INTERNAL_PATHS)
+            if internal != wanted:
+                await send({"type": "http.response.start", "status": 404,
+                            "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+                body = b'{"error": "not_found", "message": "Not Found"}'
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 def http_app(
     runtime: Runtime, deps: Any, *, title: str, description: str, routers: Sequence[Any] = ()
 ) -> Any:
@@ -151,6 +176,8 @@ def http_app(
 
     app = FastAPI(title=title, version="1", description=description, lifespan=runtime.lifespan)
     app.state.deps = deps
+    if runtime.settings.internal_port is not None:
+        app.add_middleware(InternalOnly, port=runtime.settings.internal_port)
     for router in routers:
         app.include_router(router)
     app.include_router(health_router(runtime.ready, runtime.update_lag, runtime.degraded))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import socket
 import sys
 
 import uvicorn
@@ -42,10 +43,19 @@ def serve(factory: str, service: str, env_prefix: str, prog: str | None = None) 
         app = getattr(importlib.import_module(module), name)(settings)
     except ValueError as exc:  # pydantic's ValidationError is one: a configuration error
         sys.exit(f"{service}: refusing to start: {exc}")
-    uvicorn.run(
-        app,
-        host=args.host or settings.http_host,  # type: ignore[attr-defined]
-        port=args.port or settings.http_port,  # type: ignore[attr-defined]
-        log_config=None,
-        access_log=False,
-    )
+    host = args.host or settings.http_host  # type: ignore[attr-defined]
+    port = args.port or settings.http_port  # type: ignore[attr-defined]
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    sockets = [_bind(host, port)]
+    if settings.internal_port is not None:  # /metrics and the docs only there
+        sockets.append(_bind(host, settings.internal_port))
+    uvicorn.Server(config).run(sockets=sockets)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock

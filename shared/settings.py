@@ -140,6 +140,16 @@ class Settings(BaseSettings):
         """Topic retentions the settings decide (``topics.ensure_topics`` applies them)."""
         return {topics.REPORTS_REJECTED: self.deadletter_retention_days * topics.DAY_MS}
 
+    # Read with the service's prefix (INGEST_INTERNAL_PORT, NOTIFY_INTERNAL_PORT, ...).
+    internal_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="A second port that alone serves /metrics and the API docs (/docs, "
+        "/redoc, /openapi.json), for scrapers and operators inside the network; unset: the "
+        "HTTP port serves them",
+    )
+
     @property
     def verification_secrets(self) -> list[str]:
         """The signing secret, then the previous ones: what a link is checked against."""
