@@ -1,5 +1,5 @@
 """The attack (#17 item 10): one source posts a batch of reports whose place names match
-nothing, each with a long text of unknown words (~870 KB); placing them costs seconds of
+nothing, each with a long text of unknown words (~650 KB); placing them costs seconds of
 CPU, and ingest parsed on its event loop, so for those seconds it answered nobody: no
 other source, no health check, no Kafka heartbeat. Now bodies are parsed in parse threads
 (``INGEST_PARSE_WORKERS``) and the loop keeps answering. (Publishing the reports after
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 KANIM = {"X-API-Key": "dev-key-kanim", "Content-Type": "application/json"}
 
 
-def unresolvable_batch(n: int = 200) -> bytes:
+def unresolvable_batch(n: int = 150) -> bytes:
     rng = random.Random(17)
 
     def word() -> str:
@@ -76,8 +76,8 @@ async def test_a_slow_body_does_not_hold_the_event_loop(ingest: httpx.AsyncClien
     answered.append(time.perf_counter())
     gap = max(b - a for a, b in itertools.pairwise(answered))
     assert response.status_code == 202, response.text
-    assert len(response.json()["report_ids"]) == 200
-    assert took > 0.5, f"the body parsed in {took:.2f} s: the attack did not happen"
+    assert len(response.json()["report_ids"]) == 150
+    assert took > 0.2, f"the body parsed in {took:.2f} s: the attack did not happen"
     # health was answered all along: no silence of half the parse or more (a held loop
     # is silent for all of it), no check waiting long
     assert gap < took / 2, (gap, took, len(waits))
