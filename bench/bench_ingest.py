@@ -1,5 +1,5 @@
 """Ingest benchmark: reports/s accepted over HTTP (single and batches of 100) and from
-``reports.raw``, with latency percentiles to the Kafka acknowledgement.
+``reports.raw.<source>``, with latency percentiles to the Kafka acknowledgement.
 
 The ingest service runs as its own process on the local stack (``scripts/stack.py up``),
 with its own topic prefix; the load comes from this process over loopback.
@@ -85,7 +85,7 @@ async def raw_load(bootstrap: str, prefix: str, n: int) -> tuple[float, list[flo
     await consumer.start()
     await consumer.seek_to_end()
     await producer.start()
-    headers = [("format", b"canonical"), ("source", b"kanim-batulicin")]
+    headers = [("format", b"canonical")]
     sent_at: dict[str, float] = {}
     start = time.perf_counter()
     futures = []
@@ -94,7 +94,7 @@ async def raw_load(bootstrap: str, prefix: str, n: int) -> tuple[float, list[flo
         sent_at[ref] = time.time()
         futures.append(
             await producer.send(
-                prefix + topics.REPORTS_RAW,
+                prefix + topics.raw_topic("kanim-batulicin"),
                 orjson.dumps(report(i) | {"upstream_ref": ref}),
                 headers=headers,
             )
@@ -124,7 +124,9 @@ async def main() -> None:
     args = parser.parse_args()
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    await ensure_topics(bootstrap, prefix=prefix, partitions=args.partitions)
+    await ensure_topics(
+        bootstrap, prefix=prefix, partitions=args.partitions, sources=["kanim-batulicin"]
+    )
     port = free_port()
     env = {
         **os.environ,
@@ -157,7 +159,7 @@ async def main() -> None:
         secs, lat = await http_load(url, batches, min(args.concurrency, 8))
         rows.append(("HTTP batch of 100", len(batches) * 100 / secs, lat))
         secs, lat = await raw_load(bootstrap, prefix, args.n)
-        rows.append(("reports.raw", len(lat) / secs, lat))
+        rows.append(("reports.raw.<source>", len(lat) / secs, lat))
         print(f"{'input':<20}{'reports/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}")
         for name, rate, lat in rows:
             print(

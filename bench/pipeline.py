@@ -8,10 +8,10 @@ ingest_service|routing_service|notify_service`` as subprocesses. Phases then run
 the same stack, one after another, each waiting until its reports are fully delivered:
 
 * ``warmup``: a few hundred reports (connections, caches, first-call costs); not reported;
-* ``max``: N reports written to ``reports.raw`` as fast as the producer goes;
+* ``max``: N reports written to ``reports.raw.<source>`` as fast as the producer goes;
 * ``rate-R``: reports offered at a fixed R reports/s for a fixed time.
 
-End to end means: report written to ``reports.raw`` → delivery row recorded in the
+End to end means: report written to ``reports.raw.<source>`` → delivery row recorded in the
 delivery log. Per report: ``first_claimed`` = first delivery row's ``created_at`` (the
 row is claimed just before the provider call), ``first_sent`` / ``all_sent`` = first / last
 of its rows marked ``sent`` (``updated_at``). Times come from the report's own send
@@ -50,7 +50,7 @@ from bench.pipeline_db import (
 )
 from bench.pipeline_results import analyse
 from bench.stages import StageMonitor
-from bench.workload import RAW_HEADERS, Workload
+from bench.workload import RAW_HEADERS, SOURCE, Workload
 from devtools import Sinks, free_port
 from shared import topics
 from shared.schemas import Team
@@ -115,7 +115,9 @@ class PipelineHarness:
         say(f"pipeline: creating database {self._db.name}, migrating, importing teams")
         await self._db.create(self.teams)
         self.startup["database_s"] = round(time.monotonic() - t, 2)
-        await ensure_topics(cfg.bootstrap, prefix=self.prefix, partitions=cfg.partitions)
+        await ensure_topics(
+            cfg.bootstrap, prefix=self.prefix, partitions=cfg.partitions, sources=[SOURCE]
+        )
         await self.sinks.start()
         instances = services.instances(cfg.instances)
         self.ports = {name: free_port() for name, _ in instances}
@@ -174,16 +176,17 @@ class PipelineHarness:
                 say(f"pipeline: could not drop database {self._db.name}: {exc}")
         with contextlib.suppress(Exception):
             await delete_topics(
-                self.config.bootstrap, [self.prefix + t.name for t in topics.TOPICS]
+                self.config.bootstrap,
+                [self.prefix + t.name for t in topics.registry([SOURCE])],
             )
 
     # --- load --------------------------------------------------------------------------
 
     async def _feed(self, phase: int, tag: str, n: int, rate: float | None) -> tuple[float, float]:
-        """Write ``n`` reports to ``reports.raw`` (as fast as possible, or paced at
+        """Write ``n`` reports to the source's raw topic (as fast as possible, or paced at
         ``rate``/s); return (first send, last acknowledgement) as epoch seconds."""
         assert self._producer is not None
-        producer, topic = self._producer, self.prefix + topics.REPORTS_RAW
+        producer, topic = self._producer, self.prefix + topics.raw_topic(SOURCE)
         futures: list[asyncio.Future[Any]] = []
         start = time.time()
         sent = 0

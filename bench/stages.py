@@ -17,6 +17,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from bench.workload import SOURCE
 from shared import topics
 
 
@@ -28,7 +29,7 @@ class Stage:
 
 
 STAGES = (
-    Stage("ingest", topics.REPORTS_RAW, "ingest"),
+    Stage("ingest", topics.raw_topic(SOURCE), "ingest"),
     Stage("routing", topics.REPORTS_NORMALIZED, "routing"),
     Stage("notify", topics.ALERTS_ROUTED, "notify"),
 )

@@ -144,4 +144,5 @@ def sent_time(upstream_ref: str) -> float:
     return float(upstream_ref.rsplit(":", 1)[1])
 
 
-RAW_HEADERS = [("format", b"canonical"), ("source", b"kanim-batulicin")]
+SOURCE = "kanim-batulicin"  # the bench writes to its raw topic, reports.raw.kanim-batulicin
+RAW_HEADERS = [("format", b"canonical")]

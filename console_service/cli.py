@@ -21,6 +21,14 @@ from rich.console import Console
 from rich.table import Table
 
 from console_service import policy_ops, purge_ops, user_ops
+from console_service.kafka_cli import (
+    DEFAULT_SOURCES,
+    SourcesOpt,
+    kafka_app,
+    registry,
+    topics_app,
+)
+from console_service.kafka_ops import replay_target
 from shared.pii import mask_original, mask_unknown_json
 from shared.settings import Settings
 
@@ -29,7 +37,6 @@ app = typer.Typer(
     "teams, routing policy, silences and the retention of personal data.",
     no_args_is_help=True,
 )
-topics_app = typer.Typer(help="Kafka topics of the system.", no_args_is_help=True)
 dlq_app = typer.Typer(
     help="Dead letters on reports.rejected: list, show, replay.", no_args_is_help=True
 )
@@ -39,6 +46,7 @@ silences_app = typer.Typer(help="Mute matching alerts until an expiry.", no_args
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 for sub, name in (
     (topics_app, "topics"),
+    (kafka_app, "kafka"),
     (dlq_app, "deadletters"),
     (teams_app, "teams"),
     (route_app, "route"),
@@ -98,30 +106,13 @@ async def _with_sessions(work: Callable[[Any], Awaitable[T]]) -> T:
 # --- topics, lag, tail -------------------------------------------------------------
 
 
-@topics_app.command("create")
-def topics_create() -> None:
-    """Create the registry's topics that are missing (broker auto-creation is off) and
-    apply the retention settings decide (TIMPORA_DEADLETTER_RETENTION_DAYS)."""
-    from shared.topics import ensure_topics
-
-    s = settings()
-    created = run(
-        ensure_topics(
-            s.kafka_bootstrap_servers,
-            prefix=s.topic_prefix,
-            partitions=s.topic_partitions,
-            retention=s.topic_retention(),
-        )
-    )
-    console.print(f"created: {', '.join(created) or 'none (all exist)'}")
-
-
 @topics_app.command("list")
-def topics_list(as_json: JsonOpt = False) -> None:
+def topics_list(sources: SourcesOpt = DEFAULT_SOURCES, as_json: JsonOpt = False) -> None:
     """Topics with partitions, message counts (end - start offsets) and retention."""
     from console_service.kafka_ops import describe_topics
 
-    emit(run(describe_topics(settings())), as_json, "topics")
+    names = [k.source for k in registry(sources).sources]
+    emit(run(describe_topics(settings(), names)), as_json, "topics")
 
 
 @app.command()
@@ -165,7 +156,7 @@ def dlq_list(
             "source": r.source,
             "format": r.source_format or "",
             "reason": f"{r.reasons[0].code}: {r.reasons[0].message}"[:80] if r.reasons else "",
-            "replay_to": r.original_topic or "",
+            "replay_to": replay_target(r, None)[0] if r.original_b64 else "",
         }
         for r in run(read_rejections(settings(), count))
     ]
@@ -193,7 +184,8 @@ def dlq_replay(
     rejection_id: str,
     topic: Annotated[str | None, typer.Option(help="Override the target topic.")] = None,
 ) -> None:
-    """Publish the original bytes again (to reports.raw for ingest input), after a fix."""
+    """Publish the original bytes again after a fix; ingest input goes back to its
+    source's reports.raw.<source>."""
     from console_service.kafka_ops import replay_rejection
 
     try:

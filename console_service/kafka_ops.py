@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -13,35 +14,36 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from shared import topics
+from shared.kafka_clients import client_options
 from shared.pii import scrub_text
 from shared.schemas import ReportRejected
 from shared.settings import Settings
 
 
 async def _consumer(settings: Settings, **kwargs: Any) -> AIOKafkaConsumer:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, **kwargs
-    )
+    consumer = AIOKafkaConsumer(**client_options(settings), enable_auto_commit=False, **kwargs)
     await consumer.start()
     return consumer
 
 
-async def _offsets(consumer: AIOKafkaConsumer, topic: str) -> list[tuple[TopicPartition, int, int]]:
-    bootstrap = consumer._client._bootstrap_servers  # the admin API knows partitions reliably
-    count = (await topics.partition_counts(bootstrap, [topic])).get(topic, 0)
+async def _offsets(
+    settings: Settings, consumer: AIOKafkaConsumer, topic: str
+) -> list[tuple[TopicPartition, int, int]]:
+    # the admin API knows partitions reliably
+    count = (await topics.partition_counts(client_options(settings), [topic])).get(topic, 0)
     parts = [TopicPartition(topic, p) for p in range(count)]
     starts = await consumer.beginning_offsets(parts)
     ends = await consumer.end_offsets(parts)
     return [(tp, starts[tp], ends[tp]) for tp in parts]
 
 
-async def describe_topics(settings: Settings) -> list[dict[str, Any]]:
+async def describe_topics(settings: Settings, sources: Iterable[str] = ()) -> list[dict[str, Any]]:
     consumer = await _consumer(settings)
     try:
         rows = []
-        for spec in topics.TOPICS:
+        for spec in topics.registry(sources):
             name = settings.topic(spec.name)
-            offsets = await _offsets(consumer, name)
+            offsets = await _offsets(settings, consumer, name)
             retention = topics.retention_ms(spec, settings.topic_retention())
             rows.append(
                 {
@@ -59,7 +61,7 @@ async def describe_topics(settings: Settings) -> list[dict[str, Any]]:
 
 
 async def consumer_lag(settings: Settings, only_group: str | None = None) -> list[dict[str, Any]]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     consumer = await _consumer(settings)
     try:
@@ -89,7 +91,7 @@ async def _latest(settings: Settings, topic: str, count: int) -> list[Any]:
     """The last ``count`` records of each partition, newest last."""
     consumer = await _consumer(settings)
     try:
-        offsets = await _offsets(consumer, topic)
+        offsets = await _offsets(settings, consumer, topic)
         consumer.assign([tp for tp, _, _ in offsets])
         records: list[Any] = []
         for tp, start, end in offsets:
@@ -232,7 +234,7 @@ async def read_rejections(settings: Settings, count: int) -> list[ReportRejected
 async def find_rejection(settings: Settings, rejection_id: str) -> ReportRejected | None:
     consumer = await _consumer(settings, auto_offset_reset="earliest")
     try:
-        offsets = await _offsets(consumer, settings.topic(topics.REPORTS_REJECTED))
+        offsets = await _offsets(settings, consumer, settings.topic(topics.REPORTS_REJECTED))
         consumer.assign([tp for tp, _, _ in offsets])
         remaining = sum(end - start for _, start, end in offsets)
         while remaining > 0:
@@ -249,25 +251,34 @@ async def find_rejection(settings: Settings, rejection_id: str) -> ReportRejecte
         await consumer.stop()
 
 
+Headers = list[tuple[str, bytes]]
+
+
+def replay_target(rejection: ReportRejected, topic: str | None) -> tuple[str, Headers]:
+    """Where a dead letter goes back to (topic without prefix) and with which headers.
+
+    Raw input (from HTTP or from a source's raw topic) returns to the raw topic of the
+    source it came from, with its format: ingest takes the source from the topic, so a
+    replay can never make a report another source's. ``topic`` overrides the target."""
+    original = rejection.original_topic
+    is_raw = original in (None, topics.REPORTS_RAW) or topics.raw_source(original) is not None
+    target = topic or (topics.raw_topic(rejection.source) if is_raw else str(original))
+    headers = [
+        (k, v.encode()) for k, v in rejection.headers.items() if k in {"format", "content-type"}
+    ]
+    if topics.raw_source(target) is not None and rejection.source_format:
+        headers = [h for h in headers if h[0] != "format"]
+        headers.append(("format", rejection.source_format.value.encode()))
+    return target, headers
+
+
 async def replay_rejection(settings: Settings, rejection_id: str, topic: str | None) -> str:
     rejection = await find_rejection(settings, rejection_id)
     if rejection is None or rejection.original_b64 is None:
         raise LookupError(f"no replayable rejection {rejection_id}")
-    target = settings.topic(topic or rejection.original_topic or topics.REPORTS_RAW)
-    headers = [
-        (k, v.encode())
-        for k, v in rejection.headers.items()
-        if k in {"format", "source", "content-type"}
-    ]
-    if target.endswith(topics.REPORTS_RAW) and rejection.source_format:
-        headers = [h for h in headers if h[0] not in {"format", "source"}]
-        headers += [
-            ("format", rejection.source_format.value.encode()),
-            ("source", rejection.source.encode()),
-        ]
-    producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True
-    )
+    name, headers = replay_target(rejection, topic)
+    target = settings.topic(name)
+    producer = AIOKafkaProducer(**client_options(settings), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         await producer.send_and_wait(

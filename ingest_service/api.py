@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from ingest_service import idempotency
-from ingest_service.auth import SourceKey
 from ingest_service.deps import IngestDeps
 from ingest_service.formats import SourceContext
 from ingest_service.formats.kannel import without_credentials
@@ -28,6 +27,7 @@ from shared.inbound import hub_verification, verify_hub_signature
 from shared.inbound import read_body as read_limited
 from shared.kafka import publish_all
 from shared.schemas import Reason, SourceFormat
+from shared.sources import SourceKey
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The ingest service: HTTP API + ``reports.raw`` consumer → normalised reports.
+"""The ingest service: HTTP API + the sources' ``reports.raw.<source>`` → normalised reports.
 
 Run: ``python -m ingest_service`` (or ``uvicorn --factory ingest_service.app:create_app``).
 """
@@ -9,11 +9,11 @@ from fastapi import FastAPI
 from faststream import FastStream
 
 from ingest_service import api, handlers
-from ingest_service.auth import KeyRegistry
 from ingest_service.deps import IngestDeps
 from shared.kafka import asyncapi_app
 from shared.runtime import Runtime, http_app
 from shared.settings import IngestSettings
+from shared.sources import KeyRegistry
 
 
 def create_app(settings: IngestSettings | None = None, deps: IngestDeps | None = None) -> FastAPI:
@@ -29,6 +29,7 @@ def create_app(settings: IngestSettings | None = None, deps: IngestDeps | None =
             ),
             {},
         )
+    deps.runtime.raw_sources = tuple(s.source for s in deps.keys.sources)
     handlers.register(deps)
     return http_app(
         deps.runtime,

@@ -11,10 +11,10 @@ from typing import TypeVar
 
 from faststream.kafka import KafkaBroker
 
-from ingest_service.auth import KeyRegistry
 from shared.ratelimit import TokenBucket
 from shared.runtime import Runtime
 from shared.settings import IngestSettings
+from shared.sources import KeyRegistry
 
 T = TypeVar("T")
 

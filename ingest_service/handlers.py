@@ -1,8 +1,10 @@
-"""Kafka entry point: upstream systems publishing straight to ``reports.raw``.
+"""Kafka entry point: upstream systems publishing straight to their ``reports.raw.<source>``.
 
-Each record names its format and source in headers (``format``, ``source``). Whatever
-happens to one record, it ends as normalised reports or one rejection; the batch's offsets
-are committed only after every output record was acknowledged by Kafka.
+The topic names the source (the broker lets only that source's principal write it); a
+record names its format in a ``format`` header. A ``source`` header is never believed: one
+that names another source is a rejection. Whatever happens to one record, it ends as
+normalised reports or one rejection; the batch's offsets are committed only after every
+output record was acknowledged by Kafka.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from shared.schemas import Reason, SourceFormat
 def intake_record(deps: IngestDeps, record: ConsumerRecord) -> Intake:
     raw = record.value or b""
     received = datetime.fromtimestamp(record.timestamp / 1000, UTC)
-    source_name = header(record, "source") or "unknown"
+    source_name = topics.raw_source(record.topic, deps.settings.topic_prefix) or "unknown"
+    claimed = header(record, "source")
     fmt_name = header(record, "format") or SourceFormat.canonical.value
     headers = {k: (v or b"").decode("utf-8", "replace") for k, v in record.headers}
     source = deps.keys.source(source_name)
@@ -30,6 +33,14 @@ def intake_record(deps: IngestDeps, record: ConsumerRecord) -> Intake:
     reasons: list[Reason] = []
     if source is None:
         reasons.append(Reason(code="unknown_source", message=f"unknown source {source_name!r}"))
+    elif claimed is not None and claimed != source_name:
+        reasons.append(
+            Reason(
+                code="source_mismatch",
+                message=f"the record claims source {claimed!r} on {source_name}'s topic: "
+                "a source is the topic it writes to",
+            )
+        )
     elif fmt is None:
         reasons.append(Reason(code="unknown_format", message=f"unknown format {fmt_name!r}"))
     elif fmt not in source.formats:
@@ -46,7 +57,7 @@ def intake_record(deps: IngestDeps, record: ConsumerRecord) -> Intake:
         raw,
         ctx,
         id_seed=f"{record.topic}/{record.partition}/{record.offset}",
-        original_topic=topics.REPORTS_RAW,
+        original_topic=topics.raw_topic(source_name),
         headers=headers,
         reasons=reasons,
     )
@@ -57,7 +68,11 @@ def _intake_all(deps: IngestDeps, records: Records) -> list[Intake]:
 
 
 def register(deps: IngestDeps) -> None:
-    @batch_subscriber(deps.broker, deps.settings, topics.REPORTS_RAW, group="ingest")
+    raw_topics = [topics.raw_topic(s.source) for s in deps.keys.sources]
+    if not raw_topics:  # no source in the key file: nothing to read
+        return
+
+    @batch_subscriber(deps.broker, deps.settings, raw_topics, group="ingest")
     async def on_reports_raw(records: Records) -> None:
         outputs = await deps.off_loop(_intake_all, deps, records)
         await publish_all(deps.broker, deps.settings, (o for i in outputs for o in i.records()))

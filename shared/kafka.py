@@ -31,6 +31,7 @@ from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 
 from shared.adapters.batch_publish import aiokafka_producer, key_partitioner, send_batched
+from shared.kafka_clients import broker_security
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def make_broker(
     """A broker whose producer never loses or duplicates an acknowledged write."""
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
+        security=broker_security(settings),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
@@ -91,7 +93,7 @@ async def _raw_records(message: Any) -> Records:
 def batch_subscriber(
     broker: Any,
     settings: Settings,
-    topic: str,
+    topic: str | Sequence[str],
     *,
     group: str,
     max_records: int = 500,
@@ -109,8 +111,9 @@ def batch_subscriber(
     A failing batch (the broker or the database away) is retried after a pause that
     doubles up to ``RETRY_MAX_S`` (see :func:`with_backoff`), not at once in a loop.
     """
+    names = [topic] if isinstance(topic, str) else list(topic)
     subscriber = broker.subscriber(
-        settings.topic(topic),
+        *(settings.topic(t) for t in names),
         group_id=settings.group(group),
         group_instance_id=f"{group}-{settings.instance_id}" if settings.instance_id else None,
         batch=True,
@@ -124,7 +127,8 @@ def batch_subscriber(
         fetch_max_wait_ms=500 if rare else settings.fetch_max_wait_ms,
         **kwargs,
     )
-    return lambda handler: subscriber(with_backoff(handler, f"{group}/{topic}"))
+    what = names[0] if len(names) == 1 else f"{len(names)} topics"
+    return lambda handler: subscriber(with_backoff(handler, f"{group}/{what}"))
 
 
 RETRY_FIRST_S, RETRY_MAX_S = 0.2, 5.0

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.db import make_engine, make_sessionmaker, migrate
 from shared.kafka import make_broker
+from shared.kafka_clients import client_options
 from shared.settings import Settings
 from shared.topics import ensure_topics
 
@@ -37,6 +38,8 @@ class Runtime:
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # name → why the service runs, but not as configured (None: fine); shown by /ready
     degraded_checks: dict[str, Callable[[], str | None]] = field(default_factory=dict)
+    # sources whose raw topics (reports.raw.<source>) this service creates at start-up
+    raw_sources: tuple[str, ...] = ()
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
@@ -49,10 +52,11 @@ class Runtime:
     async def start(self) -> None:
         await migrate(self.settings.database_url)
         await ensure_topics(
-            self.settings.kafka_bootstrap_servers,
+            client_options(self.settings),
             prefix=self.settings.topic_prefix,
             partitions=self.settings.topic_partitions,
             retention=self.settings.topic_retention(),
+            sources=self.raw_sources,
         )
         await self.broker.start()
         tune_gc(self.settings.gc_threshold)

@@ -20,6 +20,7 @@ import pytest
 from devtools import Sinks
 from shared.settings import Settings
 from shared.topics import ensure_topics
+from tests.kafkautil import DEV_SOURCES
 
 START_HINT = "start the local stack with `scripts/test` (or `python3 scripts/stack.py up`)"
 
@@ -113,7 +114,8 @@ async def kafka_settings(kafka_bootstrap: str) -> AsyncIterator[Settings]:
         TIMPORA_TOPIC_PARTITIONS=3,
         TIMPORA_ENV="test",
     )
-    await asyncio.wait_for(ensure_topics(kafka_bootstrap, prefix=prefix, partitions=3), timeout=60)
+    created = ensure_topics(kafka_bootstrap, prefix=prefix, partitions=3, sources=DEV_SOURCES)
+    await asyncio.wait_for(created, timeout=60)
     yield settings
     await _delete_topics(kafka_bootstrap, prefix)
 

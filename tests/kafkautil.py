@@ -9,7 +9,16 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
-from shared.settings import Settings
+from shared import topics
+from shared.settings import PROJECT_ROOT, Settings
+from shared.sources import KeyRegistry
+
+# The sources of the development key file, whose raw topics every test prefix has, and
+# the raw topic tests write to when any topic will do.
+DEV_SOURCES = tuple(
+    s.source for s in KeyRegistry.from_file(PROJECT_ROOT / "config" / "api_keys.yaml").sources
+)
+RAW = topics.raw_topic("apoa-kalsel")
 
 
 async def consume(

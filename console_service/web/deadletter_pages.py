@@ -14,9 +14,9 @@ from console_service import kafka_ops
 from console_service.web import access
 from console_service.web.identity import Identity
 from console_service.web.kit import Kit
-from ingest_service.auth import KeyRegistry
 from shared.pii import mask_original, scrub_text
 from shared.schemas import ReportRejected
+from shared.sources import KeyRegistry
 
 SHOWN = 100
 PREVIEW_CHARS = 600

@@ -33,6 +33,27 @@ class Settings(BaseSettings):
         validation_alias="KAFKA_BOOTSTRAP_SERVERS",
         description="Comma-separated host:port list of Kafka brokers",
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT",
+        validation_alias="KAFKA_SECURITY_PROTOCOL",
+        description="How clients reach the brokers: SASL_SSL (SCRAM over TLS) is required in "
+        "production; PLAINTEXT is the local development broker",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM"
+    )
+    kafka_sasl_username: str | None = Field(
+        None,
+        validation_alias="KAFKA_SASL_USERNAME",
+        description="The SCRAM user this process authenticates as (its ACLs: timpora kafka acls)",
+    )
+    kafka_sasl_password: SecretStr | None = Field(None, validation_alias="KAFKA_SASL_PASSWORD")
+    kafka_ssl_cafile: Path | None = Field(
+        None,
+        validation_alias="KAFKA_SSL_CAFILE",
+        description="PEM file of the CA that signed the brokers' certificates (unset: the "
+        "system's CAs); host names are always checked",
+    )
     database_url: str = Field(
         "sqlite+aiosqlite:///./timpora.db",
         validation_alias="DATABASE_URL",
@@ -165,6 +186,21 @@ class Settings(BaseSettings):
             if not sep or not host or not port.isdigit():
                 raise ValueError(f"expected host:port[,host:port], got {server!r}")
         return value
+
+    @model_validator(mode="after")
+    def _check_kafka_security(self) -> Settings:
+        sasl = self.kafka_security_protocol.startswith("SASL_")
+        if sasl and not (self.kafka_sasl_username and self.kafka_sasl_password):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            )
+        if self.environment == "production" and self.kafka_security_protocol != "SASL_SSL":
+            raise ValueError(
+                "KAFKA_SECURITY_PROTOCOL must be SASL_SSL in production (SCRAM over TLS): "
+                "an unauthenticated client could write reports and read personal data"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

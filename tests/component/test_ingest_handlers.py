@@ -1,5 +1,6 @@
-"""Ingest's ``reports.raw`` consumer through TestKafkaBroker: raw records in, normalised
-reports or one dead letter (with the original bytes and a reason) out."""
+"""Ingest's raw-topic consumer through TestKafkaBroker: raw records on a source's
+``reports.raw.<source>`` in, normalised reports or one dead letter (with the original
+bytes and a reason) out."""
 
 from __future__ import annotations
 
@@ -13,16 +14,16 @@ from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 
 from ingest_service.app import create_app
-from ingest_service.auth import KeyRegistry
 from ingest_service.deps import IngestDeps
 from shared import topics
 from shared.runtime import Runtime
 from shared.schemas import Report, ReportRejected
 from shared.settings import IngestSettings, Settings
+from shared.sources import KeyRegistry
 
 Capture = Callable[[KafkaBroker, Settings, str], list[ConsumerRecord]]
 Outputs = tuple[list[ConsumerRecord], list[ConsumerRecord]]
-APOA = {"source": "apoa-kalsel", "format": "canonical"}
+APOA = {"format": "canonical"}
 CANONICAL = orjson.dumps(
     {
         "category": "illegal_work",
@@ -45,16 +46,21 @@ def deps(
 
 
 async def publish_raw(
-    deps: IngestDeps, capture: Capture, body: bytes, headers: dict[str, str]
+    deps: IngestDeps,
+    capture: Capture,
+    body: bytes,
+    headers: dict[str, str],
+    source: str = "apoa-kalsel",
 ) -> Outputs:
-    """Build the app on ``deps``, publish one record on ``reports.raw``: what came out on
-    ``reports.normalized`` and on ``reports.rejected``."""
+    """Build the app on ``deps``, publish one record on ``source``'s raw topic: what came
+    out on ``reports.normalized`` and on ``reports.rejected``."""
     app = create_app(deps=deps)
     assert app.state.deps is deps
     normalized = capture(deps.broker, deps.settings, topics.REPORTS_NORMALIZED)
     rejected = capture(deps.broker, deps.settings, topics.REPORTS_REJECTED)
     async with TestKafkaBroker(deps.broker) as broker:
-        await broker.publish(body, deps.settings.topic(topics.REPORTS_RAW), headers=headers)
+        topic = deps.settings.topic(topics.raw_topic(source))
+        await broker.publish(body, topic, headers=headers)
     return normalized, rejected
 
 
@@ -88,25 +94,27 @@ async def test_garbage_becomes_one_dead_letter_with_the_original_bytes(
     assert [r.code for r in rejection.reasons] == ["invalid_json"]
     assert rejection.reasons[0].message.startswith("body is not valid JSON")
     assert base64.b64decode(rejection.original_b64 or "") == garbage
-    assert rejection.original_topic == topics.REPORTS_RAW
+    assert rejection.original_topic == topics.raw_topic("apoa-kalsel")
     assert rejection.headers["format"] == "canonical"
 
 
 @pytest.mark.parametrize(
-    ("headers", "code"),
+    ("source", "headers", "code"),
     [
-        ({"source": "nobody"}, "unknown_source"),
-        ({"source": "apoa-kalsel", "format": "fax"}, "unknown_format"),
-        ({"source": "sms-batulicin", "format": "canonical"}, "format_not_allowed"),
+        # #17 item 9: a record cannot make itself another source's by a header
+        ("apoa-kalsel", {"source": "polres-tanbu", "format": "canonical"}, "source_mismatch"),
+        ("apoa-kalsel", {"format": "fax"}, "unknown_format"),
+        ("sms-batulicin", {"format": "canonical"}, "format_not_allowed"),
     ],
 )
 async def test_a_valid_report_from_a_wrong_source_or_format_is_dead_lettered(
-    deps: IngestDeps, capture: Capture, headers: dict[str, str], code: str
+    deps: IngestDeps, capture: Capture, source: str, headers: dict[str, str], code: str
 ) -> None:
-    normalized, rejected = await publish_raw(deps, capture, CANONICAL, headers)
+    normalized, rejected = await publish_raw(deps, capture, CANONICAL, headers, source)
 
     assert normalized == []
     [record] = rejected
     rejection = ReportRejected.model_validate_json(record.value)
     assert [r.code for r in rejection.reasons] == [code]
     assert base64.b64decode(rejection.original_b64 or "") == CANONICAL
+    assert rejection.source == source  # the topic's, whatever a header says

@@ -32,7 +32,7 @@ from shared.db import make_engine
 from shared.topics import ensure_topics
 from tests.e2e.conftest import seed_teams
 from tests.e2e.procs import ROOT, SERVICES, Cluster, post_until_accepted, service_env
-from tests.kafkautil import wait_for
+from tests.kafkautil import DEV_SOURCES, wait_for
 
 
 async def measure(root: Path, reports: int, after: int, delay: float) -> dict[str, object]:
@@ -49,7 +49,7 @@ async def measure(root: Path, reports: int, after: int, delay: float) -> dict[st
     await seed_teams(url)
     prefix = f"kw{uuid.uuid4().hex[:8]}."
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
-    await ensure_topics(bootstrap, prefix=prefix, partitions=3)
+    await ensure_topics(bootstrap, prefix=prefix, partitions=3, sources=DEV_SOURCES)
     sinks = await Sinks().start()
     for script in sinks.scripts.values():
         script.delay = delay

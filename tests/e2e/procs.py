@@ -30,10 +30,17 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 class Cluster:
     """The three services as real processes, restartable one by one; ``root``: the
-    checkout to run (another one measures an older version)."""
+    checkout to run (another one measures an older version); ``own``: variables of one
+    service only (its Kafka user, say)."""
 
-    def __init__(self, env: dict[str, str], logs: Path, root: Path = ROOT) -> None:
-        self.env, self.logs, self.root = env, logs, root
+    def __init__(
+        self,
+        env: dict[str, str],
+        logs: Path,
+        root: Path = ROOT,
+        own: dict[str, dict[str, str]] | None = None,
+    ) -> None:
+        self.env, self.logs, self.root, self.own = env, logs, root, own or {}
         self.ports = {s: free_port() for s in SERVICES}
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.kills: list[tuple[str, float]] = []  # (service, time.time() of the kill)
@@ -43,7 +50,7 @@ class Cluster:
         self.procs[service] = subprocess.Popen(
             [sys.executable, "-m", service, "--port", str(self.ports[service])],
             cwd=self.root,
-            env={**self.env, "PYTHONPATH": str(self.root)},
+            env={**self.env, **self.own.get(service, {}), "PYTHONPATH": str(self.root)},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -24,7 +24,8 @@ GARBAGE = [
     b'{"alert_id": "\\u0000", "version": -1}',
     b"{{ 7*7 }} '; DROP TABLE deliveries; --",
 ]
-TOPICS = [topics.REPORTS_RAW, topics.REPORTS_NORMALIZED, topics.ALERTS_ROUTED, topics.ALERTS_ACKS]
+KANIM = topics.raw_topic("kanim-batulicin")
+TOPICS = [KANIM, topics.REPORTS_NORMALIZED, topics.ALERTS_ROUTED, topics.ALERTS_ACKS]
 # Each consumer group dead-letters what it cannot read: acks are read by routing and notify.
 CONSUMERS = {topics.ALERTS_ACKS: 2}
 
@@ -50,7 +51,7 @@ async def test_garbage_on_every_topic_is_dead_lettered_and_nothing_stalls(pipeli
                 }
             )
             await producer.send_and_wait(
-                p.settings.topic(topics.REPORTS_RAW),
+                p.settings.topic(KANIM),
                 valid,
                 partition=0,
                 headers=[("format", b"canonical"), ("source", b"kanim-batulicin")],

@@ -14,7 +14,7 @@ from notify_service.models import DeliveryRow
 from routing_service.models import AlertRow, ProcessedReport
 from shared import topics
 from shared.db import make_engine, make_sessionmaker
-from tests.kafkautil import caught_up, consume, values, wait_for
+from tests.kafkautil import DEV_SOURCES, caught_up, consume, values, wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -49,7 +49,7 @@ async def rows(database_url: str, model):  # type: ignore[no-untyped-def]
 async def settled(pipeline) -> bool:  # type: ignore[no-untyped-def]
     s = pipeline.settings
     return (
-        await caught_up(s, "ingest", topics.REPORTS_RAW)
+        all([await caught_up(s, "ingest", topics.raw_topic(src)) for src in DEV_SOURCES])
         and await caught_up(s, "routing", topics.REPORTS_NORMALIZED)
         and await caught_up(s, "notify", topics.ALERTS_ROUTED)
     )

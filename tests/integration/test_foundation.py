@@ -18,6 +18,7 @@ from shared import topics
 from shared.db import make_engine
 from shared.kafka import Outgoing, Records, batch_subscriber, make_broker, publish_all
 from shared.settings import Settings
+from tests.kafkautil import DEV_SOURCES, RAW
 
 pytestmark = pytest.mark.kafka
 
@@ -38,7 +39,7 @@ async def _run_consumer(settings: Settings, group: str, want: int) -> list[bytes
     seen: list[bytes] = []
     done = asyncio.Event()
 
-    @batch_subscriber(broker, settings, topics.REPORTS_RAW, group=group)
+    @batch_subscriber(broker, settings, RAW, group=group)
     async def handler(records: Records) -> None:
         seen.extend(r.value for r in records)
         if len(seen) >= want:
@@ -58,24 +59,25 @@ async def test_round_trip_commits_after_work_and_resumes(kafka_settings: Setting
     await producer.start()
     try:
         # the batch path of publish_all: tests/integration/adapters/test_batch_publish_broker.py
-        first = [Outgoing(topics.REPORTS_RAW, f"k{i}", f"m{i}".encode()) for i in range(10)]
+        first = [Outgoing(RAW, f"k{i}", f"m{i}".encode()) for i in range(10)]
         assert await publish_all(producer, settings, first) == 10
         got = await _run_consumer(settings, "g1", 10)
         assert sorted(got) == sorted(o.value for o in first)
-        assert await _committed(settings, "g1", topics.REPORTS_RAW) == 10
+        assert await _committed(settings, "g1", RAW) == 10
 
-        second = [Outgoing(topics.REPORTS_RAW, f"k{i}", f"n{i}".encode()) for i in range(5)]
+        second = [Outgoing(RAW, f"k{i}", f"n{i}".encode()) for i in range(5)]
         await publish_all(producer, settings, second)
     finally:
         await producer.stop()
     # A restarted consumer in the same group resumes after the committed offsets.
     got = await _run_consumer(settings, "g1", 5)
     assert sorted(got) == sorted(o.value for o in second)
-    assert await _committed(settings, "g1", topics.REPORTS_RAW) == 15
+    assert await _committed(settings, "g1", RAW) == 15
 
 
 async def test_topics_are_created_with_configured_partitions(kafka_settings: Settings) -> None:
-    names = [kafka_settings.topic(spec.name) for spec in topics.TOPICS]
+    names = [kafka_settings.topic(spec.name) for spec in topics.registry(DEV_SOURCES)]
+    assert kafka_settings.topic(RAW) in names
     counts = await topics.partition_counts(kafka_settings.kafka_bootstrap_servers, names)
     assert counts == dict.fromkeys(names, 3)
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka_settings.kafka_bootstrap_servers)

@@ -56,11 +56,12 @@ def test_tail_shows_whitelisted_fields_only(cli: CliRunner, kafka_settings: Sett
 
 def test_tail_of_raw_input_is_size_and_hash(cli: CliRunner, kafka_settings: Settings) -> None:
     raw = orjson.dumps({"tamu": {"nama_lengkap": "Ivan Petrov", "nomor_paspor": "C01X00T47"}})
-    sync(publish(kafka_settings, topics.REPORTS_RAW, raw, key=b"C01X00T47"))
-    output = _all_output(cli, topics.REPORTS_RAW)
+    apoa = topics.raw_topic("apoa-kalsel")
+    sync(publish(kafka_settings, apoa, raw, key=b"C01X00T47"))
+    output = _all_output(cli, apoa)
     for clear in SECRETS:
         assert clear not in output, clear
-    [row] = json.loads(invoke(cli, "tail", topics.REPORTS_RAW, "--json").output)
+    [row] = json.loads(invoke(cli, "tail", apoa, "--json").output)
     assert json.loads(row["value"]) == {"size": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
 
 

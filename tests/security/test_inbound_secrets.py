@@ -14,6 +14,7 @@ from pydantic import SecretStr, ValidationError
 from devtools import Sinks
 from shared.settings import NotifySettings, Settings
 from tests.integration.notify.test_notify_service import db, running
+from tests.prod_env import production_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 __all__ = ["db"]
@@ -53,7 +54,7 @@ async def test_each_inbound_channel_has_its_own_secret(
 
 
 def test_production_refuses_one_secret_for_both(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TIMPORA_ENV", "production")
+    production_env(monkeypatch)
     monkeypatch.setenv("TIMPORA_SECRET_KEY", "p" * 40)
     monkeypatch.setenv("NOTIFY_SMS_SENDER", "+6281100000077")
     base = {"telegram_bot_token": SecretStr("123:abc"), "inbound_key": SecretStr("k" * 32)}

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from notify_service.channels import build_channels
 from shared.settings import IngestSettings, NotifySettings, RoutingSettings
+from tests.prod_env import production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +55,7 @@ def test_no_login_without_tls_and_production_needs_tls(monkeypatch: pytest.Monke
     with pytest.raises(ValidationError, match="NOTIFY_SMTP_USERNAME needs TLS"):
         NotifySettings()
     monkeypatch.delenv("NOTIFY_SMTP_USERNAME")
-    monkeypatch.setenv("TIMPORA_ENV", "production")
+    production_env(monkeypatch)
     monkeypatch.setenv("TIMPORA_SECRET_KEY", "a-real-secret-of-this-deployment")
     monkeypatch.setenv("NOTIFY_SMS_SENDER", "+6281234567890")
     with pytest.raises(ValidationError, match="NOTIFY_SMTP_HOST needs TLS in production"):

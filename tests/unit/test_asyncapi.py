@@ -7,13 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.kafkautil import DEV_SOURCES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
     ("service", "topics"),
     [
-        ("ingest", {"reports.raw", "reports.normalized", "reports.rejected"}),
+        (
+            "ingest",  # a raw topic per source of the (development) key file
+            {f"reports.raw.{s}" for s in DEV_SOURCES} | {"reports.normalized", "reports.rejected"},
+        ),
         ("routing", {"reports.normalized", "alerts.acks", "alerts.routed", "reports.rejected"}),
         (
             "notify",

@@ -14,6 +14,7 @@ from shared.settings import (
     RoutingSettings,
     Settings,
 )
+from tests.prod_env import production_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_KEY_FILE = ROOT / "config" / "api_keys.yaml"
@@ -43,7 +44,13 @@ def test_compose_services_wait_for_healthy_dependencies() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     for name in ("ingest", "routing", "notify", "console"):
         deps = compose["services"][name]["depends_on"]
-        assert all(d["condition"] == "service_healthy" for d in deps.values())
+        # kafka-setup (topics and ACLs) runs once, after Kafka is healthy
+        assert deps["kafka-setup"] == {"condition": "service_completed_successfully"}
+        assert all(
+            d["condition"] == "service_healthy" for k, d in deps.items() if k != "kafka-setup"
+        )
+    setup = compose["services"]["kafka-setup"]["depends_on"]
+    assert setup == {"kafka": {"condition": "service_healthy"}}
 
 
 @pytest.mark.parametrize(
@@ -62,7 +69,7 @@ def test_invalid_settings_fail_fast(monkeypatch: pytest.MonkeyPatch, env: str, v
 
 
 def test_production_refuses_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TIMPORA_ENV", "production")
+    production_env(monkeypatch)
     monkeypatch.delenv("TIMPORA_SECRET_KEY", raising=False)
     with pytest.raises(ValidationError, match="TIMPORA_SECRET_KEY"):
         Settings()
@@ -94,7 +101,7 @@ def test_gc_tuning_sets_the_threshold_and_empty_keeps_the_default() -> None:
 def test_production_ingest_needs_its_own_key_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("TIMPORA_ENV", "production")
+    production_env(monkeypatch)
     monkeypatch.setenv("TIMPORA_SECRET_KEY", "s3cret-for-this-deployment")
     with pytest.raises(ValidationError, match="INGEST_API_KEYS_FILE must name"):
         IngestSettings()
@@ -111,7 +118,7 @@ def test_production_ingest_needs_its_own_key_file(
 
 
 def test_the_development_key_list_is_the_shipped_key_file() -> None:
-    from ingest_service.auth import DEV_KEY_HASHES, KeyRegistry
+    from shared.sources import DEV_KEY_HASHES, KeyRegistry
 
     shipped = KeyRegistry.from_file(DEV_KEY_FILE)
     assert {s.key_sha256 for s in shipped._by_hash.values()} == DEV_KEY_HASHES
@@ -128,6 +135,7 @@ def test_compose_production_settings_validate(monkeypatch: pytest.MonkeyPatch) -
         "TIMPORA_SECRET_KEY": "a-real-secret-of-this-deployment",
         "NOTIFY_SMS_SENDER": "+6281234567890",
         "CONSOLE_SESSION_SECRET": "another-real-secret-of-this-deployment",
+        **{f"KAFKA_{s}_PASSWORD": f"scram-{s}" for s in ("INGEST", "ROUTING", "NOTIFY", "CONSOLE")},
     }
     classes = {
         "ingest": IngestSettings,
@@ -146,10 +154,12 @@ def test_compose_production_settings_validate(monkeypatch: pytest.MonkeyPatch) -
             monkeypatch.setenv(key, str(value))
         settings = cls()
         assert settings.environment == "production", name
+        assert settings.kafka_security_protocol == "SASL_SSL", name
+        assert settings.kafka_sasl_username == f"timpora-{name}", name
 
 
 def test_production_console_refuses_weak_session_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TIMPORA_ENV", "production")
+    production_env(monkeypatch)
     monkeypatch.setenv("TIMPORA_SECRET_KEY", "a-real-secret-of-this-deployment-123")
     for secret in (None, "short", "a-real-secret-of-this-deployment-123"):  # dev, short, reused
         if secret is None:

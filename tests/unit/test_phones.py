@@ -11,6 +11,7 @@ from shared.directory import load_directory, normalize_member
 from shared.phones import same_number, to_e164
 from shared.schemas import Member
 from shared.settings import NotifySettings
+from tests.prod_env import production_env
 
 
 @pytest.mark.parametrize(
@@ -92,7 +93,7 @@ def test_the_sms_sender_is_a_number_members_can_reply_to(
     assert NotifySettings(sms_sender="0811-0000-0001").sms_sender == "+6281100000001"
     with pytest.raises(ValidationError, match="cannot receive"):
         NotifySettings(sms_sender="TIMPORA")
-    monkeypatch.setenv("TIMPORA_ENV", "production")
+    production_env(monkeypatch)
     monkeypatch.setenv("TIMPORA_SECRET_KEY", "a-real-secret")
     with pytest.raises(ValidationError, match="NOTIFY_SMS_SENDER"):
         NotifySettings()

@@ -10,11 +10,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import DefaultPartitioner
 from faststream import BaseMiddleware
 
-from shared import topics
 from shared.adapters.batch_publish import BIG_RECORD, aiokafka_producer, key_partitioner
 from shared.kafka import Outgoing, make_broker, publish_all
 from shared.settings import Settings
-from tests.kafkautil import consume
+from tests.kafkautil import RAW, consume
 
 pytestmark = pytest.mark.kafka
 
@@ -38,15 +37,13 @@ async def test_batched_records_land_where_send_would_put_them(kafka_settings: Se
     """Partition by aiokafka's DefaultPartitioner, our headers plus ``content-type``, and
     none of FastStream's (no ``correlation_id``: the batch path was taken)."""
     broker = make_broker(kafka_settings, client_id="test-batched")
-    sent = [
-        Outgoing(topics.REPORTS_RAW, f"k{i}", f"v{i}".encode(), {"x-n": str(i)}) for i in range(30)
-    ]
+    sent = [Outgoing(RAW, f"k{i}", f"v{i}".encode(), {"x-n": str(i)}) for i in range(30)]
     await broker.start()
     try:
         assert await publish_all(broker, kafka_settings, sent) == len(sent)
     finally:
         await broker.stop()
-    records = await consume(kafka_settings, topics.REPORTS_RAW, len(sent))
+    records = await consume(kafka_settings, RAW, len(sent))
     assert len(records) == len(sent)
     partitions = [0, 1, 2]
     for record in records:
@@ -70,11 +67,11 @@ async def test_a_big_record_keeps_its_place_among_its_keys_records(
     broker = make_broker(kafka_settings, client_id="test-order")
     await broker.start()
     try:
-        sent = [Outgoing(topics.REPORTS_RAW, "team-1", v) for v in values]
+        sent = [Outgoing(RAW, "team-1", v) for v in values]
         assert await publish_all(broker, kafka_settings, sent) == len(values)
     finally:
         await broker.stop()
-    records = await consume(kafka_settings, topics.REPORTS_RAW, len(values))
+    records = await consume(kafka_settings, RAW, len(values))
     assert [r.value for r in records] == values
 
 
@@ -85,10 +82,10 @@ async def test_a_broker_with_middlewares_publishes_through_faststream(
     await broker.start()
     try:
         assert aiokafka_producer(broker) is None  # middlewares would be bypassed
-        sent = [Outgoing(topics.REPORTS_RAW, "k", b"via-faststream")]
+        sent = [Outgoing(RAW, "k", b"via-faststream")]
         assert await publish_all(broker, kafka_settings, sent) == 1
     finally:
         await broker.stop()
-    (record,) = await consume(kafka_settings, topics.REPORTS_RAW, 1)
+    (record,) = await consume(kafka_settings, RAW, 1)
     assert record.value == b"via-faststream"
     assert "correlation_id" in dict(record.headers)  # FastStream's publish path

@@ -35,7 +35,7 @@ RAW = orjson.dumps(
 
 def rejection(**overrides: object) -> ReportRejected:
     fields: dict[str, object] = {
-        "source": "apoa-tanbu",
+        "source": "apoa-kalsel",
         "source_format": SourceFormat.lodging,
         "reasons": [
             Reason(code="invalid_field", message="tgl_masuk is missing", path="laporan.0"),
@@ -47,7 +47,7 @@ def rejection(**overrides: object) -> ReportRejected:
         "original_topic": topics.REPORTS_RAW,
         "headers": {
             "format": "lodging",
-            "source": "apoa-tanbu",
+            "source": "apoa-kalsel",
             "content-type": "application/json",
         },
     }
@@ -82,10 +82,10 @@ def test_deadletters_list_show_replay(cli: CliRunner, kafka_settings: Settings) 
     rows = json.loads(invoke(cli, "deadletters", "list", "--json").output)
     assert {r["rejection_id"] for r in rows} == {first.rejection_id, second.rejection_id}
     mine = next(r for r in rows if r["rejection_id"] == first.rejection_id)
-    assert mine["source"] == "apoa-tanbu"
+    assert mine["source"] == "apoa-kalsel"
     assert mine["format"] == "lodging"
     assert mine["reason"] == "invalid_field: tgl_masuk is missing"
-    assert mine["replay_to"] == "reports.raw"
+    assert mine["replay_to"] == "reports.raw.apoa-kalsel"  # the topic names the source
     assert "e 1234 5678" not in json.dumps(rows)
     assert len(json.loads(invoke(cli, "deadletters", "list", "-n", "1", "--json").output)) == 1
     table = invoke(cli, "deadletters", "list")
@@ -98,15 +98,13 @@ def test_deadletters_list_show_replay(cli: CliRunner, kafka_settings: Settings) 
     assert "APOA-6310-2026-000123" in shown.output  # the original bytes, as text
 
     replayed = invoke(cli, "deadletters", "replay", first.rejection_id)
-    target = kafka_settings.topic(topics.REPORTS_RAW)
+    target = kafka_settings.topic(topics.raw_topic("apoa-kalsel"))
     assert f"replayed {first.rejection_id} to {target}" in replayed.output
-    raw = sync(read_all(kafka_settings, topics.REPORTS_RAW))
+    raw = sync(read_all(kafka_settings, topics.raw_topic("apoa-kalsel")))
     assert len(raw) == 1
     assert raw[0].value == RAW
-    headers = dict(raw[0].headers)
-    assert headers["format"] == b"lodging"
-    assert headers["source"] == b"apoa-tanbu"
-    assert headers["content-type"] == b"application/json"
+    # the format travels in a header, the source is the topic (a header would be ignored)
+    assert dict(raw[0].headers) == {"format": b"lodging", "content-type": b"application/json"}
 
 
 def test_deadletters_replay_to_another_topic(cli: CliRunner, kafka_settings: Settings) -> None:
@@ -115,12 +113,13 @@ def test_deadletters_replay_to_another_topic(cli: CliRunner, kafka_settings: Set
     invoke(cli, "deadletters", "replay", dead.rejection_id)
     normalized = sync(read_all(kafka_settings, topics.REPORTS_NORMALIZED))
     assert [r.value for r in normalized] == [RAW]
-    assert normalized[0].headers == ()  # no ingest headers outside reports.raw
+    assert normalized[0].headers == ()  # no ingest headers outside the raw topics
 
-    invoke(cli, "deadletters", "replay", dead.rejection_id, "--topic", topics.REPORTS_RAW)
-    raw = sync(read_all(kafka_settings, topics.REPORTS_RAW))
+    polres = topics.raw_topic("polres-tanbu")
+    invoke(cli, "deadletters", "replay", dead.rejection_id, "--topic", polres)
+    raw = sync(read_all(kafka_settings, polres))
     assert [r.value for r in raw] == [RAW]
-    assert dict(raw[0].headers) == {"format": b"lodging", "source": b"apoa-tanbu"}
+    assert dict(raw[0].headers) == {"format": b"lodging"}
 
 
 def test_deadletters_unknown_id(cli: CliRunner, kafka_settings: Settings) -> None:
@@ -131,4 +130,4 @@ def test_deadletters_unknown_id(cli: CliRunner, kafka_settings: Settings) -> Non
     assert f"no rejection {missing}" in shown.output
     replay = invoke(cli, "deadletters", "replay", missing, ok=False)
     assert replay.exit_code != 0
-    assert sync(read_all(kafka_settings, topics.REPORTS_RAW)) == []
+    assert sync(read_all(kafka_settings, topics.raw_topic("apoa-kalsel"))) == []

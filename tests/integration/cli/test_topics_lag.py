@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from shared import topics
 from shared.settings import Settings
+from tests.kafkautil import DEV_SOURCES, RAW
 
 from .conftest import invoke, publish, sync
 
@@ -20,13 +21,15 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 
 def test_topics_list_json(cli: CliRunner, kafka_settings: Settings) -> None:
-    sync(publish(kafka_settings, topics.REPORTS_RAW, b"{}"))
+    sync(publish(kafka_settings, RAW, b"{}"))
     rows = json.loads(invoke(cli, "topics", "list", "--json").output)
-    assert [r["topic"] for r in rows] == [kafka_settings.topic(t.name) for t in topics.TOPICS]
-    assert len(rows) == len(topics.TOPICS) == 7
+    registry = topics.registry(DEV_SOURCES)
+    assert [r["topic"] for r in rows] == [kafka_settings.topic(t.name) for t in registry]
+    # six of the system, one raw topic per source of the key file
+    assert len(rows) == 6 + len(DEV_SOURCES) == 12
     assert all(r["partitions"] == 3 for r in rows)
     by_name = {r["topic"]: r for r in rows}
-    assert by_name[kafka_settings.topic(topics.REPORTS_RAW)]["messages"] == 1
+    assert by_name[kafka_settings.topic(RAW)]["messages"] == 1
     assert by_name[kafka_settings.topic(topics.ALERTS_ROUTED)]["messages"] == 0
     assert by_name[kafka_settings.topic(topics.REPORTS_REJECTED)]["retention_days"] == 30
     # step-up requests outlive their codes by little: an hour, not zero days
@@ -64,18 +67,14 @@ def test_lag_json_after_a_group_committed(cli: CliRunner, kafka_settings: Settin
         await producer.start()
         try:
             for i in range(5):
-                await producer.send_and_wait(
-                    kafka_settings.topic(topics.REPORTS_RAW), b"x%d" % i, partition=0
-                )
-            await producer.send_and_wait(
-                kafka_settings.topic(topics.REPORTS_RAW), b"y", partition=1
-            )
+                await producer.send_and_wait(kafka_settings.topic(RAW), b"x%d" % i, partition=0)
+            await producer.send_and_wait(kafka_settings.topic(RAW), b"y", partition=1)
         finally:
             await producer.stop()
 
     sync(produce())
     group = kafka_settings.group("ingest")
-    sync(commit_group(kafka_settings, group, topics.REPORTS_RAW, {0: 2, 1: 1}))
+    sync(commit_group(kafka_settings, group, RAW, {0: 2, 1: 1}))
 
     rows = json.loads(invoke(cli, "lag", "--group", group, "--json").output)
     assert {(r["partition"], r["committed"], r["end"], r["lag"]) for r in rows} == {
@@ -83,7 +82,7 @@ def test_lag_json_after_a_group_committed(cli: CliRunner, kafka_settings: Settin
         (1, 1, 1, 0),
     }
     assert {r["group"] for r in rows} == {group}
-    assert {r["topic"] for r in rows} == {kafka_settings.topic(topics.REPORTS_RAW)}
+    assert {r["topic"] for r in rows} == {kafka_settings.topic(RAW)}
 
     table = invoke(cli, "lag", "--group", group)
     assert group in table.output
@@ -118,5 +117,5 @@ def test_the_dead_letter_retention_is_a_setting_applied_to_the_topic(
     assert sync(_broker_retention(kafka_settings, dead)) == str(5 * topics.DAY_MS)
     rows = json.loads(invoke(cli, "topics", "list", "--json").output)
     assert {r["topic"]: r["retention_days"] for r in rows}[dead] == 5
-    raw = kafka_settings.topic(topics.REPORTS_RAW)  # the others keep the registry's
+    raw = kafka_settings.topic(RAW)  # the others keep the registry's
     assert sync(_broker_retention(kafka_settings, raw)) == str(7 * topics.DAY_MS)

@@ -186,16 +186,23 @@ async def test_raw_topic_is_normalised_or_rejected(
     producer = AIOKafkaProducer(bootstrap_servers=kafka_settings.kafka_bootstrap_servers)
     await producer.start()
     try:
-        raw = kafka_settings.topic(topics.REPORTS_RAW)
-        good = [("format", b"canonical"), ("source", b"kanim-batulicin")]
+        raw = kafka_settings.topic(topics.raw_topic("kanim-batulicin"))
+        good = [("format", b"canonical")]
         await producer.send_and_wait(raw, orjson.dumps(canonical()), headers=good)
         await producer.send_and_wait(raw, b"\xff\xfe not json", headers=good)
-        await producer.send_and_wait(raw, b"{}", headers=[("format", b"nope"), ("source", b"\xff")])
+        await producer.send_and_wait(raw, b"{}", headers=[("format", b"nope")])
+        # a header naming another source is not believed: the topic is the source
+        claim = [("format", b"canonical"), ("source", b"apoa-kalsel")]
+        await producer.send_and_wait(raw, orjson.dumps(canonical()), headers=claim)
     finally:
         await producer.stop()
-    [normalized] = values(await consume(kafka_settings, topics.REPORTS_NORMALIZED, 1))
+    [normalized] = values(await consume(kafka_settings, topics.REPORTS_NORMALIZED, 1, settle=1))
     assert normalized["source"] == "kanim-batulicin"
-    rejected = values(await consume(kafka_settings, topics.REPORTS_REJECTED, 2))
+    rejected = values(await consume(kafka_settings, topics.REPORTS_REJECTED, 3))
     codes = {r["reasons"][0]["code"] for r in rejected}
-    assert "invalid_utf8" in codes or "invalid_json" in codes
-    assert "unknown_source" in codes
+    assert codes == {"invalid_utf8", "unknown_format", "source_mismatch"} or codes == {
+        "invalid_json",
+        "unknown_format",
+        "source_mismatch",
+    }
+    assert {r["source"] for r in rejected} == {"kanim-batulicin"}

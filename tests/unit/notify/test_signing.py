@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from notify_service.signing import key_id, make_token, verify_token
 from shared.schemas import ACK_ALPHABET, ack_code_for, new_id
+from tests.prod_env import production_env
 
 SECRET = "test-secret-for-ack-links"
 ALERT = "01JHK3Z8Q4W5E6R7T8Y9U0I1OP"
@@ -254,7 +255,7 @@ def test_settings_hold_the_previous_secrets_for_verification_only(
         "o1o1o1o1o1o1o1o1o1o1",
         "o2o2o2o2o2o2o2o2o2",
     ]
-    monkeypatch.setenv("TIMPORA_ENV", "production")
+    production_env(monkeypatch)
     monkeypatch.setenv("TIMPORA_PREVIOUS_SECRET_KEYS", DEV_SECRET)
     with pytest.raises(ValueError, match="development secret"):
         Settings()

@@ -4,6 +4,10 @@ Keys are stored as SHA-256 hashes in a YAML file (``config/api_keys.yaml``), nev
 clear. The same registry serves gateway callbacks: Kannel passes its key in the MO URL
 (``?key=``), Telegram in ``X-Telegram-Bot-Api-Secret-Token``; WhatsApp signs the body with
 the app secret (``X-Hub-Signature-256``).
+
+Over Kafka a source is its own topic, ``reports.raw.<source>``: a record carries no
+trustworthy sender, so the broker's ACLs let only the source's ``kafka_principal`` (its
+SCRAM user) write there, and ingest takes the source from the topic, never from a header.
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ class SourceKey(BaseModel):
     formats: frozenset[SourceFormat]
     home_area: tuple[str, ...] = ()
     rate_limit_per_minute: int | None = Field(None, ge=1)
+    kafka_principal: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="The SCRAM user that may write this source's topic reports.raw.<source>",
+    )
 
 
 class KeyFile(BaseModel):
@@ -77,3 +86,7 @@ class KeyRegistry:
 
     def source(self, name: str) -> SourceKey | None:
         return self._by_source.get(name)
+
+    @property
+    def sources(self) -> list[SourceKey]:
+        return list(self._by_source.values())
