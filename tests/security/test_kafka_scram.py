@@ -17,11 +17,8 @@ three services as real processes, each as its own SCRAM user, and the fake provi
 from __future__ import annotations
 
 import asyncio
-import secrets
-import sys
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -32,91 +29,18 @@ from aiokafka.errors import (
     KafkaConnectionError,
     TopicAuthorizationFailedError,
 )
-from typer.testing import CliRunner
 
-from console_service.cli import app as timpora
-from devtools import Sinks, free_port
+from devtools import Sinks
 from shared import topics
 from shared.kafka_clients import client_options
 from shared.settings import Settings
 from tests.e2e.conftest import seed_teams
 from tests.e2e.procs import SERVICES, Cluster, service_env
 from tests.kafkautil import wait_for
-
-SCRIPTS = str(Path(__file__).resolve().parents[2] / "scripts")  # `scripts` is no package
-if SCRIPTS not in sys.path:
-    sys.path.insert(0, SCRIPTS)
-from stackctl.secure_kafka import (  # noqa: E402  (after the sys.path line)
-    SecureKafka,
-    start_secure_kafka,
-    stop_secure_kafka,
-)
+from tests.security.scram import PREFIX, SecureKafka, as_user, env_of
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
-USERS = {
-    name: secrets.token_urlsafe(12)
-    for name in (
-        "timpora-ingest",
-        "timpora-routing",
-        "timpora-notify",
-        "timpora-console",
-        "apoa-kalsel",
-        "polres-tanbu",
-    )
-}
-PREFIX = f"s{uuid.uuid4().hex[:8]}."
 APOA = topics.raw_topic("apoa-kalsel")
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureKafka]:
-    kafka = start_secure_kafka(
-        tmp_path_factory.mktemp("kafka-scram"), free_port(), USERS, controller_port=free_port()
-    )
-    try:
-        yield kafka
-    finally:
-        stop_secure_kafka(kafka)
-
-
-def as_user(broker: SecureKafka, user: str, password: str | None = None) -> Settings:
-    return Settings(
-        KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap,
-        KAFKA_SECURITY_PROTOCOL="SASL_SSL",
-        KAFKA_SASL_USERNAME=user,
-        KAFKA_SASL_PASSWORD=password or USERS.get(user) or broker.admin[1],
-        KAFKA_SSL_CAFILE=broker.ca_file,
-        TIMPORA_TOPIC_PREFIX=PREFIX,
-        TIMPORA_TOPIC_PARTITIONS=2,
-    )  # type: ignore[call-arg]
-
-
-def env_of(settings: Settings) -> dict[str, str]:
-    password = settings.kafka_sasl_password
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "KAFKA_SECURITY_PROTOCOL": settings.kafka_security_protocol,
-        "KAFKA_SASL_USERNAME": settings.kafka_sasl_username or "",
-        "KAFKA_SASL_PASSWORD": password.get_secret_value() if password else "",
-        "KAFKA_SSL_CAFILE": str(settings.kafka_ssl_cafile),
-        "TIMPORA_TOPIC_PREFIX": PREFIX,
-        "TIMPORA_TOPIC_PARTITIONS": "2",
-    }
-
-
-@pytest.fixture(scope="module")
-def acls(broker: SecureKafka) -> list[str]:
-    """The administrator applies what ``timpora kafka acls`` decides (nothing by hand)
-    and creates the topics."""
-    admin = env_of(as_user(broker, broker.admin[0], broker.admin[1]))
-    runner = CliRunner()
-    applied = runner.invoke(timpora, ["kafka", "acls", "--apply"], env=admin)
-    assert applied.exit_code == 0, applied.output
-    again = runner.invoke(timpora, ["kafka", "acls", "--apply"], env=admin)  # idempotent
-    assert again.exit_code == 0, again.output
-    created = runner.invoke(timpora, ["topics", "create"], env=admin)
-    assert created.exit_code == 0, created.output
-    return applied.output.splitlines()
 
 
 async def send(settings: Settings, topic: str, value: bytes, **headers: str) -> None:
@@ -129,23 +53,23 @@ async def send(settings: Settings, topic: str, value: bytes, **headers: str) -> 
         await producer.stop()
 
 
-async def test_no_credentials_no_kafka(broker: SecureKafka, acls: list[str]) -> None:
-    anonymous = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, request_timeout_ms=3000)
+async def test_no_credentials_no_kafka(secure_kafka: SecureKafka, kafka_acls: list[str]) -> None:
+    anonymous = AIOKafkaProducer(bootstrap_servers=secure_kafka.bootstrap, request_timeout_ms=3000)
     with pytest.raises(KafkaConnectionError):
         await anonymous.start()
     await anonymous.stop()
-    wrong = AIOKafkaProducer(**client_options(as_user(broker, "apoa-kalsel", "guessed")))
+    wrong = AIOKafkaProducer(**client_options(as_user(secure_kafka, "apoa-kalsel", "guessed")))
     with pytest.raises(KafkaConnectionError):
         await wrong.start()
     await wrong.stop()
-    assert "due to invalid credentials" in (broker.home / "broker.log").read_text()
+    assert "due to invalid credentials" in (secure_kafka.home / "broker.log").read_text()
 
 
 async def test_a_source_writes_its_own_topic_and_nothing_else(
-    broker: SecureKafka, acls: list[str]
+    secure_kafka: SecureKafka, kafka_acls: list[str]
 ) -> None:
-    assert f"User:apoa-kalsel WRITE TOPIC:LITERAL:{PREFIX}{APOA}" in acls
-    apoa = as_user(broker, "apoa-kalsel")
+    assert f"User:apoa-kalsel WRITE TOPIC:LITERAL:{PREFIX}{APOA}" in kafka_acls
+    apoa = as_user(secure_kafka, "apoa-kalsel")
     await send(apoa, APOA, b"not json", format="canonical")  # its own: accepted (a dead letter)
     for elsewhere in (topics.raw_topic("polres-tanbu"), topics.REPORTS_NORMALIZED):
         with pytest.raises(TopicAuthorizationFailedError):
@@ -188,12 +112,14 @@ async def rejections(settings: Settings) -> list[dict[str, Any]]:
 
 @pytest.fixture
 async def services(
-    broker: SecureKafka, acls: list[str], database_url: str, tmp_path: Path
+    secure_kafka: SecureKafka, kafka_acls: list[str], database_url: str, tmp_path: Path
 ) -> AsyncIterator[tuple[Cluster, Sinks]]:
     await seed_teams(database_url)
     sinks = await Sinks().start()
-    env = service_env(broker.bootstrap, PREFIX, database_url) | sinks.notify_env()
-    own = {s: env_of(as_user(broker, f"timpora-{s.removesuffix('_service')}")) for s in SERVICES}
+    env = service_env(secure_kafka.bootstrap, PREFIX, database_url) | sinks.notify_env()
+    own = {
+        s: env_of(as_user(secure_kafka, f"timpora-{s.removesuffix('_service')}")) for s in SERVICES
+    }
     cluster = Cluster(env, tmp_path, own=own)
     for service in SERVICES:
         cluster.start(service)
@@ -208,10 +134,10 @@ async def services(
 
 
 async def test_the_services_work_with_their_acls_and_a_header_names_no_source(
-    broker: SecureKafka, services: tuple[Cluster, Sinks]
+    secure_kafka: SecureKafka, services: tuple[Cluster, Sinks]
 ) -> None:
     _cluster, sinks = services
-    apoa = as_user(broker, "apoa-kalsel")
+    apoa = as_user(secure_kafka, "apoa-kalsel")
     await send(apoa, APOA, report("claims-polres"), format="canonical", source="polres-tanbu")
     await send(apoa, APOA, report("own"), format="canonical")
 
@@ -222,7 +148,7 @@ async def test_the_services_work_with_their_acls_and_a_header_names_no_source(
     assert len(sinks.received) == 6
     assert set(per_recipient.values()) == {1}
 
-    console = as_user(broker, "timpora-console")
+    console = as_user(secure_kafka, "timpora-console")
     dead = [d for d in await rejections(console) if d.get("source_format") == "canonical"]
     mismatch = [d for d in dead if d["reasons"][0]["code"] == "source_mismatch"]
     assert len(mismatch) == 1

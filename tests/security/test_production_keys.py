@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from devtools import free_port
-from shared.settings import Settings
 from tests.kafkautil import wait_for
+from tests.security.scram import SecureKafka, as_user, env_of
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,13 +25,13 @@ DEV_FILE = ROOT / "config" / "api_keys.yaml"
 OWN = "k3y-only-this-deployment-knows"
 
 
-def production(kafka: Settings, database_url: str, **extra: str) -> dict[str, str]:
+def production(kafka: SecureKafka, database_url: str, **extra: str) -> dict[str, str]:
+    """Production as it must be: Kafka over SASL_SSL as the ingest service's own user."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
     return env | {
         "TIMPORA_ENV": "production",
         "TIMPORA_SECRET_KEY": "a-real-secret-of-this-deployment",
-        "KAFKA_BOOTSTRAP_SERVERS": kafka.kafka_bootstrap_servers,
-        "TIMPORA_TOPIC_PREFIX": kafka.topic_prefix,
+        **env_of(as_user(kafka, "timpora-ingest")),
         "DATABASE_URL": database_url,
         **extra,
     }
@@ -56,9 +56,9 @@ def refused(env: dict[str, str]) -> str:
 
 
 def test_production_refuses_the_development_keys(
-    kafka_settings: Settings, database_url: str, tmp_path: Path
+    secure_kafka: SecureKafka, kafka_acls: list[str], database_url: str, tmp_path: Path
 ) -> None:
-    env = production(kafka_settings, database_url)
+    env = production(secure_kafka, database_url)
     assert "INGEST_API_KEYS_FILE must name" in refused(env)  # the default: the dev file
     assert "INGEST_API_KEYS_FILE must name" in refused(
         env | {"INGEST_API_KEYS_FILE": str(DEV_FILE)}
@@ -71,11 +71,11 @@ def test_production_refuses_the_development_keys(
 
 
 async def test_with_its_own_key_file_production_answers_only_its_own_keys(
-    kafka_settings: Settings, database_url: str, tmp_path: Path
+    secure_kafka: SecureKafka, kafka_acls: list[str], database_url: str, tmp_path: Path
 ) -> None:
     own = key_file(tmp_path / "keys.yaml", ("kanim-batulicin", OWN))
     port = free_port()
-    env = production(kafka_settings, database_url, INGEST_API_KEYS_FILE=str(own))
+    env = production(secure_kafka, database_url, INGEST_API_KEYS_FILE=str(own))
     proc = subprocess.Popen(
         [sys.executable, "-m", "ingest_service", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
