@@ -30,6 +30,8 @@ from shared.schemas import Reason, SourceFormat
 from shared.sources import SourceKey
 
 log = logging.getLogger(__name__)
+# Channels anyone can write to (a phone number, a bot): limited per sender as well
+PUBLIC = frozenset({SourceFormat.kannel_mo, SourceFormat.telegram, SourceFormat.whatsapp})
 
 
 class Rejected(BaseModel):
@@ -123,7 +125,11 @@ def build_router(deps: IngestDeps) -> APIRouter:
             if claimed.state == "done" and claimed.response is not None:
                 return JSONResponse(claimed.response["body"], claimed.response["status"])
         ctx = SourceContext(
-            source=source.source, home_area=source.home_area, received_at=datetime.now(UTC)
+            source=source.source,
+            home_area=source.home_area,
+            received_at=datetime.now(UTC),
+            budget_s=settings.parse_budget_seconds,
+            sender_allowed=deps.sender_allowed(source.source) if fmt in PUBLIC else None,
         )
         content_type = request.headers.get("content-type", "")
         # With a key, report ids derive from it: a retry after an ambiguous failure (the
@@ -214,13 +220,16 @@ def build_router(deps: IngestDeps) -> APIRouter:
         # The key authenticated the gateway; nothing stored or dead-lettered keeps it.
         raw = without_credentials(raw)
         response = await accept(request, source, SourceFormat.kannel_mo, raw)
-        ids = Accepted.model_validate_json(bytes(response.body)).report_ids
+        accepted = Accepted.model_validate_json(bytes(response.body))
+        ids = accepted.report_ids
+        codes = {c.code for r in accepted.rejected for c in r.reasons}
         # Kannel sends the body back to the reporter as the reply SMS.
-        text = (
-            f"Laporan diterima, no. {ids[0][-6:]}. Terima kasih."
-            if ids
-            else ("Format: LAPOR <kecamatan> <isi laporan>")
-        )
+        if ids:
+            text = f"Laporan diterima, no. {ids[0][-6:]}. Terima kasih."
+        elif "sender_rate_limited" in codes:
+            text = "Terlalu banyak laporan dari nomor ini. Coba lagi beberapa menit lagi."
+        else:
+            text = "Format: LAPOR <kecamatan> <isi laporan>"
         return PlainTextResponse(text, response.status_code)
 
     @router.post("/webhooks/telegram", summary="Telegram Bot API webhook (update JSON)")

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from faststream.kafka import KafkaBroker
 
-from shared.ratelimit import TokenBucket
+from shared.ratelimit import KeyedLimits, TokenBucket
 from shared.runtime import Runtime
 from shared.settings import IngestSettings
 from shared.sources import KeyRegistry
@@ -26,6 +26,7 @@ class IngestDeps:
     keys: KeyRegistry
     buckets: dict[str, TokenBucket]
     parsers: ThreadPoolExecutor | None = field(default=None, repr=False)
+    senders: KeyedLimits | None = field(default=None, repr=False)
 
     async def off_loop(self, work: Callable[..., T], *args: object, **kwargs: object) -> T:
         """Run CPU-bound parsing in the parse threads (``INGEST_PARSE_WORKERS``): a body
@@ -41,6 +42,14 @@ class IngestDeps:
     @property
     def broker(self) -> KafkaBroker:
         return self.runtime.broker
+
+    def sender_allowed(self, source: str) -> Callable[[str], bool]:
+        """Public channels: may this sender of ``source`` report now (called by the parse
+        threads, once per text report)."""
+        if self.senders is None:
+            self.senders = KeyedLimits(self.settings.sender_rate_limit_per_minute)
+        senders = self.senders
+        return lambda sender: senders.allow(f"{source}/{sender}")
 
     def bucket(self, source: str, per_minute: int) -> TokenBucket:
         """Per-source rate limit: ``per_minute`` sustained, a minute's worth of burst."""

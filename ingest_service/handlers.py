@@ -51,6 +51,7 @@ def intake_record(deps: IngestDeps, record: ConsumerRecord) -> Intake:
         source=source_name,
         home_area=source.home_area if source else (),
         received_at=received,
+        budget_s=deps.settings.parse_budget_seconds,
     )
     return intake(
         fmt,

@@ -1,16 +1,19 @@
-"""Token buckets: per-source API limits (ingest) and per-provider send limits (notify).
+"""Token buckets: per-source API limits and per-sender report limits (ingest), and
+per-provider send limits (notify).
 
 Providers throttle us (Telegram: ~30 messages/s per bot, WhatsApp per phone number,
 an SMSC per bind) and answer 429 or silently drop when we exceed it; a bucket per
-provider keeps us under their limit instead of learning it from errors. Pure asyncio,
-one event loop (not thread-safe); the clock and the sleep are injectable so tests run on
-a fake clock without waiting.
+provider keeps us under their limit instead of learning it from errors. A bucket belongs
+to one event loop (not thread-safe; :class:`KeyedLimits` is); the clock and the sleep are
+injectable so tests run on a fake clock without waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 Clock = Callable[[], float]
@@ -91,3 +94,28 @@ class TokenBucket:
                 waited += delay
                 await (self._sleep or asyncio.sleep)(delay)
         return waited
+
+
+class KeyedLimits:
+    """A token bucket per key (a reporter's phone or chat user), for the parse threads:
+    ``allow(key)`` is thread-safe. At most ``max_keys`` buckets are kept, the least recently
+    used dropped first, so a flood of invented senders cannot grow memory; a dropped
+    sender starts again with a full bucket, which only ever errs on the side of accepting."""
+
+    def __init__(self, per_minute: int, *, max_keys: int = 100_000, clock: Clock = time.monotonic):
+        self.per_minute, self.max_keys, self._clock = per_minute, max_keys, clock
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                rate, burst = self.per_minute / 60.0, self.per_minute
+                bucket = TokenBucket(rate, burst=burst, clock=self._clock)
+                self._buckets[key] = bucket
+                if len(self._buckets) > self.max_keys:
+                    self._buckets.popitem(last=False)
+            else:
+                self._buckets.move_to_end(key)
+            return bucket.try_acquire()

@@ -9,6 +9,12 @@ that item was rejected, so one bad row of a batch never loses the good ones.
 and turns any unexpected exception into a ``parser_error`` reason, so hostile or broken
 input can never crash a consumer or stall a partition.
 
+Parsing has a time budget (``SourceContext.budget_s``, from ``INGEST_PARSE_BUDGET_SECONDS``):
+an item reached after the budget is spent is not read but rejected with
+``parse_budget_exceeded``, so one body can hold a parse thread for that long and no longer;
+the dead letter keeps those items for a replay. Public channels pass a per-sender limit
+(``SourceContext.sender_allowed``): a sender over it gets ``sender_rate_limited``.
+
 Reason codes are machine-readable and stable; the ones in :data:`IGNORABLE_CODES` mean
 "nothing to report" (a WhatsApp delivery status, a Telegram sticker, a chat message that is
 not a report) rather than "bad input": a service may acknowledge those without filing a
@@ -17,6 +23,8 @@ rejection.
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -75,6 +83,10 @@ class SourceContext:
     home_area: tuple[str, ...]
     received_at: datetime
     default_tz: str = "Asia/Makassar"
+    budget_s: float | None = None  # seconds of parsing per input; None: unbounded
+    # public channels: may this sender (phone, chat user) report now? (a rate limit)
+    sender_allowed: Callable[[str], bool] | None = field(default=None, compare=False)
+    deadline: float | None = None  # time.monotonic() the budget ends; set by parse()
 
     def __post_init__(self) -> None:
         if self.received_at.tzinfo is None:
@@ -87,6 +99,16 @@ class SourceContext:
     def tz(self) -> tzinfo:
         """The source's local zone: naive upstream times are read in it."""
         return get_tz(self.default_tz)
+
+    def late(self, index: int) -> Parsed | None:
+        """The item at ``index`` as rejected when the budget is spent, else None."""
+        if self.deadline is None or time.monotonic() <= self.deadline:
+            return None
+        message = (
+            f"parsing this input took longer than its {self.budget_s:g} s budget; this item "
+            "was not read: send it again, or in smaller batches"
+        )
+        return Parsed(index, None, [reason("parse_budget_exceeded", message, index=index)])
 
 
 @dataclass
@@ -259,6 +281,8 @@ def build_report(
     Returns the validation reasons instead when a field is out of bounds; applies
     :func:`finish_report` so every parser resolves places and flags overstays alike.
     """
+    if (late := ctx.late(index)) is not None:
+        return late
     try:
         report = Report(
             source=ctx.source,
@@ -304,6 +328,8 @@ def parse(fmt: SourceFormat | str, raw: bytes, ctx: SourceContext) -> list[Parse
         )
     if not raw.strip():
         return fail(None, "empty_body", "the body is empty")
+    if ctx.budget_s is not None and ctx.deadline is None:
+        ctx = dataclasses.replace(ctx, deadline=time.monotonic() + ctx.budget_s)
     try:
         results = PARSERS[fmt](raw, ctx)
     except RecursionError:

@@ -62,6 +62,8 @@ def parse_canonical(raw: bytes, ctx: SourceContext) -> list[Parsed]:
 def parse_item(item: Any, index: int, ctx: SourceContext, *, batch: bool) -> Parsed:
     """Validate one report object from the body."""
     at = index if batch else None
+    if (late := ctx.late(index)) is not None:
+        return late
     if not isinstance(item, dict):
         kind = type(item).__name__.replace("NoneType", "null")
         return fail(at, "not_an_object", f"a report must be a JSON object, got {kind}")[0]

@@ -76,8 +76,10 @@ def _text_message(message: dict[str, Any], text: str) -> TextMessage:
         occurred_at = None
     chat_id, message_id = chat.get("id"), message.get("message_id")
     ref = f"{chat_id}:{message_id}" if chat_id is not None and message_id is not None else None
+    who = sender.get("id") if sender.get("id") is not None else chat_id  # channel posts
     return TextMessage(
         text=text,
+        sender=f"telegram:{who}" if who is not None else None,
         reporter_name=name[:200] if name else None,
         occurred_at=occurred_at,
         upstream_ref=ref[:200] if ref else None,

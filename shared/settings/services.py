@@ -23,6 +23,19 @@ class IngestSettings(Settings):
         2, ge=1, le=64, description="Threads that parse bodies, off the event loop"
     )
     rate_limit_per_minute: int = Field(600, ge=1)
+    parse_budget_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Seconds of parsing per body: items not reached by then are rejected "
+        "(parse_budget_exceeded, kept in the dead letter for a replay)",
+    )
+    sender_rate_limit_per_minute: int = Field(
+        10,
+        ge=1,
+        description="Reports per minute one sender (phone, chat user) may send over a public "
+        "channel (SMS, Telegram, WhatsApp); more are rejected (sender_rate_limited)",
+    )
     kannel_secret: SecretStr | None = None
     telegram_secret_token: SecretStr | None = None
     whatsapp_app_secret: SecretStr | None = None

@@ -25,6 +25,7 @@ class TextMessage:
 
     text: str
     phone: str | None = None  # E.164 when known
+    sender: str | None = None  # who sent it, for the per-sender limit (default: the phone)
     reporter_name: str | None = None
     occurred_at: datetime | None = None
     upstream_ref: str | None = None
@@ -33,8 +34,11 @@ class TextMessage:
 def parse_text_report(
     message: TextMessage, index: int, ctx: SourceContext, fmt: SourceFormat
 ) -> Parsed:
-    """One text message → one report, or a reason (``not_a_report``, ``empty_report``)."""
+    """One text message → one report, or a reason (``not_a_report``, ``empty_report``,
+    ``sender_rate_limited``, ``parse_budget_exceeded``)."""
     at = index
+    if (late := ctx.late(index)) is not None:
+        return late
     body = split_keyword(message.text or "")
     if body is None:
         return Parsed(
@@ -56,6 +60,11 @@ def parse_text_report(
             None,
             [reason("empty_report", "write LAPOR <place> <what you saw>", index=at)],
         )
+    # only reports count against a sender (a group's chatter is not a report)
+    sender = message.sender or message.phone
+    if ctx.sender_allowed is not None and sender and not ctx.sender_allowed(sender):
+        text = "this sender sent more reports than a person writes; try again in a few minutes"
+        return Parsed(index, None, [reason("sender_rate_limited", text, index=at)])
     location, covered = find_place(tokens, ctx)
     if location is None:
         address, covered = guess_place(tokens)
