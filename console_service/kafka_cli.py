@@ -61,9 +61,10 @@ def registry(path: Path) -> KeyRegistry:
 
 @topics_app.command("create")
 def topics_create(sources: SourcesOpt = DEFAULT_SOURCES) -> None:
-    """Create the registry's topics that are missing (broker auto-creation is off), with a
-    raw topic per source of the key file, and apply the retention settings decide
-    (TIMPORA_DEADLETTER_RETENTION_DAYS)."""
+    """Create the topics that are missing (broker auto-creation is off).
+
+    The registry's topics and a raw topic per source of the key file; the retention the
+    settings decide (TIMPORA_DEADLETTER_RETENTION_DAYS) is applied to existing ones too."""
     s = Settings()
     created = asyncio.run(
         topics.ensure_topics(
@@ -103,9 +104,11 @@ def acls(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
-    """The ACLs the deployment needs: each service its topics and consumer groups, each
-    source with a kafka_principal its own reports.raw.<source> only. Run with the
-    administrator's KAFKA_SASL_USERNAME/PASSWORD to --apply."""
+    """The ACLs the deployment needs, one per line (--apply: create them).
+
+    Each service may use its topics and consumer groups, each source with a
+    kafka_principal its own reports.raw.<source> only. Run with the administrator's
+    KAFKA_SASL_USERNAME/PASSWORD to --apply."""
     s = Settings()
     wanted = kafka_acls.required_acls(
         prefix=s.topic_prefix,
