@@ -3,6 +3,7 @@ broker connection and consumer group), real Kafka and PostgreSQL, provider-API s
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import re
@@ -12,17 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from devtools import Sinks
 from ingest_service.app import create_app as create_ingest
 from notify_service.app import create_app as create_notify
 from routing_service.app import create_app as create_routing
+from shared import topics
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.directory import load_directory, replace_directory
 from shared.observability import setup_logging
 from shared.schemas import Member
 from shared.settings import IngestSettings, NotifySettings, RoutingSettings, Settings
+from tests.kafkautil import DEV_SOURCES
 from tests.pii_scan import Submitted, provider_texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,8 +121,32 @@ def pipeline_factory(
         for channel, texts in provider_texts(sinks).items():
             scan.leaks += scan.submitted.hits(f"{channel} message", texts)
         await sinks.stop()
+        views = await asyncio.to_thread(operator_views)  # its own event loop (asyncio.run)
+        scan.leaks += scan.submitted.hits("timpora", views)
 
     return start
+
+
+def operator_views() -> list[str]:
+    """What an operator's CLI shows of this run (settings from the environment the test
+    set): ``tail`` of every topic, every dead letter listed and shown."""
+    from typer.testing import CliRunner
+
+    from console_service.cli import app as timpora
+
+    runner = CliRunner()
+    out = []
+    for spec in topics.registry(DEV_SOURCES):
+        shown = runner.invoke(timpora, ["tail", spec.name, "-n", "50", "--json"])
+        assert shown.exit_code == 0, shown.output
+        out.append(shown.output)
+    listed = runner.invoke(timpora, ["deadletters", "list", "-n", "50", "--json"])
+    assert listed.exit_code == 0, listed.output
+    for row in orjson.loads(listed.output):
+        shown = runner.invoke(timpora, ["deadletters", "show", row["rejection_id"]])
+        assert shown.exit_code == 0, shown.output
+        out.append(shown.output)
+    return [*out, listed.output]
 
 
 PASSPORTS = re.compile(r"M12345678|C7654321|V1234567|B100000\d|E12345678")

@@ -21,6 +21,7 @@ from shared.directory import all_teams, replace_directory
 from shared.kafka import Outgoing, dumps, make_broker, publish_all
 from shared.schemas import Member, StepUpRequested
 from shared.settings import NotifySettings, Settings
+from tests.e2e.conftest import Scan
 from tests.kafkautil import wait_for
 from tests.member_page import REQUEST_ID, MemberPages, member_pages, token_in
 
@@ -70,7 +71,9 @@ async def ask_code(member: MemberPages, token: str) -> str:
 
 async def test_the_link_shows_the_alert_masked_and_full_details_after_a_code_to_the_members_phone(
     pipeline_factory,  # type: ignore[no-untyped-def]
+    no_passport_in_logs: Scan,
 ) -> None:
+    scan = no_passport_in_logs
     async with asynccontextmanager(pipeline_factory)() as p, member_pages() as member:
         accepted = await p.ingest.post("/v1/reports", json=report(), headers=KANIM)
         assert accepted.status_code == 202, accepted.text
@@ -129,6 +132,10 @@ async def test_the_link_shows_the_alert_masked_and_full_details_after_a_code_to_
         # closing the alert (on this page) revokes it for good
         closed = await member.post(token, "close", note="sudah diperiksa")
         assert "ditutup" in closed.text
+        # the PII scanner over every page the link served: only the stepped-up one shows
+        masked = [page.text, refused.text, again.text, closed.text]
+        scan.leaks += scan.submitted.hits("member page", masked)
+        assert scan.submitted.hits("stepped-up page", [full.text])  # it does see them
         await wait_for(lambda: _status(member, token, 410), timeout=20)
         assert len(codes(sms())) == 2  # nothing else was sent to the Camat's phone as a code
 
