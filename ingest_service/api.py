@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from ingest_service import idempotency
+from ingest_service import openapi_bodies as bodies
 from ingest_service.deps import IngestDeps
 from ingest_service.formats import SourceContext
 from ingest_service.formats.kannel import without_credentials
@@ -59,10 +60,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _error(status: int, error: str, message: str, **extra: Any) -> HTTPException:
     return HTTPException(status, detail={"error": error, "message": message, **extra})
-
-
-def _body_schema(media_type: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {media_type: {"schema": schema}}}}
 
 
 def source_key(
@@ -171,7 +168,7 @@ def build_router(deps: IngestDeps) -> APIRouter:
         status_code=202,
         response_model=Accepted,
         summary="Canonical JSON report(s): one object, an array, or {'reports': [...]}",
-        openapi_extra=_body_schema("application/json", {"type": "object"}),
+        openapi_extra=bodies.canonical_body(),
     )
     async def post_reports(request: Request, source: Source) -> JSONResponse:
         return await accept(request, source, SourceFormat.canonical)
@@ -181,7 +178,7 @@ def build_router(deps: IngestDeps) -> APIRouter:
         status_code=202,
         response_model=Accepted,
         summary="Lodging guest report(s), APOA style (JSON)",
-        openapi_extra=_body_schema("application/json", {"type": "object"}),
+        openapi_extra=bodies.lodging_body(),
     )
     async def post_lodging(request: Request, source: Source) -> JSONResponse:
         return await accept(request, source, SourceFormat.lodging)
@@ -191,7 +188,7 @@ def build_router(deps: IngestDeps) -> APIRouter:
         status_code=202,
         response_model=Accepted,
         summary="Bulk lodging reports as CSV (header row; ',' or ';')",
-        openapi_extra=_body_schema("text/csv", {"type": "string"}),
+        openapi_extra=bodies.body("text/csv", {"type": "string"}),
     )
     async def post_lodging_csv(request: Request, source: Source) -> JSONResponse:
         return await accept(request, source, SourceFormat.lodging_csv)
@@ -201,7 +198,7 @@ def build_router(deps: IngestDeps) -> APIRouter:
         status_code=202,
         response_model=Accepted,
         summary="OASIS CAP 1.2 alert (XML)",
-        openapi_extra=_body_schema("application/cap+xml", {"type": "string"}),
+        openapi_extra=bodies.body("application/cap+xml", {"type": "string"}),
     )
     async def post_cap(request: Request, source: Source) -> JSONResponse:
         return await accept(request, source, SourceFormat.cap)
@@ -232,7 +229,11 @@ def build_router(deps: IngestDeps) -> APIRouter:
             text = "Format: LAPOR <kecamatan> <isi laporan>"
         return PlainTextResponse(text, response.status_code)
 
-    @router.post("/webhooks/telegram", summary="Telegram Bot API webhook (update JSON)")
+    @router.post(
+        "/webhooks/telegram",
+        summary="Telegram Bot API webhook (update JSON)",
+        openapi_extra=bodies.body("application/json", bodies.TELEGRAM_UPDATE),
+    )
     async def telegram_update(
         request: Request,
         token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
@@ -251,7 +252,11 @@ def build_router(deps: IngestDeps) -> APIRouter:
         summary="WhatsApp webhook verification challenge",
     )
 
-    @router.post("/webhooks/whatsapp", summary="WhatsApp Cloud API webhook (signed JSON)")
+    @router.post(
+        "/webhooks/whatsapp",
+        summary="WhatsApp Cloud API webhook (signed JSON)",
+        openapi_extra=bodies.body("application/json", bodies.WHATSAPP_NOTIFICATION),
+    )
     async def whatsapp_messages(
         request: Request,
         signature: Annotated[str | None, Header(alias="X-Hub-Signature-256")] = None,

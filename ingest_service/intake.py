@@ -16,6 +16,7 @@ from ulid import ULID
 from ingest_service.formats import Parsed, SourceContext, parse
 from ingest_service.formats.subset import failing_records
 from shared import topics
+from shared.deadletter import NUL
 from shared.kafka import Outgoing, dumps
 from shared.observability import REPORTS
 from shared.schemas import Reason, Report, ReportRejected, SourceFormat
@@ -24,21 +25,29 @@ log = logging.getLogger(__name__)
 MAX_INLINE_ORIGINAL = 256 * 1024  # larger originals are referenced by hash only
 
 
+def nul_reason(index: int) -> Reason:
+    message = "a field holds the character U+0000 (NUL), which no text may contain"
+    return Reason(code="invalid_character", message=message, index=index)
+
+
 @dataclass
 class Intake:
     reports: list[Report] = field(default_factory=list)
     rejected: list[Parsed] = field(default_factory=list)
     rejection: ReportRejected | None = None
+    # each report's JSON, serialised by intake() (in the parse thread, off the event loop)
+    values: list[bytes] = field(default_factory=list, repr=False)
 
     def records(self) -> list[Outgoing]:
+        values = self.values if len(self.values) == len(self.reports) else None
         out = [
             Outgoing(
                 topics.REPORTS_NORMALIZED,
                 r.partition_key(),
-                dumps(r),
+                values[i] if values else dumps(r),
                 {"report_id": r.report_id, "source": r.source},
             )
-            for r in self.reports
+            for i, r in enumerate(self.reports)
         ]
         if self.rejection:
             out.append(
@@ -89,7 +98,12 @@ def intake(
             if id_seed is not None:
                 at = ctx.received_at if seed_time else None
                 item.report.report_id = stable_id(id_seed, item.index, at)
+            value = dumps(item.report)
+            if NUL in value:  # PostgreSQL text cannot hold it: routing could store nothing
+                result.rejected.append(Parsed(item.index, None, [nul_reason(item.index)]))
+                continue
             result.reports.append(item.report)
+            result.values.append(value)
         else:
             result.rejected.append(item)
     all_reasons = list(reasons or []) + [

@@ -19,6 +19,7 @@ from shared.kafka import Outgoing, dumps
 from shared.schemas import Reason, ReportRejected
 
 M = TypeVar("M", bound=BaseModel)
+NUL = b"\\u0000"  # U+0000 as JSON writes it: a record holding it could never be stored
 
 
 def dead_letter(
@@ -63,6 +64,10 @@ def read_records(
     good: list[M] = []
     dead: list[Outgoing] = []
     for record in records:
+        if NUL in (record.value or b""):  # valid JSON, but no PostgreSQL text can hold it
+            why = Reason(code="invalid_character", message="a field holds U+0000 (NUL)")
+            dead.append(dead_letter(record, base_topic, consumer, [why]))
+            continue
         try:
             good.append(model.model_validate_json(record.value or b""))
         except ValidationError as exc:

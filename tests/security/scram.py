@@ -16,11 +16,24 @@ if SCRIPTS not in sys.path:
     sys.path.insert(0, SCRIPTS)
 from stackctl.secure_kafka import (  # noqa: E402  (after the sys.path line)
     SecureKafka,
+    add_scram_user,
+    scram_login,
     start_secure_kafka,
     stop_secure_kafka,
 )
 
-__all__ = ["PREFIX", "USERS", "SecureKafka", "as_user", "env_of", "start", "stop_secure_kafka"]
+__all__ = [
+    "PREFIX",
+    "USERS",
+    "SecureKafka",
+    "add_scram_user",
+    "as_user",
+    "env_of",
+    "scram_login",
+    "start",
+    "start_secure_kafka",
+    "stop_secure_kafka",
+]
 
 USERS = {
     name: secrets.token_urlsafe(12)

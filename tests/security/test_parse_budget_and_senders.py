@@ -21,11 +21,11 @@ import httpx
 import orjson
 import pytest
 
-from ingest_service.app import create_app
 from ingest_service.formats import canonical
 from shared import topics
-from shared.settings import IngestSettings, Settings
+from shared.settings import Settings
 from tests.kafkautil import consume, values
+from tests.security.ingest_app import ingest_client
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 KANIM = {"X-API-Key": "dev-key-kanim", "Content-Type": "application/json"}
@@ -35,18 +35,10 @@ BUDGET_S, PER_ITEM_S, ITEMS = 0.6, 0.03, 100
 
 @pytest.fixture
 async def ingest(kafka_settings: Settings, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IngestSettings(
-        KAFKA_BOOTSTRAP_SERVERS=kafka_settings.kafka_bootstrap_servers,
-        TIMPORA_TOPIC_PREFIX=kafka_settings.topic_prefix,
-        DATABASE_URL=database_url,
-        parse_budget_seconds=BUDGET_S,
-        sender_rate_limit_per_minute=3,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
-            yield client
+    async with ingest_client(
+        kafka_settings, database_url, parse_budget_seconds=BUDGET_S, sender_rate_limit_per_minute=3
+    ) as client:
+        yield client
 
 
 def slow(real: Callable[..., Any]) -> Callable[..., Any]:

@@ -21,8 +21,8 @@ import orjson
 import pytest
 
 from ingest_service import api
-from ingest_service.app import create_app
-from shared.settings import IngestSettings, Settings
+from shared.settings import Settings
+from tests.security.ingest_app import ingest_client
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 KANIM = {"X-API-Key": "dev-key-kanim", "Content-Type": "application/json"}
@@ -48,16 +48,8 @@ def unresolvable_batch(n: int = 150) -> bytes:
 
 @pytest.fixture
 async def ingest(kafka_settings: Settings, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = IngestSettings(
-        KAFKA_BOOTSTRAP_SERVERS=kafka_settings.kafka_bootstrap_servers,
-        TIMPORA_TOPIC_PREFIX=kafka_settings.topic_prefix,
-        DATABASE_URL=database_url,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as client:
-            yield client
+    async with ingest_client(kafka_settings, database_url) as client:
+        yield client
 
 
 SLOWER_S = 1.5  # CPU added to each parse, so the stall does not depend on warm caches

@@ -17,10 +17,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,10 +31,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-SCRIPTS = str(Path(__file__).resolve().parents[2] / "scripts")  # `scripts` is no package
-if SCRIPTS not in sys.path:
-    sys.path.insert(0, SCRIPTS)
-from stackctl.secure_kafka import (  # noqa: E402  (after the sys.path line)
+from tests.security.scram import (
     SecureKafka,
     add_scram_user,
     scram_login,

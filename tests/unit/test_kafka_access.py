@@ -15,13 +15,9 @@ from shared.kafka_acls import Acl, required_acls
 from shared.kafka_clients import broker_security, client_options
 from shared.schemas import Reason, ReportRejected, SourceFormat
 from shared.settings import Settings
-from tests.prod_env import production_env
+from tests.prod_env import KAFKA_PRODUCTION, production_env
 
-SCRAM = {
-    "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-    "KAFKA_SASL_USERNAME": "timpora-ingest",
-    "KAFKA_SASL_PASSWORD": "s3cret",
-}
+SCRAM = KAFKA_PRODUCTION
 
 
 def test_production_refuses_kafka_without_scram_over_tls(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,8 +48,8 @@ def test_every_client_gets_the_same_scram_and_tls_options(tmp_path: Path) -> Non
     assert options["security_protocol"] == "SASL_SSL"
     assert options["sasl_mechanism"] == "SCRAM-SHA-512"
     assert (options["sasl_plain_username"], options["sasl_plain_password"]) == (
-        "timpora-ingest",
-        "s3cret",
+        KAFKA_PRODUCTION["KAFKA_SASL_USERNAME"],
+        KAFKA_PRODUCTION["KAFKA_SASL_PASSWORD"],
     )
     context = options["ssl_context"]
     assert context.verify_mode == ssl.CERT_REQUIRED
@@ -62,7 +58,7 @@ def test_every_client_gets_the_same_scram_and_tls_options(tmp_path: Path) -> Non
     assert security is not None
     assert security.use_ssl
     assert type(security).__name__ == "SASLScram512"
-    assert "s3cret" not in repr(settings)  # a SecretStr
+    assert KAFKA_PRODUCTION["KAFKA_SASL_PASSWORD"] not in repr(settings)  # a SecretStr
 
 
 def test_a_source_may_write_its_own_raw_topic_and_nothing_else() -> None:
