@@ -64,6 +64,7 @@ async def cluster(kafka_settings: Settings, database_url: str, tmp_path: Path): 
     env = service_env(
         kafka_settings.kafka_bootstrap_servers, kafka_settings.topic_prefix, database_url
     )
+    env["TIMPORA_LOG_LEVEL"] = "DEBUG"  # the PII scan reads every line a service can write
     c = Cluster(env | sinks.notify_env(), tmp_path)
     print(f"logs in {tmp_path}", flush=True)
     for service in SERVICES:
