@@ -2,9 +2,9 @@
 nothing, each with a long text of unknown words (~650 KB); placing them costs seconds of
 CPU, and ingest parsed on its event loop, so for those seconds it answered nobody: no
 other source, no health check, no Kafka heartbeat. Now bodies are parsed in parse threads
-(``INGEST_PARSE_WORKERS``) and the loop keeps answering. (Publishing the reports after
-the parse still runs on the loop: ~1 ms per report with aiokafka.) Ingest runs on real
-Kafka and PostgreSQL."""
+(``INGEST_PARSE_WORKERS``), serialised there too, and the loop keeps answering.
+(Handing the records to aiokafka after the parse still runs on the loop: an 800-report
+batch held it 50-80 ms, measured.) Ingest runs on real Kafka and PostgreSQL."""
 
 from __future__ import annotations
 
