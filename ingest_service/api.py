@@ -203,12 +203,6 @@ def build_router(deps: IngestDeps) -> APIRouter:
     async def post_cap(request: Request, source: Source) -> JSONResponse:
         return await accept(request, source, SourceFormat.cap)
 
-    @router.api_route(
-        "/webhooks/kannel",
-        methods=["GET", "POST"],
-        summary="Kannel MO callback (SMS). Configure get-url with ?key=...&from=%p&text=%a...",
-        response_class=PlainTextResponse,
-    )
     async def kannel_mo(request: Request, key: Annotated[str, Query()] = "") -> Response:
         source = deps.keys.authenticate(key)
         if source is None:
@@ -228,6 +222,16 @@ def build_router(deps: IngestDeps) -> APIRouter:
         else:
             text = "Format: LAPOR <kecamatan> <isi laporan>"
         return PlainTextResponse(text, response.status_code)
+
+    for method in ("GET", "POST"):  # one operation id each, as OpenAPI wants
+        router.add_api_route(
+            "/webhooks/kannel",
+            kannel_mo,
+            methods=[method],
+            operation_id=f"kannel_mo_{method.lower()}",
+            summary="Kannel MO callback (SMS). Configure get-url with ?key=...&from=%p&text=%a...",
+            response_class=PlainTextResponse,
+        )
 
     @router.post(
         "/webhooks/telegram",
