@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from routing_service import service
+from routing_service import reassign, service
 from routing_service.deps import RoutingDeps
 from shared import topics
 from shared.deadletter import read_records
@@ -35,12 +35,13 @@ def register(deps: RoutingDeps) -> None:
 
 
 async def escalation_loop(deps: RoutingDeps) -> None:
-    """Poll the durable timers, digests and muted alerts whose silence ended; with several
-    instances each fires once."""
+    """Poll the durable timers, digests, muted alerts whose silence ended and operators'
+    reassignments; with several instances each fires once."""
     while True:
         await deps.refresh_directory()
         fired = await service.fire_due_timers(deps)
         digests = await service.emit_due_digests(deps)
         resumed = await service.resume_unmuted(deps)
-        if not fired and not digests and not resumed:
+        moved = await reassign.apply_reassignments(deps)
+        if not fired and not digests and not resumed and not moved:
             await asyncio.sleep(deps.settings.escalation_poll_seconds)

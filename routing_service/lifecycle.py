@@ -14,7 +14,10 @@ Rules decided here once (and tested in ``tests/unit/routing/test_routing_plan.py
 * a muted alert whose silences are over, still inside its window, is sent then (its team
   never heard of it) and its escalation ladder starts as a new alert's would;
 * a close (``SELESAI <code>``) resolves an open, acknowledged or muted alert once: its
-  ladder stops and later reports of the case open a new alert.
+  ladder stops and later reports of the case open a new alert;
+* an operator's reassignment gives an open (unacknowledged) alert to another team of the
+  directory: a new version for that team, its ladder starting again from that team's
+  level; an acknowledged alert has an owner and is not moved.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from routing_service.inhibition import Inhibit, OpenCase, inhibited_by
 from routing_service.plan import first_timer
 from routing_service.silences import ActiveSilence, is_muted, silenced_until
 from routing_service.targets import Directory, NameOf, Target
+from shared.jurisdiction import level_of
 from shared.schemas import AlertReason, AlertRouted
 
 # --------------------------------------------------------------------------- timers
@@ -97,7 +101,52 @@ def on_due_timer(
     return decision, EscalatedAlert(message, decision.next_due_at)
 
 
-# --------------------------------------------------------------------------- acks
+# --------------------------------------------------------------------------- reassign
+
+
+@dataclass(frozen=True)
+class Reassigned:
+    """An alert given to another team: its new version and the new ladder's first timer."""
+
+    message: AlertRouted
+    timer_due_at: datetime | None
+
+
+def on_reassign(
+    previous: AlertRouted,
+    *,
+    status: str,
+    team_id: str,
+    escalate_after: timedelta | None,
+    directory: Directory,
+    now: datetime,
+    name_of: NameOf = lambda _code: None,
+) -> Reassigned | str:
+    """An operator gives the alert (``previous`` its current version) to ``team_id``:
+    the new version, or why not (``not_open``, ``same_team``, ``unknown_team``)."""
+    if status != "open":
+        return "not_open"
+    if team_id == previous.team_id:
+        return "same_team"
+    code = next((c for c, teams in directory.items() if team_id in teams), None)
+    if code is None:
+        return "unknown_team"
+    target = Target(team_id, level_of(code), code)
+    message = previous.model_copy(
+        update={
+            "version": previous.version + 1,
+            "team_id": team_id,
+            "team_name": None,
+            "level": target.level,
+            "jurisdiction_code": code,
+            "jurisdiction_name": name_of(code),
+            "reason": AlertReason.reassigned,
+            "escalation_step": 0,
+            "fallback": None,  # reviewed and forwarded: no longer the office's fallback
+            "routed_at": now,
+        }
+    )
+    return Reassigned(message, first_timer(target, escalate_after, directory, now))
 
 
 # --------------------------------------------------------------------------- silences
@@ -149,4 +198,13 @@ def on_ack(status: str | None, action: str = "ack") -> AckAction:
     return AckAction.ignore if status == "acked" else AckAction.acknowledge
 
 
-__all__ = ["AckAction", "EscalatedAlert", "Resumed", "on_ack", "on_due_timer", "on_silence_over"]
+__all__ = [
+    "AckAction",
+    "EscalatedAlert",
+    "Reassigned",
+    "Resumed",
+    "on_ack",
+    "on_due_timer",
+    "on_reassign",
+    "on_silence_over",
+]

@@ -108,6 +108,23 @@ class EscalationTimer(Base):
     fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class Reassignment(Base):
+    """An operator's request to give an alert to another team (the console writes it,
+    routing's timer loop decides it with ``lifecycle.on_reassign``, once)."""
+
+    __tablename__ = "routing_reassignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(String(32), index=True)
+    team_id: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # pending | done | refused (``refusal`` says why: not_open, same_team, unknown_team)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    refusal: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class Silence(Base):
     __tablename__ = "routing_silences"
 

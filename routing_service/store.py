@@ -14,7 +14,13 @@ from sqlalchemy import ARRAY, String, any_, bindparam, func, select, tuple_, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing_service.inhibition import INHIBITING, OpenCase
-from routing_service.models import AlertRow, EscalationTimer, ProcessedReport, Silence
+from routing_service.models import (
+    AlertRow,
+    EscalationTimer,
+    ProcessedReport,
+    Reassignment,
+    Silence,
+)
 from routing_service.silences import SilenceMatcher
 from shared.adapters.bulk_sql import in_values, insert_many, update_many
 from shared.db import is_postgresql
@@ -262,6 +268,41 @@ async def escalate_now(*, session: AsyncSession, row: AlertRow, now: datetime) -
         await add_timer(
             session=session, alert_id=row.alert_id, due_at=now, step=row.escalation_step + 1
         )
+
+
+def request_reassign(
+    *, session: AsyncSession, alert_id: str, team_id: str, by: str, now: datetime
+) -> None:
+    """An operator's "give it to this team": routing's timer loop decides it within a
+    second (``lifecycle.on_reassign``), like a due timer."""
+    session.add(Reassignment(alert_id=alert_id, team_id=team_id, requested_by=by, requested_at=now))
+
+
+async def pending_reassignments(*, session: AsyncSession, limit: int) -> list[Reassignment]:
+    """Requests not decided yet, oldest first, locked (SKIP LOCKED): with two routing
+    instances each is decided once."""
+    rows = await session.scalars(
+        select(Reassignment)
+        .where(Reassignment.state == "pending")
+        .order_by(Reassignment.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(rows)
+
+
+def finish_reassignment(request: Reassignment, *, refusal: str | None, at: datetime) -> None:
+    request.state = "refused" if refusal else "done"
+    request.refusal, request.done_at = refusal, at
+
+
+async def reassign_alert(
+    *, session: AsyncSession, row: AlertRow, payload: dict[str, Any], at: datetime
+) -> None:
+    """Store the version for the new team (its ladder starts again: the old timers are
+    cancelled; the caller adds the new team's first one)."""
+    await escalate_alert(session=session, row=row, payload=payload, at=at)
+    await _cancel_timers(session, row.alert_id)
 
 
 async def acknowledge(

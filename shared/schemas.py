@@ -341,6 +341,7 @@ class AlertReason(StrEnum):
     escalation = "escalation"
     digest = "digest"
     cancelled = "cancelled"  # the source withdrew the report (CAP Cancel): the alert is closed
+    reassigned = "reassigned"  # an operator gave the alert to another team (console)
 
 
 class Fallback(Model):

@@ -188,6 +188,7 @@ def build_router(kit: Kit) -> APIRouter:
             story = await queries.story(session=session, who=who, alert_id=alert_id)
             if story is None:
                 return not_found(request, who)
+            choices = await queries.team_choices(session=session, who=who)
             if reveal:
                 kit.audit(session, request, who, "view_pii", alert_id)
         return render(
@@ -195,6 +196,7 @@ def build_router(kit: Kit) -> APIRouter:
             template,
             who,
             s=story_view(story, reveal=reveal),
+            teams=[c for c in choices if c.team_id != story.alert.team_id],
             flash=request.query_params.get("done"),
         )
 
@@ -260,6 +262,28 @@ def build_router(kit: Kit) -> APIRouter:
             await routing_store.escalate_now(session=session, row=row, now=utcnow())
             kit.audit(session, request, who, "escalate_now", alert_id)
         return RedirectResponse(f"/alerts/{alert_id}?done=escalating", status_code=303)
+
+    @router.post("/alerts/{alert_id}/reassign")
+    async def alert_reassign(request: Request, alert_id: str) -> Response:
+        """Give the alert to another team of the user's area: routing's timer loop sends
+        the new version to that team within a second and starts its ladder."""
+        async with signed_in(request) as (session, who):
+            row = await checked_alert(request, session, who, alert_id)
+            if isinstance(row, Response):
+                return row
+            team_id = str((await request.form()).get("team_id") or "")
+            team = await queries.team(session=session, who=who, team_id=team_id)
+            if team is None:  # unknown, or another office's team
+                return not_found(request, who)
+            if row.status != "open":
+                return kit.error(request, who, 409, "not_open")
+            if team.team_id == row.team_id:
+                return kit.error(request, who, 409, "same_team")
+            routing_store.request_reassign(
+                session=session, alert_id=alert_id, team_id=team.team_id, by=who.actor, now=utcnow()
+            )
+            kit.audit(session, request, who, "reassign", alert_id, team_id=team.team_id)
+        return RedirectResponse(f"/alerts/{alert_id}?done=reassigning", status_code=303)
 
     @router.post("/alerts/{alert_id}/ack")
     async def alert_ack(request: Request, alert_id: str) -> Response:

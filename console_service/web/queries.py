@@ -12,7 +12,7 @@ reached only through an alert already in scope.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from console_service.web import access
 from console_service.web.identity import Identity
 from console_service.web.models import AlertNote, AuditEntry
 from notify_service.models import AckRow, AlertVersionRow, DeliveryRow
-from routing_service.models import AlertRow, EscalationTimer, ProcessedReport
+from routing_service.models import AlertRow, EscalationTimer, ProcessedReport, Reassignment
 from shared.db import is_postgresql
 from shared.directory import TeamRow, team_of
 from shared.schemas import Level, Severity, Team
@@ -105,6 +105,7 @@ class Story:
     notes: list[AlertNote]
     fates: list[dict[str, Any]]  # this alert's entry in each of its reports' fates
     console_acks: list[AuditEntry]  # acks and closes made in the console
+    reassignments: list[Reassignment] = field(default_factory=list)  # operators' requests
 
 
 async def story(*, session: AsyncSession, who: Identity, alert_id: str) -> Story | None:
@@ -149,6 +150,11 @@ async def story(*, session: AsyncSession, who: Identity, alert_id: str) -> Story
             .order_by(AuditEntry.id)
         )
     ).all()
+    reassignments = (
+        await session.scalars(
+            select(Reassignment).where(Reassignment.alert_id == alert_id).order_by(Reassignment.id)
+        )
+    ).all()
     fates = []
     for report in (
         await session.scalars(
@@ -167,6 +173,7 @@ async def story(*, session: AsyncSession, who: Identity, alert_id: str) -> Story
         list(notes),
         fates,
         list(console_acks),
+        list(reassignments),
     )
 
 
@@ -307,6 +314,24 @@ async def teams(*, session: AsyncSession, who: Identity) -> list[Team]:
         .order_by(TeamRow.jurisdiction_code)
     )
     return [team_of(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    team_id: str
+    name: str
+    level: str
+
+
+async def team_choices(*, session: AsyncSession, who: Identity) -> list[TeamChoice]:
+    """The teams an alert may be given to: those inside the user's scopes (no members
+    loaded: the story page lists them on every refresh)."""
+    rows = await session.execute(
+        select(TeamRow.team_id, TeamRow.name, TeamRow.level)
+        .where(scoped(TeamRow.jurisdiction_code, who.scopes))
+        .order_by(TeamRow.jurisdiction_code, TeamRow.team_id)
+    )
+    return [TeamChoice(*row) for row in rows]
 
 
 async def team(*, session: AsyncSession, who: Identity, team_id: str) -> Team | None:

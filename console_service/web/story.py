@@ -64,6 +64,7 @@ def story_view(story: Story, *, reveal: bool) -> dict[str, Any]:
         "latest": versions[-1] if versions else None,
         "deliveries": story.deliveries,
         "timers": story.timers,
+        "reassignments": story.reassignments,
         "acks": story.acks,
         "console_acks": story.console_acks,
         "notes": story.notes,
