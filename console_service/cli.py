@@ -2,25 +2,32 @@
 
 Every command reads the same settings as the services (``KAFKA_BOOTSTRAP_SERVERS``,
 ``DATABASE_URL``, ``TIMPORA_*``) and takes ``--json`` for scripts. Output never shows an
-unmasked passport number or name.
+unmasked passport number or name. ``--as USER`` runs it as a console user, bound to their
+area (:mod:`console_service.cli_identity`; required in production for data commands).
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import sys
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from console_service import policy_ops, purge_ops, user_ops
+from console_service import policy_ops, purge_ops, scoped_ops, user_ops
+from console_service.cli_identity import CliAs, Refused, start, use
+from console_service.cli_kit import (
+    JsonOpt,
+    console,
+    emit,
+    fail,
+    run,
+    settings,
+    who,
+    with_sessions,
+)
 from console_service.kafka_cli import (
     DEFAULT_SOURCES,
     SourcesOpt,
@@ -29,8 +36,10 @@ from console_service.kafka_cli import (
     topics_app,
 )
 from console_service.kafka_ops import replay_target
+from console_service.silences_cli import silences_app
+from console_service.teams_cli import teams_app
+from console_service.web import access
 from shared.pii import mask_original, mask_unknown_json
-from shared.settings import Settings
 
 app = typer.Typer(
     help="Operate the Timpora Alert Router: topics, consumer lag, dead letters, deliveries, "
@@ -40,9 +49,7 @@ app = typer.Typer(
 dlq_app = typer.Typer(
     help="Dead letters on reports.rejected: list, show, replay.", no_args_is_help=True
 )
-teams_app = typer.Typer(help="The teams directory (YAML import/export).", no_args_is_help=True)
 route_app = typer.Typer(help="Routing policy tools.", no_args_is_help=True)
-silences_app = typer.Typer(help="Mute matching alerts until an expiry.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic).", no_args_is_help=True)
 for sub, name in (
     (topics_app, "topics"),
@@ -59,48 +66,31 @@ for sub, name in (
 
 app.command("purge")(purge_ops.command)
 
-console = Console()
-T = TypeVar("T")
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
-
-def run(coro: Awaitable[T]) -> T:
-    return asyncio.run(coro)  # type: ignore[arg-type]
-
-
-def fail(message: str) -> NoReturn:
-    """A clear one-line error and exit code 1, instead of a traceback."""
-    console.print(f"[red]error:[/red] {message}", markup=True)
-    raise typer.Exit(1)
-
-
-def settings() -> Settings:
-    return Settings()
-
-
-def emit(rows: list[dict[str, Any]], as_json: bool, title: str = "") -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(rows, default=str, ensure_ascii=False, indent=2) + "\n")
-        return
-    if not rows:
-        console.print(f"[dim]{title}: nothing[/dim]")
-        return
-    table = Table(title=title or None)
-    for column in rows[0]:
-        table.add_column(str(column))
-    for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
-    console.print(table)
-
-
-async def _with_sessions(work: Callable[[Any], Awaitable[T]]) -> T:
-    from shared.db import make_engine, make_sessionmaker
-
-    engine = make_engine(settings().database_url)
+@app.callback()
+def root(
+    ctx: typer.Context,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="TIMPORA_CLI_USER",
+            help="Act as this console user (password asked for): every command then sees "
+            "and changes only that user's area, and is audited. Required in production for "
+            "alerts, reports, deliveries, dead letters, teams and silences.",
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the --as password from stdin.")
+    ] = False,
+) -> None:
+    """Operate the Timpora Alert Router."""
+    opts = CliAs(as_user, password_stdin)
+    use(opts)
     try:
-        return await work(make_sessionmaker(engine))
-    finally:
-        await engine.dispose()
+        start(settings(), opts, ctx.invoked_subcommand)
+    except Refused as exc:
+        fail(str(exc))
 
 
 # --- topics, lag, tail -------------------------------------------------------------
@@ -135,7 +125,11 @@ def tail(
     """Show the latest records of a topic, personal data masked."""
     from console_service.kafka_ops import tail_topic
 
-    emit(run(tail_topic(settings(), topic, count)), as_json, topic)
+    scopes = who("tail").scopes
+    rows = run(
+        tail_topic(settings(), topic, count, keep=lambda v: access.record_in_scope(scopes, v))
+    )
+    emit(rows, as_json, topic)
 
 
 # --- dead letters --------------------------------------------------------------------
@@ -149,6 +143,7 @@ def dlq_list(
     """Latest rejections: id, source, first reason, original topic."""
     from console_service.kafka_ops import read_rejections
 
+    user = who("deadletters_list")
     rows = [
         {
             "rejection_id": r.rejection_id,
@@ -158,7 +153,7 @@ def dlq_list(
             "reason": f"{r.reasons[0].code}: {r.reasons[0].message}"[:80] if r.reasons else "",
             "replay_to": replay_target(r, None)[0] if r.original_b64 else "",
         }
-        for r in run(read_rejections(settings(), count))
+        for r in scoped_ops.rejections_in_scope(user, run(read_rejections(settings(), count)))
     ]
     emit(rows, as_json, "dead letters")
 
@@ -169,8 +164,9 @@ def dlq_show(rejection_id: str) -> None:
     text, anything else as free text); never in clear (replay sends the bytes unchanged)."""
     from console_service.kafka_ops import find_rejection
 
+    user = who("deadletters_show")
     rejection = run(find_rejection(settings(), rejection_id))
-    if rejection is None:
+    if rejection is None or not scoped_ops.rejections_in_scope(user, [rejection]):
         fail(f"no rejection {rejection_id}")
     shown = mask_unknown_json(rejection.model_dump(mode="json", exclude={"original_b64"}))
     console.print_json(json.dumps(shown, ensure_ascii=False))
@@ -186,8 +182,12 @@ def dlq_replay(
 ) -> None:
     """Publish the original bytes again after a fix; ingest input goes back to its
     source's reports.raw.<source>."""
-    from console_service.kafka_ops import replay_rejection
+    from console_service.kafka_ops import find_rejection, replay_rejection
 
+    user = who("deadletters_replay", acts=True)
+    found = run(find_rejection(settings(), rejection_id))
+    if found is None or not scoped_ops.rejections_in_scope(user, [found]):
+        fail(f"no rejection {rejection_id}")
     try:
         target = run(replay_rejection(settings(), rejection_id, topic))
     except LookupError as exc:
@@ -210,13 +210,18 @@ def deliveries(
     """The delivery log for a report or an alert, or every uncertain delivery."""
     from console_service.delivery_ops import delivery_log, uncertain_log
 
-    if uncertain:
-        emit(run(_with_sessions(uncertain_log)), as_json, "uncertain deliveries")
-        return
-    if not report and not alert:
+    user = who("deliveries")
+
+    async def scoped(sessions: Any) -> list[dict[str, Any]]:
+        if uncertain:
+            rows = await uncertain_log(sessions)
+        else:
+            rows = await delivery_log(sessions, report_id=report, alert_id=alert)
+        return await scoped_ops.delivery_rows(sessions, user, rows)
+
+    if not uncertain and not report and not alert:
         raise typer.BadParameter("give --report, --alert or --uncertain")
-    rows = run(_with_sessions(lambda s: delivery_log(s, report_id=report, alert_id=alert)))
-    emit(rows, as_json, "deliveries")
+    emit(run(with_sessions(scoped)), as_json, "uncertain deliveries" if uncertain else "deliveries")
 
 
 @app.command()
@@ -229,44 +234,20 @@ def report(
     or its dead letter and why. Every routed report has one of these."""
     from console_service.report_ops import report_story, story_rows
 
-    story = run(_with_sessions(lambda s: report_story(s, report_id)))
+    user = who("report")
+
+    async def scoped(sessions: Any) -> dict[str, Any] | None:
+        return await scoped_ops.report_in_scope(
+            sessions, user, await report_story(sessions, report_id)
+        )
+
+    story = run(with_sessions(scoped))
     if story is None:
         fail(f"routing has no report {report_id} (rejected by ingest, or not routed yet)")
     if as_json:
         emit([story], True)
         return
     emit(story_rows(story), False, f"report {report_id} (routed {story['routed_at']})")
-
-
-# --- teams -----------------------------------------------------------------------------
-
-
-@teams_app.command("import")
-def teams_import(path: Path) -> None:
-    """Replace the directory with a validated YAML file (e.g. config/teams.yaml)."""
-    from shared.db import migrate, transaction
-    from shared.directory import load_directory, replace_directory
-
-    teams = load_directory(path)
-    run(migrate(settings().database_url))
-
-    async def work(sessions: Any) -> int:
-        async with transaction(sessions) as session:
-            return await replace_directory(session, teams)
-
-    console.print(f"imported {run(_with_sessions(work))} teams")
-
-
-@teams_app.command("export")
-def teams_export() -> None:
-    """Print the directory as YAML."""
-    from shared.directory import all_teams, dump_directory
-
-    async def work(sessions: Any) -> str:
-        async with sessions() as session:
-            return dump_directory(await all_teams(session))
-
-    sys.stdout.write(run(_with_sessions(work)))
 
 
 # --- routing ---------------------------------------------------------------------------
@@ -293,66 +274,6 @@ def route_explain(
         console.print(f"[bold]route {i}[/bold]")
         for key, value in target.items():
             console.print(f"  {key:<18} {value}")
-
-
-# --- silences --------------------------------------------------------------------------
-
-
-@silences_app.command("add")
-def silences_add(
-    comment: Annotated[str, typer.Option(help="Why (required).")],
-    hours: Annotated[float, typer.Option(help="How long.")] = 4.0,
-    jurisdiction: Annotated[str | None, typer.Option(help="Code prefix, e.g. 63.10.04")] = None,
-    team: Annotated[str | None, typer.Option(help="Team id.")] = None,
-    category: Annotated[list[str] | None, typer.Option(help="Category (repeatable).")] = None,
-    created_by: Annotated[str, typer.Option(help="Operator name.")] = "operator",
-) -> None:
-    """Mute alerts matching every given matcher; they are still recorded."""
-    from pydantic import ValidationError
-
-    from console_service.silence_ops import add_silence
-
-    if hours <= 0:
-        fail("--hours must be positive")
-    try:
-        silence_id = run(
-            _with_sessions(
-                lambda s: add_silence(
-                    s,
-                    matchers={
-                        "jurisdiction_prefix": jurisdiction,
-                        "team_id": team,
-                        "category": category,
-                    },
-                    duration=timedelta(hours=hours),
-                    comment=comment,
-                    created_by=created_by,
-                )
-            )
-        )
-    except ValidationError as exc:
-        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
-    except ValueError as exc:
-        fail(str(exc))
-    console.print(f"silence {silence_id} added (routing applies it within a second)")
-
-
-@silences_app.command("list")
-def silences_list(as_json: JsonOpt = False) -> None:
-    """Active and expired silences."""
-    from console_service.silence_ops import list_silences
-
-    emit(run(_with_sessions(list_silences)), as_json, "silences")
-
-
-@silences_app.command("expire")
-def silences_expire(silence_id: str) -> None:
-    """End a silence now."""
-    from console_service.silence_ops import expire_silence
-
-    if not run(_with_sessions(lambda s: expire_silence(s, silence_id))):
-        fail(f"no silence {silence_id}")
-    console.print(f"silence {silence_id} expired")
 
 
 @db_app.command("upgrade")

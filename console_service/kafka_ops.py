@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -205,11 +205,16 @@ def _key(topic: str, key: bytes | None) -> str:
     return f"sha256:{hashlib.sha256(key).hexdigest()[:16]}"
 
 
-async def tail_topic(settings: Settings, topic: str, count: int) -> list[dict[str, Any]]:
-    """The latest ``count`` records of ``topic``, whitelisted fields only (:func:`whitelisted`)."""
+async def tail_topic(
+    settings: Settings, topic: str, count: int, keep: Callable[[Any], bool] | None = None
+) -> list[dict[str, Any]]:
+    """The latest ``count`` records of ``topic``, whitelisted fields only (:func:`whitelisted`);
+    ``keep``: of those, only the records (decoded JSON, None if not JSON) it keeps."""
     name = topic.removeprefix(settings.topic_prefix) if settings.topic_prefix else topic
     rows = []
     for r in await _latest(settings, settings.topic(name), count):
+        if keep is not None and not keep(_decoded(r.value)):
+            continue
         rows.append(
             {
                 "partition": r.partition,
@@ -219,6 +224,13 @@ async def tail_topic(settings: Settings, topic: str, count: int) -> list[dict[st
             }
         )
     return rows
+
+
+def _decoded(value: bytes | None) -> Any:
+    try:
+        return orjson.loads(value or b"")
+    except orjson.JSONDecodeError:
+        return None
 
 
 async def read_rejections(settings: Settings, count: int) -> list[ReportRejected]:

@@ -122,10 +122,14 @@ async def teams_by_jurisdiction(session: AsyncSession) -> dict[str, list[str]]:
     return out
 
 
-async def replace_directory(session: AsyncSession, teams: Iterable[Team]) -> int:
-    """Make the directory exactly ``teams`` (import is a full, transactional replace)."""
-    await session.execute(delete(MemberRow))
-    await session.execute(delete(TeamRow))
+async def replace_directory(
+    session: AsyncSession, teams: Iterable[Team], *, replace: bool = True
+) -> int:
+    """Make the directory exactly ``teams`` (import is a full, transactional replace);
+    ``replace=False``: only add them (the caller removed the part they replace)."""
+    if replace:
+        await session.execute(delete(MemberRow))
+        await session.execute(delete(TeamRow))
     count = 0
     for given in teams:
         team = normalize_team(given, given.team_id)

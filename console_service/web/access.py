@@ -48,6 +48,59 @@ def silence_in_scope(scopes: Iterable[str], jurisdiction_prefix: str | None) -> 
     return covers(scopes, jurisdiction_prefix)
 
 
+def source_in_scope(scopes: Iterable[str], home_area: Sequence[str]) -> bool:
+    """A source serves its home area: its dead letters are that area's offices'. A source
+    without one (unknown to the key file, a raw-topic producer): administrators only."""
+    scopes = tuple(scopes)
+    if not home_area:
+        return ALL in scopes
+    return any(covers(scopes, area) for area in home_area)
+
+
+# Where a record of the system's topics names a region: an alert's team area and its
+# report's place, a report's resolved place and the codes it was given.
+CODE_KEYS = frozenset(
+    {"jurisdiction_code", "place_code", "routing_code", "code", "kecamatan_code", "kabupaten_code"}
+)
+
+
+def record_in_scope(scopes: Iterable[str], value: object) -> bool:
+    """Whether a topic record (decoded JSON) belongs to the scopes: some region code in
+    it (an alert's team area or place, a report's place) lies inside them. A record that
+    names no region (an ack, raw input): administrators only."""
+    scopes = tuple(scopes)
+    if ALL in scopes:
+        return True
+    return any(covers(scopes, code) for code in _codes(value, depth=0))
+
+
+def _codes(value: object, depth: int) -> Iterable[str]:
+    if depth > 4:  # the schemas nest three deep; a producer's record may nest anything
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in CODE_KEYS and isinstance(item, str):
+                yield item
+            elif isinstance(item, dict | list):
+                yield from _codes(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value[:50]:
+            yield from _codes(item, depth + 1)
+
+
+def cli_refusal(*, as_user: bool, production: bool, role: str | None, acts: bool) -> str | None:
+    """Why the CLI refuses a command that reads or changes alerts, reports, deliveries,
+    dead letters, teams or silences: in production it runs only as a console user (whose
+    scopes then bound it); a viewer reads but does not act. None: allowed."""
+    if not as_user:
+        if production:
+            return "production: give --as USER (a console user; the command sees their area)"
+        return None
+    if acts and role is not None and not may_act(role):
+        return "a viewer reads but does not act"
+    return None
+
+
 def kecamatan_of(code: str | None) -> str | None:
     """The kecamatan part of a code ("63.10.06.2001" → "63.10.06"), None above it."""
     parts = (code or "").split(".")

@@ -47,10 +47,7 @@ def build_router(kit: Kit) -> APIRouter:
         """A source serves its home area: its dead letters are that office's. A source
         the key file does not know (a raw-topic producer): administrators only."""
         source = registry.source(rejection.source)
-        areas = list(source.home_area) if source and source.home_area else []
-        if not areas:
-            return access.ALL in who.scopes
-        return any(access.covers(who.scopes, area) for area in areas)
+        return access.source_in_scope(who.scopes, source.home_area if source else ())
 
     @router.get("/deadletters")
     async def deadletters(request: Request) -> HTMLResponse:

@@ -108,9 +108,15 @@ async def user_by_name(*, session: AsyncSession, username: str) -> ConsoleUser |
 
 
 async def check_login(
-    *, session: AsyncSession, settings: ConsoleSettings, username: str, password: str
+    *,
+    session: AsyncSession,
+    username: str,
+    password: str,
+    failures: int,
+    minutes: int,
 ) -> tuple[access.LoginVerdict, ConsoleUser | None]:
-    """Verify a password and record the attempt on the account (lockout)."""
+    """Verify a password and record the attempt on the account (lockout after
+    ``failures`` in a row, for ``minutes``): the console's login and the CLI's ``--as``."""
     user = await user_by_name(session=session, username=username)
     stored = user.password_hash if user else await asyncio.to_thread(_dummy_hash)
     password_ok = await _verify(stored, password)
@@ -121,8 +127,8 @@ async def check_login(
         password_ok=password_ok,
         disabled=bool(user and user.disabled),
         now=now,
-        failures=settings.lockout_failures,
-        minutes=settings.lockout_minutes,
+        failures=failures,
+        minutes=minutes,
     )
     if user is not None:
         user.failed_logins, user.locked_until = verdict.state.failed, verdict.state.locked_until

@@ -75,7 +75,11 @@ def build_router(kit: Kit) -> APIRouter:
             return throttled
         async with transaction(kit.runtime.sessions) as session:
             verdict, user = await identity.check_login(
-                session=session, settings=settings, username=username, password=password
+                session=session,
+                username=username,
+                password=password,
+                failures=settings.lockout_failures,
+                minutes=settings.lockout_minutes,
             )
             actions.audit(
                 session,
