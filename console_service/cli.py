@@ -28,6 +28,7 @@ from console_service.cli_kit import (
     who,
     with_sessions,
 )
+from console_service.directory_cli import directory_app
 from console_service.kafka_cli import (
     DEFAULT_SOURCES,
     SourcesOpt,
@@ -56,6 +57,7 @@ for sub, name in (
     (kafka_app, "kafka"),
     (dlq_app, "deadletters"),
     (teams_app, "teams"),
+    (directory_app, "directory"),
     (route_app, "route"),
     (policy_ops.app, "policy"),
     (user_ops.app, "users"),
@@ -205,10 +207,19 @@ def deliveries(
     uncertain: Annotated[
         bool, typer.Option("--uncertain", help="Deliveries a stopped process may not have made.")
     ] = False,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            help="Only this state: sent, delivered, read, failed, unconfirmed (provider "
+            "reports), gave_up, skipped...; without --report/--alert: the newest in it."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The delivery log for a report or an alert, or every uncertain delivery."""
-    from console_service.delivery_ops import delivery_log, uncertain_log
+    """The delivery log for a report or an alert, each delivery's state (sent, then
+    delivered / read / failed as the provider reports, or unconfirmed); every uncertain
+    delivery; or the newest deliveries in one state."""
+    from console_service.delivery_ops import STATES, delivery_log, uncertain_log
 
     user = who("deliveries")
 
@@ -216,11 +227,13 @@ def deliveries(
         if uncertain:
             rows = await uncertain_log(sessions)
         else:
-            rows = await delivery_log(sessions, report_id=report, alert_id=alert)
+            rows = await delivery_log(sessions, report_id=report, alert_id=alert, state=state)
         return await scoped_ops.delivery_rows(sessions, user, rows)
 
-    if not uncertain and not report and not alert:
-        raise typer.BadParameter("give --report, --alert or --uncertain")
+    if state is not None and state not in STATES:
+        raise typer.BadParameter(f"--state: one of {', '.join(STATES)}")
+    if not uncertain and not report and not alert and not state:
+        raise typer.BadParameter("give --report, --alert or --uncertain, or --state")
     emit(run(with_sessions(scoped)), as_json, "uncertain deliveries" if uncertain else "deliveries")
 
 

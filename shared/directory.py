@@ -4,24 +4,29 @@ Routing asks it which jurisdictions have a team; notify reads a team's members. 
 in the database (Alembic-managed) and is imported/exported as YAML by the operator CLI.
 Members' ``phone`` and ``whatsapp`` are stored in E.164 (:func:`shared.phones.to_e164`,
 Indonesian numbering), however the file writes them: replies are matched on that form.
+The console edits one member at a time (:func:`upsert_member`, :func:`remove_member`);
+notify reads the change through its cache (``NOTIFY_DIRECTORY_CACHE_SECONDS``).
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import yaml
 from pydantic import BaseModel, ConfigDict, TypeAdapter, model_validator
-from sqlalchemy import JSON, Boolean, ForeignKey, String, delete, select
+from sqlalchemy import JSON, Boolean, ForeignKey, String, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from shared.db import Base, UtcDateTime
 from shared.phones import to_e164
-from shared.schemas import Member, Roster, Team, utcnow
+from shared.schemas import Channel, Member, Roster, Team, utcnow
 
 
 class TeamRow(Base):
@@ -65,6 +70,10 @@ class Directory(BaseModel):
 
 
 PHONE_FIELDS = ("phone", "whatsapp")
+# libyaml's safe loader and dumper when PyYAML has them (a national directory of 35,000
+# people: seconds instead of a minute), else PyYAML's own safe ones.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def normalize_member(member: Member, path: str = "member") -> Member:
@@ -81,6 +90,44 @@ def normalize_member(member: Member, path: str = "member") -> Member:
         if e164 != raw:
             changes[name] = e164
     return member.model_copy(update=changes) if changes else member
+
+
+PHONE_CHARS = re.compile(r"[+\d\s\-.()/]+")  # how a person writes a number by hand
+# The field holding a member's address on each channel (notify drops a channel whose
+# field is empty; the console refuses to store one).
+ADDRESS_FIELDS: dict[Channel, str] = {
+    Channel.sms: "phone",
+    Channel.email: "email",
+    Channel.telegram: "telegram_chat_id",
+    Channel.whatsapp: "whatsapp",
+    Channel.webhook: "webhook_url",
+}
+
+
+def dialable(raw: str) -> bool:
+    """Whether a hand-written number is one to send to: only digits and separators (the
+    phonenumbers library would dial letters as on a keypad), readable by :func:`to_e164`
+    and a valid number of its country's plan (``0812-34`` is possible, not valid)."""
+    e164 = to_e164(raw) if PHONE_CHARS.fullmatch(raw) else None
+    return e164 is not None and phonenumbers.is_valid_number(phonenumbers.parse(e164))
+
+
+def member_problems(member: Member) -> dict[str, str]:
+    """Why ``member`` may not be stored as entered by hand, field → problem:
+    ``not_a_phone`` (see :func:`dialable`), ``needed_by_channel`` (an address
+    field left empty while a channel of the member uses it). Empty: fine. The YAML
+    import is laxer: it only needs readable numbers (notify skips a channel without an
+    address)."""
+    problems: dict[str, str] = {}
+    for name in PHONE_FIELDS:
+        raw = getattr(member, name)
+        if raw is not None and not dialable(raw):
+            problems[name] = "not_a_phone"
+    for channel in member.channels:
+        field = ADDRESS_FIELDS[Channel(channel)]
+        if not getattr(member, field):
+            problems.setdefault(field, "needed_by_channel")
+    return problems
 
 
 def normalize_team(team: Team, path: str = "team") -> Team:
@@ -166,12 +213,71 @@ async def set_roster(session: AsyncSession, team_id: str, roster: Roster | None)
     return True
 
 
+def _profile(member: Member) -> dict[str, Any]:
+    return member.model_dump(mode="json", exclude={"member_id", "on_duty"})
+
+
+async def new_member_id(session: AsyncSession) -> str:
+    """A member id no one in the directory has (``m`` and 10 random hex digits)."""
+    while True:
+        member_id = f"m{secrets.token_hex(5)}"
+        if await session.get(MemberRow, member_id) is None:
+            return member_id
+
+
+async def upsert_member(session: AsyncSession, team_id: str, member: Member) -> bool:
+    """Add ``member`` to the team (last in its order) or replace the member of that id in
+    it, numbers in E.164 (ValueError naming the field when one cannot be); False when
+    there is no such team, or the id belongs to a member of another team."""
+    member = normalize_member(member)
+    if await session.get(TeamRow, team_id) is None:
+        return False
+    row = await session.get(MemberRow, member.member_id)
+    if row is None:
+        last = await session.scalar(
+            select(func.max(MemberRow.position)).where(MemberRow.team_id == team_id)
+        )
+        session.add(
+            MemberRow(
+                member_id=member.member_id,
+                team_id=team_id,
+                position=0 if last is None else last + 1,
+                on_duty=member.on_duty,
+                profile=_profile(member),
+            )
+        )
+    elif row.team_id != team_id:
+        return False
+    else:
+        row.on_duty, row.profile = member.on_duty, _profile(member)
+    await session.flush()
+    return True
+
+
+async def remove_member(session: AsyncSession, team_id: str, member_id: str) -> bool:
+    """Take a member out of the team and out of its roster (their weekly slots and
+    overrides go with them: a roster names only the team's members); False when the
+    team has no such member."""
+    gone = await session.execute(
+        delete(MemberRow).where(MemberRow.team_id == team_id, MemberRow.member_id == member_id)
+    )
+    if not gone.rowcount:  # type: ignore[attr-defined]
+        return False
+    team = await session.get(TeamRow, team_id)
+    if team is not None and team.roster:
+        roster = Roster.model_validate(team.roster)
+        roster.slots = [s for s in roster.slots if s.member_id != member_id]
+        roster.overrides = [o for o in roster.overrides if o.member_id != member_id]
+        team.roster = roster.model_dump(mode="json")
+    return True
+
+
 def load_directory(path: Path) -> list[Team]:
     """Read and validate a directory YAML file (raises pydantic.ValidationError)."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}  # noqa: S506 (a safe loader)
     return Directory.model_validate(data).teams
 
 
 def dump_directory(teams: list[Team]) -> str:
     data = TypeAdapter(list[Team]).dump_python(teams, mode="json", exclude_none=True)
-    return yaml.safe_dump({"teams": data}, allow_unicode=True, sort_keys=False)
+    return yaml.dump({"teams": data}, Dumper=YAML_DUMPER, allow_unicode=True, sort_keys=False)

@@ -1,7 +1,13 @@
 """The directory in the console: teams inside the user's scopes, their members (contacts
 masked) and who is on duty now, and the team's roster (piket): weekly slots and
 overrides (leave, swaps), edited by operators, audited. notify reads the same roster
-(:func:`shared.roster.staffed`) when it plans the next alert's deliveries."""
+(:func:`shared.roster.staffed`) when it plans the next alert's deliveries.
+
+Members are added, edited and removed here too (operators and administrators of the
+team's area; the form in :mod:`member_form`): the edit form shows the member's personal
+data in full, so opening it is audited (``view_pii``), and so is every change
+(``member_add``, ``member_edit`` with the names of the changed fields, ``member_remove``;
+never the values). Removing a member takes them out of the roster as well."""
 
 from __future__ import annotations
 
@@ -14,11 +20,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from console_service.web import queries
+from console_service.web.identity import Identity
 from console_service.web.kit import Kit
-from shared.directory import set_roster
+from console_service.web.member_form import (
+    CHANNEL_CHOICES,
+    CHANNEL_OF,
+    MemberForm,
+    changed_fields,
+    form_of,
+    parsed,
+)
+from shared.directory import new_member_id, remove_member, set_roster, upsert_member
 from shared.pii import mask_email, mask_phone
 from shared.roster import staffed
-from shared.schemas import Roster, RosterOverride, RosterSlot, Team, utcnow
+from shared.schemas import Member, Roster, RosterOverride, RosterSlot, Team, utcnow
 
 WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
@@ -81,8 +96,39 @@ def edited(roster: Roster, form: dict[str, Any], members: set[str]) -> Roster:
     return roster.model_copy(update={"slots": slots, "overrides": overrides})
 
 
+def member_in(team: Team, member_id: str) -> Member | None:
+    return next((m for m in team.members if m.member_id == member_id), None)
+
+
+async def form_fields(request: Request) -> tuple[dict[str, str], list[str]]:
+    """The member form's text fields and its ordered channel choices."""
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return fields, [c for c in form.getlist("channels") if isinstance(c, str)]
+
+
 def build_router(kit: Kit) -> APIRouter:
     router = APIRouter(include_in_schema=False)
+
+    def member_form(
+        request: Request,
+        who: Identity,
+        team: Team,
+        form: MemberForm,
+        member_id: str | None,
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        return kit.render(
+            request,
+            "team_member.html",
+            who,
+            status_code,
+            team=team,
+            form=form,
+            member_id=member_id,
+            choices=CHANNEL_CHOICES,
+            channel_of=CHANNEL_OF,
+        )
 
     @router.get("/teams")
     async def team_list(request: Request) -> HTMLResponse:
@@ -134,5 +180,98 @@ def build_router(kit: Kit) -> APIRouter:
             await set_roster(session, team_id, roster)
             kit.audit(session, request, who, "roster_edit", team_id, op=str(form.get("op")))
         return RedirectResponse(f"/teams/{team_id}?done=roster_saved", status_code=303)
+
+    @router.get("/teams/{team_id}/members/new")
+    async def member_new(request: Request, team_id: str) -> Response:
+        async with kit.signed_in(request) as (session, who):
+            team = await queries.team(session=session, who=who, team_id=team_id)
+            if team is None:
+                return kit.not_found(request, who)
+        if not who.may_act:
+            return kit.error(request, who, 403, "read_only")
+        return member_form(request, who, team, form_of(None), None)
+
+    @router.get("/teams/{team_id}/members/{member_id}/edit")
+    async def member_edit_form(request: Request, team_id: str, member_id: str) -> Response:
+        async with kit.signed_in(request) as (session, who):
+            team = await queries.team(session=session, who=who, team_id=team_id)
+            member = member_in(team, member_id) if team else None
+            if team is None or member is None:
+                return kit.not_found(request, who)
+            if not who.may_act:
+                return kit.error(request, who, 403, "read_only")
+            kit.audit(session, request, who, "view_pii", team_id, member_id=member_id)
+        return member_form(request, who, team, form_of(member), member_id)
+
+    @router.post("/teams/{team_id}/members")
+    async def member_add(request: Request, team_id: str) -> Response:
+        async with kit.signed_in(request) as (session, who):
+            if denied := await kit.refused(request, who):
+                return denied
+            team = await queries.team(session=session, who=who, team_id=team_id)
+            if team is None:
+                return kit.not_found(request, who)
+            member_id = await new_member_id(session)
+            fields, channels = await form_fields(request)
+            member, shown = parsed(fields, channels, member_id=member_id, stored=None)
+            if member is None:
+                return member_form(request, who, team, shown, None, 422)
+            await upsert_member(session, team_id, member)
+            kit.audit(session, request, who, "member_add", team_id, member_id=member_id)
+        return RedirectResponse(f"/teams/{team_id}?done=md_added", status_code=303)
+
+    @router.post("/teams/{team_id}/members/{member_id}")
+    async def member_save(request: Request, team_id: str, member_id: str) -> Response:
+        async with kit.signed_in(request) as (session, who):
+            if denied := await kit.refused(request, who):
+                return denied
+            team = await queries.team(session=session, who=who, team_id=team_id)
+            stored = member_in(team, member_id) if team else None
+            if team is None or stored is None:
+                return kit.not_found(request, who)
+            fields, channels = await form_fields(request)
+            member, shown = parsed(fields, channels, member_id=member_id, stored=stored)
+            if member is None:
+                return member_form(request, who, team, shown, member_id, 422)
+            await upsert_member(session, team_id, member)
+            changed = changed_fields(stored, member)
+            kit.audit(
+                session, request, who, "member_edit", team_id, member_id=member_id, fields=changed
+            )
+        return RedirectResponse(f"/teams/{team_id}?done=md_saved", status_code=303)
+
+    @router.post("/teams/{team_id}/members/{member_id}/remove")
+    async def member_remove(request: Request, team_id: str, member_id: str) -> Response:
+        async with kit.signed_in(request) as (session, who):
+            if denied := await kit.refused(request, who):
+                return denied
+            team = await queries.team(session=session, who=who, team_id=team_id)
+            if team is None or member_in(team, member_id) is None:
+                return kit.not_found(request, who)
+            roster = team.roster or Roster()
+            slots = sum(s.member_id == member_id for s in roster.slots)
+            overrides = sum(o.member_id == member_id for o in roster.overrides)
+            await remove_member(session, team_id, member_id)
+            kit.audit(
+                session,
+                request,
+                who,
+                "member_remove",
+                team_id,
+                member_id=member_id,
+                slots=slots,
+                overrides=overrides,
+            )
+        return RedirectResponse(f"/teams/{team_id}?done=md_removed", status_code=303)
+
+    @router.get("/teams/{team_id}/members")
+    @router.get("/teams/{team_id}/members/{member_id}")
+    async def member_back(request: Request, team_id: str, member_id: str = "") -> Response:
+        """A form's own URL asked again (the language links of a refused form): the team's
+        page or the edit form, which check the session and the scopes themselves. Declared
+        last, so that ``/members/new`` is matched first."""
+        query = f"?{request.url.query}" if request.url.query else ""
+        target = f"/teams/{team_id}/members/{member_id}/edit" if member_id else f"/teams/{team_id}"
+        return RedirectResponse(target + query, status_code=303)
 
     return router

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
+from console_service.web.words_directory import DIRECTORY_WORDS
+
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
 
@@ -386,6 +388,8 @@ WORDS: dict[str, dict[str, str]] = {
         "m_note": "Note",
     },
 }
+for _lang, _words in DIRECTORY_WORDS.items():  # the member form's words, kept apart
+    WORDS[_lang] |= _words
 
 
 def translator(lang: Lang) -> Callable[[str], str]:
