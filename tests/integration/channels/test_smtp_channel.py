@@ -1,11 +1,12 @@
-"""SmtpChannel against a real SMTP server (devtools.smtp, strict as aiosmtpd)."""
+"""SmtpChannel against a real SMTP server (devtools.smtp, strict as aiosmtpd), over plain
+text; the message bytes are in tests/unit/notify/test_smtp_message, TLS in
+tests/integration/notify/test_smtp_tls."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 from collections.abc import Callable
-from email import message_from_bytes, policy
 
 import pytest
 
@@ -45,6 +46,11 @@ async def test_email_is_received_with_headers_and_full_body(
     assert mail["X-Timpora-Delivery"] == msg.delivery_key
     assert mail["Auto-Submitted"] == "auto-generated"
     assert mail["Date"]
+    assert mail.get_content_type() == "multipart/alternative"  # parts: test_smtp_message
+    assert [part.get_content_type() for part in mail.iter_parts()] == ["text/plain", "text/html"]
+    html = mail.get_body(("html",))
+    assert html is not None
+    assert f'<a href="{LINK}">' in html.get_content()
     [received] = smtp_gw.received
     assert received.to == "camat.satui@example.org"
     assert received.meta["mail_from"] == SENDER
@@ -63,15 +69,6 @@ async def test_a_retry_carries_the_same_message_id(
     second = await smtp.send(msg)
     assert first.provider_message_id == second.provider_message_id
     assert smtp_gw.messages[0]["Message-ID"] == smtp_gw.messages[1]["Message-ID"]
-
-
-def test_message_id_is_valid_and_stable() -> None:
-    mid = message_id("01JH8Z3K6Y2QW4E5R6T7Y8V9WA:1:camat:email", SENDER)
-    assert mid.startswith("<01JH8Z3K6Y2QW4E5R6T7Y8V9WA.1.camat.email.")
-    assert mid.endswith("@imigrasi.example.go.id>")
-    assert ":" not in mid  # not allowed in a msg-id's left part
-    assert mid == message_id("01JH8Z3K6Y2QW4E5R6T7Y8V9WA:1:camat:email", SENDER)
-    assert mid != message_id("01JH8Z3K6Y2QW4E5R6T7Y8V9WA.1.camat.email", SENDER)
 
 
 async def test_header_injection_is_flattened(
@@ -246,26 +243,6 @@ def test_the_pool_is_sized_to_the_sends_in_flight() -> None:
 
     channels = build_channels(NotifySettings(smtp_host="127.0.0.1", max_in_flight=5))
     assert channels["email"].pool_size == 5  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize(
-    "subject",
-    [
-        "Peringatan — Kec. Satui",
-        "中文" * 60,  # many encoded words
-        "a" * 41 + "€" * 30,  # a word boundary inside a 3-byte character
-        "🙂 " * 40,
-        "Satui —\r\nBcc: spy@example.org",
-    ],
-)
-def test_non_ascii_headers_are_encoded_words_on_short_lines(subject: str) -> None:
-    channel = SmtpChannel("127.0.0.1", 25, SENDER)
-    data = channel.build(OutgoingMessage("x@example.org", subject, "teks", "k"))
-    head = data.split(b"\r\n\r\n", 1)[0]
-    assert max(len(line) for line in head.split(b"\r\n")) <= 78
-    mail = message_from_bytes(data, policy=policy.default)
-    assert mail["Subject"] == " ".join(subject.split())
-    assert mail["Bcc"] is None
 
 
 @pytest.mark.parametrize(
