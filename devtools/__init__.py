@@ -18,7 +18,9 @@ listening (``go_down()``/``come_up()``), and has a ``fast`` mode for the benchma
 checks, nothing kept but counts). Start one with ``async with KannelGateway() as gw:``
 or ``await gw.start()``/``stop()``; ``gw.base_url`` points a client at it.
 
-Only the standard library and orjson: the product's packages never import this one.
+Only the standard library and orjson (and ``notify_service.whatsapp_templates``, plain
+data: the WhatsApp templates an office registers, so the fake and the sender agree): the
+product's packages never import this one.
 """
 
 from devtools.base import HANG, Received, Script, free_port, free_ports

@@ -8,10 +8,16 @@ after a one-time code that :mod:`notify_service.step_up` sends.)
   catatan``), the sender in any Indonesian format (``0812...``, ``62812...``, ``+62...``);
 - Telegram: the inline button (``callback_query`` ``ack:7KQ2M``, always answered so the
   button stops spinning) or ``/ack 7KQ2M``, ``/selesai 7KQ2M``;
-- WhatsApp: a reply ``OK 7KQ2M`` / ``SELESAI 7KQ2M`` to the alert (Cloud API webhook,
-  signed by the Meta app of the sending number; a reply button's id or title works too).
+- WhatsApp: a reply ``OK 7KQ2M`` / ``SELESAI 7KQ2M`` to the alert, or its *Terima* button
+  (the template's quick reply, ``button.payload`` ``ack:7KQ2M``, or the interactive
+  message's reply button, ``interactive.button_reply.id``), from a number of the directory
+  (Cloud API webhook, signed by the Meta app of the sending number). Every inbound
+  message, ack or not, also opens its sender's 24-hour window
+  (:mod:`notify_service.whatsapp_window`): alerts then go as free text with a button.
 
-What a reply says is :func:`notify_service.replies.parse_reply`, for every channel.
+What a reply says is :func:`notify_service.replies.parse_reply`, for every channel. The
+signed WhatsApp webhook also carries the delivery ``statuses`` of our messages: those
+are provider reports (:mod:`notify_service.receipts`, Kannel's in :mod:`notify_service.dlr`).
 """
 
 from __future__ import annotations
@@ -32,7 +38,10 @@ from pydantic import SecretStr
 from notify_service.acking import member_by_code, record_reply
 from notify_service.channels.telegram import TelegramChannel
 from notify_service.deps import NotifyDeps
-from notify_service.replies import Reply, parse_reply, telegram_update, whatsapp_replies
+from notify_service.receipting import apply_receipts
+from notify_service.receipts import whatsapp_receipts
+from notify_service.replies import Reply, parse_reply, telegram_update, whatsapp_messages
+from notify_service.whatsapp_window import save_inbound
 from shared.inbound import hub_verification, read_body, verify_hub_signature
 from shared.phones import same_number, to_e164
 from shared.pii import mask_phone
@@ -168,9 +177,12 @@ def build_router(deps: NotifyDeps) -> APIRouter:
             data: Any = orjson.loads(raw)
         except orjson.JSONDecodeError:
             return JSONResponse({"ok": False, "reason": "invalid json"})
+        await apply_receipts(deps, whatsapp_receipts(data))  # statuses: delivered/read/failed
         # Meta retries anything but 2xx: replies that are not acks are still "handled".
         acked: list[str] = []
-        for sender, text in whatsapp_replies(data):
+        messages = whatsapp_messages(data)
+        await save_inbound(deps, [(m.sender, m.at) for m in messages])  # opens their 24 h window
+        for sender, text in ((m.sender, m.text) for m in messages if m.text is not None):
             reply = parse_reply(text)
             hit = reply and await member_by_code(deps, reply.code, _number_is("whatsapp", sender))
             if not (reply and hit):

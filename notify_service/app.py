@@ -10,10 +10,11 @@ import asyncio
 from fastapi import FastAPI
 from faststream import FastStream
 
-from notify_service import acks, handlers
+from notify_service import acks, dlr, handlers
 from notify_service.channels import build_channels
 from notify_service.delivery import retry_loop
 from notify_service.deps import NotifyDeps
+from notify_service.receipting import receipt_loop
 from shared.kafka import asyncapi_app
 from shared.ratelimit import TokenBucket
 from shared.runtime import Runtime, http_app
@@ -35,13 +36,14 @@ def create_app(settings: NotifySettings | None = None, deps: NotifyDeps | None =
     runtime = deps.runtime
     handlers.register(deps)
     runtime.background.append(lambda: retry_loop(deps))
+    runtime.background.append(lambda: receipt_loop(deps))  # early reports, unconfirmed
     runtime.on_stop.extend(ch.aclose for ch in deps.channels.values())
     return http_app(
         runtime,
         deps,
         title="Timpora notify",
         description="Delivers routed alerts by SMS, email and chat; takes acknowledgements.",
-        routers=[acks.build_router(deps)],
+        routers=[acks.build_router(deps), dlr.build_router(deps)],
     )
 
 

@@ -13,6 +13,10 @@ gives up a send after ``SEND_TIMEOUT_S`` and waits ~1 min for the database to re
 it); then ``plan.on_stale_sending`` decides: high and critical alerts are sent once more,
 the text marked "[ULANG]" (a member may get it twice, knowingly); lower severities become
 ``uncertain`` for an operator (``timpora deliveries --uncertain``), never re-sent.
+
+After ``sent``, a provider's delivery report moves the row on (``receipts``,
+``receipting``): delivered, read, or failed, which claims the next channel as a send that
+gave up does (:func:`fallback_row`).
 """
 
 from __future__ import annotations
@@ -26,15 +30,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_service import store
 from notify_service.deps import NotifyDeps
-from notify_service.models import DeliveryRow
+from notify_service.models import AlertKeys, DeliveryRow
 from notify_service.plan import (
+    address_of,
     audiences,
     next_step,
     on_stale_sending,
     plan_deliveries,
 )
+from notify_service.receipts import AWAITING, expected_receipts
 from notify_service.render import AlertMessages
 from notify_service.sending import Claim, Row, event, send
+from notify_service.whatsapp_window import last_inbound_of
 from shared import topics
 from shared.db import lost_connection, transaction
 from shared.deadletter import rejected
@@ -56,7 +63,7 @@ CLAIM_GROUP = 128  # deliveries claimed together, just before they are sent conc
 RECORD_RETRY_S = (0.2, 0.5, 1.0, 2.0, 4.0, *[8.0] * 6)  # ~56 s in all
 
 
-def _row(alert: AlertRouted, member_id: str, channel: str, **values: object) -> dict[str, object]:
+def _row(alert: AlertKeys, member_id: str, channel: str, **values: object) -> dict[str, object]:
     """A delivery row's values; every row has the same keys (one multi-row INSERT)."""
     return {
         "delivery_id": new_id(),
@@ -75,6 +82,18 @@ def _row(alert: AlertRouted, member_id: str, channel: str, **values: object) -> 
         "updated_at": utcnow(),
         **values,
     }
+
+
+def fallback_row(
+    alert: AlertKeys, member_id: str, channels: Sequence[str], now: datetime
+) -> dict[str, object] | None:
+    """The member's next channel as a delivery due now (``None``: no channel left): after
+    a send gave up, or a provider reported it failed (``receipting``)."""
+    if not channels:
+        return None
+    nxt, *rest = channels
+    values = {"status": "retrying", "attempts": 0, "next_attempt_at": now}
+    return _row(alert, member_id, nxt, **values, fallback_channels=rest)
 
 
 def _version(alert: AlertRouted, now: datetime) -> dict[str, object]:
@@ -218,12 +237,16 @@ async def send_and_record(
     for alert, _, _ in claimed:
         if id(alert) not in texts:
             texts[id(alert)] = AlertMessages(alert, deps.settings.max_sms_segments)
-    outcomes = await asyncio.gather(*(send(deps, texts[id(a)], m, row) for a, m, row in claimed))
+    wa = [address_of(m, "whatsapp") for _, m, row in claimed if row.channel == "whatsapp"]
+    windows = await last_inbound_of(deps, wa)  # WhatsApp's 24 h window: one query a group
+    sends = (send(deps, texts[id(a)], m, row, windows) for a, m, row in claimed)
+    outcomes = await asyncio.gather(*sends)
     now = utcnow()
     events: list[Outgoing] = []
     updates: list[dict[str, object]] = []
     fallbacks: list[dict[str, object]] = []
     settings = deps.settings
+    reporting = expected_receipts(settings)  # sent there: a provider report is awaited
     for (alert, _member, row), outcome in zip(claimed, outcomes, strict=True):
         status, next_at = next_step(
             outcome, row.attempts, settings.max_attempts, settings.retry_base_seconds, now
@@ -236,23 +259,15 @@ async def send_and_record(
                 "next_attempt_at": next_at,
                 "provider_message_id": outcome.provider_message_id,
                 "error": outcome.error,
+                "receipt": AWAITING if status == "sent" and row.channel in reporting else None,
                 "updated_at": now,
             }
         )
         events.append(event(row, outcome.status, outcome.error))
-        if status == "gave_up" and row.fallback_channels:
-            nxt, *rest = row.fallback_channels
-            fallbacks.append(
-                _row(
-                    alert,
-                    row.member_id,
-                    nxt,
-                    status="retrying",
-                    attempts=0,
-                    next_attempt_at=now,
-                    fallback_channels=rest,
-                )
-            )
+        if status == "gave_up" and (
+            nxt := fallback_row(alert, row.member_id, row.fallback_channels, now)
+        ):
+            fallbacks.append(nxt)
     inserted = await _record(deps, updates, fallbacks)
     events += [
         event(Claim.of(v), DeliveryStatus.fallback)

@@ -5,9 +5,9 @@ someone took or closed an alert."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import JSON, Boolean, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, UtcDateTime
@@ -33,6 +33,16 @@ class AlertVersionRow(Base):
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class AlertKeys(Protocol):
+    """What a delivery row takes of its alert (an ``AlertRouted``, or a row's keys)."""
+
+    alert_id: str
+    version: int
+    report_id: str
+    team_id: str
+    ack_code: str
+
+
 class DeliveryRow(Base):
     """The unique key makes every send idempotent: a row is claimed before the send."""
 
@@ -40,6 +50,19 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("alert_id", "alert_version", "member_id", "channel"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        # WhatsApp reports name the wamid (Kannel's our delivery id, the primary key)
+        Index(
+            "ix_deliveries_wamid",
+            "provider_message_id",
+            postgresql_where=text("channel = 'whatsapp'"),
+        ),
+        # the unconfirmed sweep: only the rows still waiting for a report
+        Index(
+            "ix_deliveries_awaiting",
+            "channel",
+            "updated_at",
+            postgresql_where=text("receipt = 'awaiting'"),
+        ),
     )
 
     delivery_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -52,8 +75,13 @@ class DeliveryRow(Base):
     ack_code: Mapped[str] = mapped_column(String(12), index=True)
     # sending → sent | retrying → ... | gave_up | skipped | uncertain (a process stopped
     # mid-send; high/critical are sent once more instead, with ``repeat`` set: "[ULANG]");
-    # retrying (deferred, backing off, fallback) → cancelled once the alert is acked/closed
+    # retrying (deferred, backing off, fallback) → cancelled once the alert is acked/closed;
+    # sent → gave_up when the provider reports a failure (``receipt`` failed)
     status: Mapped[str] = mapped_column(String(16))
+    # the provider's report of a sent delivery (notify_service.receipts): None (no reports
+    # on this channel) | awaiting → delivered → read | failed | unconfirmed (→ delivered)
+    receipt: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    receipt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(default=0)
     repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -62,6 +90,19 @@ class DeliveryRow(Base):
     fallback_channels: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class EarlyReceiptRow(Base):
+    """A provider report that arrived before its send was recorded (or for a message no
+    delivery has): kept briefly and applied once the row is there (``receipting``)."""
+
+    __tablename__ = "early_receipts"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class AckRow(Base):

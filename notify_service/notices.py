@@ -23,6 +23,7 @@ from notify_service.channels.base import OutgoingMessage
 from notify_service.deps import NotifyDeps
 from notify_service.plan import address_of
 from notify_service.render.notice import notice_text
+from notify_service.whatsapp_window import last_inbound_of
 from shared.db import transaction
 from shared.schemas import AlertAcknowledged, Member, new_id, utcnow
 
@@ -130,10 +131,11 @@ async def send_text(deps: NotifyDeps, member: Member, name: str, text: str, key:
     limit = deps.limits.get(name)
     slot = deps.slots.get(name) or contextlib.nullcontext()
     try:
+        window = (await last_inbound_of(deps, [to])).get(to) if name == "whatsapp" else None
         if limit is not None:
             await limit.acquire()
         async with slot, asyncio.timeout(SEND_TIMEOUT_S):
-            await channel.send(OutgoingMessage(to, text, text, key))
+            await channel.send(OutgoingMessage(to, text, text, key, last_inbound_at=window))
     except Exception as exc:  # recorded by the caller, not retried
         log.info("%s to %s by %s failed: %s", key.split(":")[0], member.member_id, name, exc)
         return f"{type(exc).__name__}: {exc}"[:500]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from shared.phones import to_e164
@@ -56,35 +57,73 @@ def parse_reply(text: str) -> Reply | None:
     return Reply("ack", code)
 
 
-def whatsapp_replies(data: Any) -> list[tuple[str, str]]:
-    """(sender as E.164, text) of every message in a Cloud API notification; delivery
-    ``statuses``, messages without text and unusable senders are left out. Any shape is
-    tolerated. The ``from``/``wa_id`` is the country code and number without ``+``."""
+@dataclass(frozen=True)
+class WhatsAppMessage:
+    """One inbound message of a Cloud API notification."""
 
-    def obj(value: Any) -> dict[str, Any]:
-        return value if isinstance(value, dict) else {}
+    sender: str  # E.164
+    text: str | None  # what may be a reply: text body, button payload/id, else its title
+    at: datetime | None  # Meta's ``timestamp`` (when the member sent it)
 
-    def items(value: Any) -> list[Any]:
-        return value if isinstance(value, list) else []
 
-    out: list[tuple[str, str]] = []
-    for entry in items(obj(data).get("entry")):
-        for change in items(obj(entry).get("changes")):
-            for m in map(obj, items(obj(obj(change).get("value")).get("messages"))):
-                reply = obj(obj(m.get("interactive")).get("button_reply"))
-                text = (
-                    obj(m.get("text")).get("body")
-                    or obj(m.get("button")).get("payload")
-                    or reply.get("id")
-                    or reply.get("title")
-                )
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """Meta's ``timestamp``: Unix seconds as a string."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    try:
+        seconds = int(value)
+        return datetime.fromtimestamp(seconds, UTC) if 0 < seconds < 2**33 else None
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _reply_text(m: dict[str, Any]) -> str | None:
+    """A text's body; a template quick-reply's ``button.payload`` (else its ``text``); an
+    interactive reply button's ``button_reply.id`` (else its ``title``)."""
+    button, reply = _obj(m.get("button")), _obj(_obj(m.get("interactive")).get("button_reply"))
+    for text in (
+        _obj(m.get("text")).get("body"),
+        button.get("payload"),
+        reply.get("id"),
+        button.get("text"),
+        reply.get("title"),
+    ):
+        if isinstance(text, str) and text:
+            return text.replace("ack:", "ack ")
+    return None
+
+
+def whatsapp_messages(data: Any) -> list[WhatsAppMessage]:
+    """Every message of a Cloud API notification with a usable sender, any type (each one
+    opens the sender's 24-hour window); delivery ``statuses`` are left out. Any shape is
+    tolerated. The ``from`` is the country code and number without ``+``."""
+    out: list[WhatsAppMessage] = []
+    for entry in _items(_obj(data).get("entry")):
+        for change in _items(_obj(entry).get("changes")):
+            for m in map(_obj, _items(_obj(_obj(change).get("value")).get("messages"))):
                 sender = m.get("from")
-                if not isinstance(text, str) or not isinstance(sender, str | int):
+                if not isinstance(sender, str | int) or isinstance(sender, bool):
                     continue
                 e164 = to_e164(str(sender), international=True)
                 if e164:
-                    out.append((e164, text.replace("ack:", "ack ")))
+                    out.append(
+                        WhatsAppMessage(e164, _reply_text(m), _timestamp(m.get("timestamp")))
+                    )
     return out
+
+
+def whatsapp_replies(data: Any) -> list[tuple[str, str]]:
+    """(sender as E.164, text) of the messages that may be replies (see
+    :func:`whatsapp_messages`; messages without text are left out)."""
+    return [(m.sender, m.text) for m in whatsapp_messages(data) if m.text is not None]
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
@@ -15,6 +16,7 @@ from notify_service.deps import NotifyDeps
 from notify_service.models import DeliveryRow
 from notify_service.plan import Outcome, address_of
 from notify_service.render import AlertMessages
+from notify_service.render.whatsapp import template_params
 from notify_service.signing import ack_url, make_token
 from shared import topics
 from shared.kafka import Outgoing, dumps
@@ -52,8 +54,15 @@ CLAIM_FIELDS = [n for n in Claim.__slots__ if n not in ("provider_message_id", "
 Row = Claim | DeliveryRow
 
 
-async def send(deps: NotifyDeps, texts: AlertMessages, member: Member, row: Row) -> Outcome:
-    """One attempt on one channel; every failure becomes an Outcome, never an exception."""
+async def send(
+    deps: NotifyDeps,
+    texts: AlertMessages,
+    member: Member,
+    row: Row,
+    windows: Mapping[str, datetime] | None = None,
+) -> Outcome:
+    """One attempt on one channel; every failure becomes an Outcome, never an exception.
+    ``windows``: the last inbound time per WhatsApp number (``whatsapp_window``)."""
     alert = texts.alert
     channel = deps.channels.get(row.channel)
     to = address_of(member, row.channel)
@@ -71,8 +80,12 @@ async def send(deps: NotifyDeps, texts: AlertMessages, member: Member, row: Row)
         )
         link = ack_url(settings.public_base_url, token)
         message = texts.render(member, row.channel, link, repeat=row.repeat)
+        whatsapp: dict[str, Any] = {}
+        if row.channel == Channel.whatsapp:  # the channel picks: free text or the template
+            template = template_params(texts, member, link, repeat=row.repeat)
+            whatsapp = {"last_inbound_at": (windows or {}).get(to), "template": template}
         outgoing = OutgoingMessage(
-            to, message.subject, message.text, row.delivery_id, ack_code=alert.ack_code
+            to, message.subject, message.text, row.delivery_id, ack_code=alert.ack_code, **whatsapp
         )
     limit = deps.limits.get(row.channel)
     slot = deps.slots.get(row.channel) or contextlib.nullcontext()

@@ -10,10 +10,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, tuple_, update
+from sqlalchemy import and_, delete, func, or_, select, tuple_, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notify_service.models import AlertVersionRow, DeliveryRow, NoticeRow, StepUpCode
+from notify_service.models import (
+    AckRow,
+    AlertVersionRow,
+    DeliveryRow,
+    EarlyReceiptRow,
+    NoticeRow,
+    StepUpCode,
+)
+from notify_service.receipts import Decision
 from shared.adapters.bulk_sql import in_values, insert_many_ignore, update_many
 from shared.db import insert_ignore
 
@@ -231,4 +239,115 @@ async def delivery_log(
         query = query.where(DeliveryRow.report_id == report_id)
     if alert_id:
         query = query.where(DeliveryRow.alert_id == alert_id)
+    return (await session.scalars(query)).all()
+
+
+# --- provider delivery reports (notify_service.receipts, .receipting) ---
+
+
+async def receipt_rows(
+    *, session: AsyncSession, delivery_ids: list[str], wamids: list[str]
+) -> list[DeliveryRow]:
+    """The deliveries reports name, locked in key order (two reports of one message apply
+    one after the other): SMS by our delivery id (Kannel's dlr-url carries it), WhatsApp
+    by the wamid (``ix_deliveries_wamid``)."""
+    found: list[DeliveryRow] = []
+    for column, channel, ids in (
+        (DeliveryRow.delivery_id, "sms", delivery_ids),
+        (DeliveryRow.provider_message_id, "whatsapp", wamids),
+    ):
+        if ids:
+            query = (
+                select(DeliveryRow)
+                .where(DeliveryRow.channel == channel, in_values(session, column, ids))
+                .order_by(DeliveryRow.delivery_id)
+                .with_for_update()
+            )
+            found += (await session.scalars(query)).all()
+    return found
+
+
+async def apply_receipt(
+    *, session: AsyncSession, row: DeliveryRow, decision: Decision, now: datetime
+) -> None:
+    """Store what a provider report changed (the row is locked by ``receipt_rows``)."""
+    row.receipt, row.receipt_at, row.updated_at = decision.receipt, now, now
+    row.status = decision.status or row.status
+    row.error = decision.error or row.error
+
+
+async def alerts_done(*, session: AsyncSession, alert_ids: set[str]) -> set[str]:
+    """Alerts a member acknowledged or closed, or whose pending deliveries an ack
+    cancelled: a failed delivery of those starts no fallback."""
+    if not alert_ids:
+        return set()
+    ids = sorted(alert_ids)
+    query = union(
+        select(AckRow.alert_id).where(in_values(session, AckRow.alert_id, ids)),
+        select(DeliveryRow.alert_id).where(
+            in_values(session, DeliveryRow.alert_id, ids), DeliveryRow.status == "cancelled"
+        ),
+    )
+    return set((await session.scalars(select(query.subquery().c[0]))).all())
+
+
+async def park_receipts(*, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Keep reports whose send is not recorded yet (a repeated report is kept once)."""
+    await insert_many_ignore(session, EarlyReceiptRow, rows, "message_id")
+
+
+async def parked_receipts(*, session: AsyncSession, limit: int) -> Sequence[EarlyReceiptRow]:
+    """Reports kept for later, oldest first, locked (SKIP LOCKED: one instance each)."""
+    query = (
+        select(EarlyReceiptRow)
+        .order_by(EarlyReceiptRow.received_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def unpark(*, session: AsyncSession, rows: Sequence[EarlyReceiptRow]) -> None:
+    for row in rows:
+        await session.delete(row)
+
+
+async def expire_parked(*, session: AsyncSession, before: datetime) -> int:
+    """Forget kept reports older than ``before`` (no delivery of ours ever matched)."""
+    result = await session.execute(
+        delete(EarlyReceiptRow).where(EarlyReceiptRow.received_at < before)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_unconfirmed(
+    *, session: AsyncSession, channel: str, before: datetime, now: datetime
+) -> int:
+    """Deliveries on ``channel`` sent before ``before`` and still awaiting a report become
+    ``unconfirmed``: one UPDATE (two instances sweeping at once change each row once)."""
+    result = await session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.receipt == "awaiting",
+            DeliveryRow.channel == channel,
+            DeliveryRow.updated_at < before,
+        )
+        .values(receipt="unconfirmed", receipt_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+RECEIPT_STATES = ("delivered", "read", "failed", "unconfirmed", "awaiting")
+
+
+async def in_state(*, session: AsyncSession, state: str, limit: int = 200) -> Sequence[DeliveryRow]:
+    """The newest deliveries in ``state`` as ``receipts.delivery_state`` names it: a
+    provider report's (``delivered``, ``read``, ``failed``, ``unconfirmed``, ``awaiting``)
+    or, for deliveries without one, a status (``sent``, ``gave_up``, ``uncertain``...)."""
+    if state in RECEIPT_STATES:
+        where = DeliveryRow.receipt == state
+    else:
+        no_report = or_(DeliveryRow.receipt.is_(None), DeliveryRow.receipt == "awaiting")
+        where = and_(DeliveryRow.status == state, no_report)
+    query = select(DeliveryRow).where(where).order_by(DeliveryRow.updated_at.desc()).limit(limit)
     return (await session.scalars(query)).all()

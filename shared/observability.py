@@ -22,6 +22,18 @@ ALERTS = Counter("timpora_alerts_total", "Routed alerts by level and reason", ["
 DELIVERIES = Counter(
     "timpora_deliveries_total", "Delivery attempts by channel and status", ["channel", "status"]
 )
+RECEIPTS = Counter(
+    "timpora_delivery_receipts_total",
+    "Deliveries moved by a provider report (delivered, read, failed) or by its absence "
+    "(unconfirmed), by channel and state",
+    ["channel", "state"],
+)
+TIME_TO_DELIVERED = Histogram(
+    "timpora_time_to_delivered_seconds",
+    "From claiming a delivery to the provider's first delivered (or read) report",
+    ["channel"],
+    buckets=(1, 2, 5, 10, 30, 60, 120, 300, 900, 3600, 21600),
+)
 ESCALATIONS = Counter("timpora_escalations_total", "Escalations fired", ["to_level"])
 UNROUTED = Counter(
     "timpora_unrouted_reports_total",

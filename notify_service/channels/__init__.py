@@ -48,6 +48,7 @@ def _sms(s: NotifySettings) -> Channel | None:
             smsc=s.kannel_smsc,
             dlr_url=s.kannel_dlr_url,
             dlr_mask=s.kannel_dlr_mask,
+            dlr_key=_secret(s.inbound_key),  # Kannel's reports come back with it
             **_timeout(s),
         )
     if s.http_sms_url:
@@ -67,6 +68,7 @@ def _email(s: NotifySettings) -> Channel | None:
         starttls=s.smtp_starttls,
         timeout=s.channel_timeout_seconds or 10.0,
         use_tls=s.smtp_use_tls,
+        cafile=s.smtp_cafile,  # verified against it (host name included), never unverified
         pool_size=s.max_in_flight or SMTP_POOL_SIZE,  # idle connections kept
     )
 
@@ -85,6 +87,7 @@ def build_channels(settings: NotifySettings) -> dict[str, Channel]:
             _secret(s.whatsapp_token),
             s.whatsapp_phone_number_id,
             s.whatsapp_api_version,
+            template_name=s.whatsapp_template_alert,
             **_timeout(s),
         )
     if s.webhook_secret:

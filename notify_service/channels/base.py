@@ -36,6 +36,7 @@ import email.utils
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlencode
 
@@ -58,7 +59,11 @@ class OutgoingMessage:
     text: str
     delivery_key: str  # our idempotency key, passed to the provider where it takes one
     payload: bytes | None = None  # machine-readable alert (webhook)
-    ack_code: str | None = None  # for channels with an ack button (Telegram)
+    ack_code: str | None = None  # for channels with an ack button (Telegram, WhatsApp)
+    # WhatsApp's 24 h window: the recipient's last message to us (None: never), and the
+    # alert's masked template parameters (language, values) for use outside the window.
+    last_inbound_at: datetime | None = None
+    template: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,33 @@
 """WhatsApp Cloud API: ``POST {base_url}/{api_version}/{phone_number_id}/messages``.
 
 Bearer token; JSON ``{"messaging_product": "whatsapp", "recipient_type": "individual",
-"to": <digits>, "type": "text", "text": {"body": ..., "preview_url": false}}``; answer
-``{"messages": [{"id": "wamid..."}]}``. Errors are ``{"error": {"code": N, "message":
-...}}``: HTTP 429/5xx and the throttling codes are transient; the rest (bad token,
-unknown number, outside the 24-hour customer-service window, which needs an approved
-template) is permanent, so the engine falls back to the member's next channel (SMS).
-Link previews are off (the signed link shows full details).
+"to": <digits>, "type": ...}``; answer ``{"messages": [{"id": "wamid..."}]}``.
+
+What goes out depends on the member's 24-hour customer-service window
+(:func:`notify_service.whatsapp_window.whatsapp_mode` on ``msg.last_inbound_at``):
+
+* inside it, the chat text as an ``interactive`` message with one reply button
+  (``{"type": "reply", "reply": {"id": "ack:<code>", "title": "Terima"}}``) when the text
+  fits its 1,024-character body, else as ``text`` (the member replies ``OK <code>``);
+  a message without an ack code (a notice, a one-time code) is ``text``;
+* outside it, an alert is the approved template (``type: template``: name, language,
+  the body parameters of ``msg.template``, and the quick-reply button's payload
+  ``ack:<code>``; :mod:`notify_service.whatsapp_templates`). Anything else (a notice, a
+  one-time code: no template is registered for those) is refused here, without a
+  request: Meta would accept it and then fail it with 131047.
+
+Errors are ``{"error": {"code": N, "message": ...}}``: HTTP 429/5xx and the throttling
+codes are transient; the rest (bad token, unknown number, unknown template 132001,
+parameter count 132000, parameter format 132018) is permanent, so the engine falls back
+to the member's next channel (SMS). Link previews are off (the signed link shows full
+details).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from notify_service.channels.base import (
@@ -26,6 +42,14 @@ from notify_service.channels.base import (
     parse_retry_after,
     short_body,
 )
+from notify_service.whatsapp_templates import (
+    ACK_PAYLOAD,
+    ALERT_TEMPLATE,
+    INTERACTIVE_BODY_MAX,
+    alert_template,
+)
+from notify_service.whatsapp_window import Mode, whatsapp_mode
+from shared.schemas import utcnow
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v21.0"
@@ -50,27 +74,70 @@ class WhatsAppChannel(HttpChannel):
         token: str,
         phone_number_id: str,
         api_version: str = DEFAULT_API_VERSION,
+        *,
+        template_name: str = ALERT_TEMPLATE,
+        clock: Callable[[], datetime] = utcnow,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
         base = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.url = f"{base}/{api_version}/{phone_number_id}/messages"
         self.token = token
+        self.template_name = template_name
+        self.clock = clock
 
-    def body(self, msg: OutgoingMessage) -> dict[str, Any]:
-        return {
+    def mode(self, msg: OutgoingMessage) -> Mode:
+        return whatsapp_mode(msg.last_inbound_at, self.clock())
+
+    def body(self, msg: OutgoingMessage, mode: Mode) -> dict[str, Any]:
+        """The request body for ``msg`` in ``mode`` (see the module docstring)."""
+        head: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
             "to": wa_number(msg.to_address),
-            "type": "text",
-            "text": {"body": msg.text, "preview_url": False},
+        }
+        if mode == "template":
+            if msg.template is None or not msg.ack_code:
+                raise PermanentError(
+                    "whatsapp: outside the 24-hour window, and no template for this message"
+                )
+            return head | {"type": "template", "template": self._template(msg, msg.ack_code)}
+        if msg.ack_code and len(msg.text) <= INTERACTIVE_BODY_MAX:
+            return head | {"type": "interactive", "interactive": self._buttons(msg, msg.ack_code)}
+        return head | {"type": "text", "text": {"body": msg.text, "preview_url": False}}
+
+    def _template(self, msg: OutgoingMessage, code: str) -> dict[str, Any]:
+        assert msg.template is not None
+        language, values = msg.template
+        button = {"type": "payload", "payload": ACK_PAYLOAD.format(code=code)}
+        return {
+            "name": self.template_name,
+            "language": {"code": language},
+            "components": [
+                {"type": "body", "parameters": [{"type": "text", "text": v} for v in values]},
+                {"type": "button", "sub_type": "quick_reply", "index": "0", "parameters": [button]},
+            ],
+        }
+
+    @staticmethod
+    def _buttons(msg: OutgoingMessage, code: str) -> dict[str, Any]:
+        language = msg.template[0] if msg.template else "id"
+        title = alert_template(language).button
+        reply = {"id": ACK_PAYLOAD.format(code=code), "title": title}
+        return {
+            "type": "button",
+            "body": {"text": msg.text},
+            "action": {"buttons": [{"type": "reply", "reply": reply}]},
         }
 
     async def send(self, msg: OutgoingMessage) -> SendResult:
         if not wa_number(msg.to_address):
             raise PermanentError("whatsapp: no phone number")
         response = await self.request(
-            "POST", self.url, json=self.body(msg), headers={"Authorization": f"Bearer {self.token}"}
+            "POST",
+            self.url,
+            json=self.body(msg, self.mode(msg)),
+            headers={"Authorization": f"Bearer {self.token}"},
         )
         return self._result(response)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.phones import to_e164
@@ -96,9 +96,30 @@ class NotifySettings(Settings):
         "an alphanumeric sender such as TIMPORA cannot be replied to, and members ack by "
         "replying `OK <kode>`. E.164; Indonesian formats (0811..., 62811...) are normalised",
     )
-    kannel_smsc: str | None = Field(None, description="Kannel smsc= (one SMSC of several)")
-    kannel_dlr_url: str | None = Field(None, description="Kannel dlr-url for delivery reports")
-    kannel_dlr_mask: int = Field(31, ge=0, le=31, description="Kannel dlr-mask")
+    kannel_smsc: str | None = Field(
+        None, description="Kannel smsc= on every sendsms: the SMSC to route through (of several)"
+    )
+    kannel_dlr_url: str | None = Field(
+        None,
+        examples=["http://notify:8083/v1/webhooks/kannel/dlr"],
+        description="Notify's DLR endpoint as Kannel reaches it: each SMS asks Kannel to "
+        "report to it (dlr-url with the delivery id, %d and %T; NOTIFY_INBOUND_KEY as the "
+        "Basic auth password). A URL holding {delivery_key} is used as written instead",
+    )
+    kannel_dlr_mask: int = Field(
+        31,
+        ge=0,
+        le=31,
+        description="Kannel dlr-mask: the reports asked for (1 delivered, 2 undelivered, "
+        "4 queued, 8 SMSC submit, 16 SMSC reject; 19 = only the final ones)",
+    )
+    receipt_timeout_seconds: dict[str, float] = Field(
+        {"sms": 900.0, "whatsapp": 900.0},
+        description="Per channel with provider reports (sms via Kannel with a dlr-url, "
+        "whatsapp with the app secret), JSON: a delivery sent this long ago without a "
+        "delivered/failed report becomes 'unconfirmed' (0: never); a late report still "
+        "applies",
+    )
     http_sms_url: str | None = Field(None, description="Generic HTTP SMS provider (if no Kannel)")
     http_sms_token: SecretStr | None = None
     smtp_host: str | None = None
@@ -106,8 +127,19 @@ class NotifySettings(Settings):
     smtp_from: str = "timpora-alert@example.org"
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
-    smtp_starttls: bool = Field(False, description="STARTTLS after connecting (port 587)")
+    smtp_starttls: bool = Field(
+        False,
+        description="STARTTLS after connecting (port 587); a server that does not offer it "
+        "is refused, never a plain-text fallback",
+    )
     smtp_use_tls: bool = Field(False, description="Implicit TLS from the start (port 465)")
+    smtp_cafile: FilePath | None = Field(
+        None,
+        description="CA certificates (PEM) that sign the mail server's certificate, trusted "
+        "instead of the system's (a relay with its own CA). The certificate and its host "
+        "name are always verified",
+        examples=["/etc/timpora/mail-ca.pem"],
+    )
     channel_timeout_seconds: float | None = Field(
         None, gt=0, le=120, description="Per provider request (None: each channel's default)"
     )
@@ -117,6 +149,12 @@ class NotifySettings(Settings):
     whatsapp_base_url: str | None = None
     whatsapp_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
+    whatsapp_template_alert: str = Field(
+        "timpora_peringatan",
+        pattern=r"^[a-z0-9_]{1,512}$",
+        description="Name of the approved alert template (docs/whatsapp-templates.md), sent "
+        "to members outside WhatsApp's 24-hour window, in their language (id, en)",
+    )
     webhook_secret: SecretStr | None = None
     inbound_key: SecretStr | None = Field(
         None,
@@ -187,6 +225,8 @@ class NotifySettings(Settings):
         tls = self.smtp_starttls or self.smtp_use_tls
         if self.smtp_username and not tls:
             raise ValueError("NOTIFY_SMTP_USERNAME needs TLS (NOTIFY_SMTP_STARTTLS or _USE_TLS)")
+        if self.smtp_cafile and not tls:
+            raise ValueError("NOTIFY_SMTP_CAFILE needs TLS (NOTIFY_SMTP_STARTTLS or _USE_TLS)")
         if self.environment == "production" and self.smtp_host and not tls:
             raise ValueError("NOTIFY_SMTP_HOST needs TLS in production (STARTTLS or USE_TLS)")
         return self
@@ -215,6 +255,28 @@ class NotifySettings(Settings):
         if self.environment == "production":
             return self.telegram_webhook_secret
         return self.telegram_webhook_secret or self.inbound_key
+
+    @field_validator("receipt_timeout_seconds")
+    @classmethod
+    def _check_receipt_timeouts(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - {"sms", "whatsapp"})
+        if unknown or any(seconds < 0 for seconds in value.values()):
+            raise ValueError(
+                "NOTIFY_RECEIPT_TIMEOUT_SECONDS: seconds >= 0 for sms and/or whatsapp "
+                f"(the channels whose providers report deliveries), got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _dlr_needs_key(self) -> NotifySettings:
+        """Kannel's delivery reports come back authenticated by the inbound key."""
+        url = self.kannel_dlr_url
+        if url and "{delivery_key}" not in url and self.inbound_key is None:
+            raise ValueError(
+                "NOTIFY_KANNEL_DLR_URL needs NOTIFY_INBOUND_KEY: Kannel's reports are "
+                "authenticated with it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_dev_sender(self) -> NotifySettings:

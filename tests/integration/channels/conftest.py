@@ -21,6 +21,7 @@ from notify_service.channels.smtp import SmtpChannel
 from notify_service.channels.telegram import TelegramChannel
 from notify_service.channels.webhook import WebhookChannel
 from notify_service.channels.whatsapp import WhatsAppChannel
+from notify_service.whatsapp_templates import EXAMPLE_ID
 
 TIMEOUT = 1.0  # seconds: a hanging gateway fails a send quickly
 
@@ -34,6 +35,7 @@ def outgoing() -> Callable[..., OutgoingMessage]:
             "text": "[TIMPORA] WASPADA Tinggi: WNA di tambang. Balas OK 7KQ2M utk konfirmasi.",
             "delivery_key": "01JH8Z3K6Y2QW4E5R6T7Y8V9WA:1:camat:sms",
             "ack_code": "7KQ2M",
+            "template": ("id", EXAMPLE_ID),  # WhatsApp, outside the window: the template
         }
         return OutgoingMessage(**(values | overrides))  # type: ignore[arg-type]
 

@@ -10,6 +10,7 @@ from devtools import TelegramGateway, WhatsAppGateway
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.channels.telegram import TelegramChannel
 from notify_service.channels.whatsapp import WhatsAppChannel
+from notify_service.whatsapp_templates import ALERT, EXAMPLE_ID
 
 Make = Callable[..., OutgoingMessage]
 
@@ -105,7 +106,7 @@ async def test_whatsapp_messages_shape(
     whatsapp: WhatsAppChannel, whatsapp_gw: WhatsAppGateway, outgoing: Make
 ) -> None:
     msg = outgoing(to_address="+62 812-0000-0103", text="Balas OK 7KQ2M untuk konfirmasi.")
-    result = await whatsapp.send(msg)
+    result = await whatsapp.send(msg)  # never wrote to us: the template (whatsapp_window)
     assert result.provider_message_id == "wamid.TEST1"
     request = whatsapp_gw.last
     assert (request.method, request.path) == (
@@ -117,10 +118,22 @@ async def test_whatsapp_messages_shape(
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
         "to": "6281200000103",
-        "type": "text",
-        "text": {"body": msg.text, "preview_url": False},
+        "type": "template",
+        "template": {
+            "name": "timpora_peringatan",
+            "language": {"code": "id"},
+            "components": [
+                {"type": "body", "parameters": [{"type": "text", "text": v} for v in EXAMPLE_ID]},
+                {
+                    "type": "button",
+                    "sub_type": "quick_reply",
+                    "index": "0",
+                    "parameters": [{"type": "payload", "payload": "ack:7KQ2M"}],
+                },
+            ],
+        },
     }
-    assert whatsapp_gw.received[0].text == msg.text
+    assert whatsapp_gw.received[0].text == ALERT["id"].fill(EXAMPLE_ID)
 
 
 async def test_whatsapp_throttling_is_transient(

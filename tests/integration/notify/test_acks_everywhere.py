@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import select
 
@@ -181,6 +182,24 @@ async def sms_reply(client: httpx.AsyncClient, sender: str, text: str) -> str:
     return answer.text
 
 
+async def whatsapp_message(client: httpx.AsyncClient, sinks: Sinks, sender: str, text: str) -> None:
+    """A member writes to the WhatsApp number: Meta notes it (the fake) and tells notify."""
+    from notify_service.channels.webhook import signature
+
+    sinks.whatsapp.inbound(sender)
+    message = {"from": sender, "timestamp": str(int(datetime.now(UTC).timestamp()))}
+    value = {"messages": [message | {"type": "text", "text": {"body": text}}]}
+    body = orjson.dumps(
+        {"object": "whatsapp_business_account", "entry": [{"changes": [{"value": value}]}]}
+    )
+    answer = await client.post(
+        "/v1/webhooks/whatsapp",
+        content=body,
+        headers={"X-Hub-Signature-256": signature("meta-app-secret", body)},
+    )
+    assert answer.status_code == 200
+
+
 def to(sinks: Sinks, channel: str, address: str) -> list[str]:
     return [r.text for r in sinks.by_channel(channel) if r.to == address]
 
@@ -207,8 +226,12 @@ async def test_a_local_number_acks_and_each_colleague_hears_once(
     await directory(database_url, KEC)
     a = alert()
     async with running(kafka_settings, database_url, sinks, monkeypatch) as client:
+        # Danramil wrote to the number this morning: inside WhatsApp's 24-hour window the
+        # alert comes with a button and the notice as free text (outside: no notice).
+        await whatsapp_message(client, sinks, "6281200000103", "Selamat pagi")
         await send_alerts(kafka_settings, a)
         await wait_for(until(lambda: len(sinks.received) >= 4))
+        assert [s.type for s in sinks.whatsapp.sent] == ["interactive"]
         [sms] = sinks.by_channel("sms")
         assert (sms.to, sms.meta["from"]) == ("+6281200000101", "+6281100000000")  # repliable
         answer = await sms_reply(client, "081200000101", f"OK {a.ack_code}")
