@@ -37,6 +37,7 @@ from console_service.kafka_cli import (
     topics_app,
 )
 from console_service.kafka_ops import replay_target
+from console_service.offices_cli import offices_app
 from console_service.silences_cli import silences_app
 from console_service.teams_cli import teams_app
 from console_service.web import access
@@ -44,7 +45,7 @@ from shared.pii import mask_original, mask_unknown_json
 
 app = typer.Typer(
     help="Operate the Timpora Alert Router: topics, consumer lag, dead letters, deliveries, "
-    "teams, routing policy, silences and the retention of personal data.",
+    "offices, teams, routing policy, silences and the retention of personal data.",
     no_args_is_help=True,
 )
 dlq_app = typer.Typer(
@@ -57,6 +58,7 @@ for sub, name in (
     (kafka_app, "kafka"),
     (dlq_app, "deadletters"),
     (teams_app, "teams"),
+    (offices_app, "offices"),
     (directory_app, "directory"),
     (route_app, "route"),
     (policy_ops.app, "policy"),
@@ -273,12 +275,18 @@ def route_explain(
         Path | None, typer.Option(help="Policy file (default: the service's)")
     ] = None,
     teams: Annotated[Path, typer.Option(help="Teams directory YAML")] = Path("config/teams.yaml"),
+    offices: Annotated[
+        Path | None,
+        typer.Option(help="Offices YAML (as `timpora offices export` writes; default: none)"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Resolved jurisdiction, matched rules and target teams for a report, without Kafka."""
     from routing_service.explain import explain
 
-    result = explain(report_file.read_bytes(), policy_file=policy, teams_file=teams)
+    result = explain(
+        report_file.read_bytes(), policy_file=policy, teams_file=teams, offices_file=offices
+    )
     if as_json:
         sys.stdout.write(json.dumps(result, default=str, ensure_ascii=False, indent=2) + "\n")
         return

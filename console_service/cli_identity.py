@@ -52,7 +52,9 @@ LOCKOUT = (
 )
 
 
-SYSTEM_COMMANDS = frozenset({"db", "topics", "kafka", "lag", "purge", "policy", "users", "route"})
+SYSTEM_COMMANDS = frozenset(
+    {"db", "topics", "kafka", "lag", "purge", "policy", "users", "route", "offices"}
+)
 
 
 class Refused(Exception):

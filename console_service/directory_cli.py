@@ -1,7 +1,7 @@
 """``timpora directory generate --national``: the generated national directory (every
 province, kabupaten/kota and kecamatan with a team of fictional people, and the offices
-over all kabupaten/kota) as a teams YAML for ``timpora teams import`` and the offices
-as the routing policy's ``offices:`` section."""
+over all kabupaten/kota) as a teams YAML for ``timpora teams import`` and an offices
+YAML for ``timpora offices import``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
 
 from console_service.cli_kit import console, fail
 
@@ -29,14 +28,17 @@ def generate(
         "teams-national.yaml"
     ),
     offices_out: Annotated[
-        Path | None, typer.Option(help="Also write the offices (policy `offices:` section).")
+        Path | None,
+        typer.Option(help="Also write the offices, for `timpora offices import`."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Same seed, same directory.")] = 1,
 ) -> None:
     """Write a generated national directory: ~7,800 teams, ~31,000 fictional people,
-    ~120 offices with their fallback teams. Import it with `timpora teams import`."""
+    ~120 offices with their fallback teams. Import the teams with `timpora teams import`,
+    then the offices with `timpora offices import`."""
     from console_service.national import generate as build
     from shared.directory import dump_directory
+    from shared.offices import dump_offices
 
     if not national:
         fail("give --national")
@@ -45,8 +47,7 @@ def generate(
     directory = build(seed)
     out.write_text(dump_directory(directory.teams), encoding="utf-8")
     if offices_out is not None:
-        offices = {"offices": directory.policy_offices()}
-        offices_out.write_text(yaml.safe_dump(offices, allow_unicode=True, sort_keys=False))
+        offices_out.write_text(dump_offices(directory.office_records()), encoding="utf-8")
     console.print(
         f"wrote {out}: {len(directory.teams)} teams, {directory.people} people, "
         f"{len(directory.offices)} offices ({time.perf_counter() - started:.1f} s)"

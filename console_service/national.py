@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from shared.jurisdiction import regions
+from shared.offices import Office
 from shared.schemas import Channel, Level, Member, Team, team_id_for
 
 KABUPATEN_PER_OFFICE = 4.1  # 514 kabupaten/kota / ~125 offices
@@ -57,12 +58,24 @@ class NationalDirectory:
     def people(self) -> int:
         return sum(len(t.members) for t in self.teams)
 
-    def policy_offices(self) -> list[dict[str, object]]:
-        """The offices as the routing policy's ``offices:`` section."""
-        return [
-            {"name": o.name, "home_area": list(o.home_area), "fallback_team": o.fallback_team}
-            for o in self.offices
-        ]
+    def office_records(self) -> list[Office]:
+        """The offices as records for ``timpora offices import`` (ids made unique)."""
+        seen: set[str] = set()
+        out = []
+        for o in self.offices:
+            office_id = (
+                o.office_id if o.office_id not in seen else f"{o.office_id}-{o.home_area[0]}"
+            )
+            seen.add(office_id)
+            out.append(
+                Office(
+                    id=office_id.replace(".", ""),
+                    name=o.name,
+                    home_area=list(o.home_area),
+                    fallback_team=o.fallback_team,
+                )
+            )
+        return out
 
 
 def generate(seed: int = 1) -> NationalDirectory:

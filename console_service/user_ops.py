@@ -17,9 +17,11 @@ from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from console_service.office_ops import default_scopes, user_office_problem
 from console_service.web import identity
 from console_service.web.models import ConsoleUser
 from shared.db import make_engine, make_sessionmaker, migrate, transaction
+from shared.offices import all_offices
 from shared.settings import Settings
 
 app = typer.Typer(help="Console accounts: add, list, unlock, disable.", no_args_is_help=True)
@@ -49,10 +51,15 @@ def add(
     role: Annotated[
         str, typer.Option(help="admin | operator | viewer | member (a team member)")
     ] = "operator",
-    office: Annotated[str, typer.Option(help="The office the user belongs to")] = "batulicin",
+    office: Annotated[
+        str, typer.Option(help="The office (its id in `timpora offices list`) the user belongs to")
+    ] = "batulicin",
     scope: Annotated[
         list[str] | None,
-        typer.Option(help="Region-code prefix the user sees (repeat for several)"),
+        typer.Option(
+            help="Region-code prefix the user sees (repeat for several; default: the office's"
+            " home area; an operator's must lie inside it)"
+        ),
     ] = None,
     name: Annotated[str | None, typer.Option(help="Display name (default: username)")] = None,
     member_id: Annotated[
@@ -73,22 +80,29 @@ def add(
     async def work(session: AsyncSession) -> None:
         if await identity.user_by_name(session=session, username=username):
             raise ValueError(f"user {username!r} exists")
+        offices = await all_offices(session)
+        scopes = scope or default_scopes(offices, office)
+        problem = user_office_problem(offices, office, role, scopes)
+        if problem:
+            raise ValueError(problem)
+        given.extend(scopes)
         await identity.add_user(
             session=session,
             username=username,
             password=password,
             role=role,
             office=office,
-            scopes=scope or [],
+            scopes=scopes,
             display_name=name,
             member_id=member_id,
         )
 
+    given: list[str] = []
     try:
         asyncio.run(_in_transaction(work))
     except ValueError as exc:
         _fail(str(exc))
-    console.print(f"added {role} {username} ({office}: {', '.join(scope or [])})")
+    console.print(f"added {role} {username} ({office}: {', '.join(given)})")
 
 
 @app.command("list")

@@ -13,11 +13,13 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from routing_service import store
+from routing_service.office_policy import with_offices
 from routing_service.policy import Policy, PolicyError
 from routing_service.policy_reload import PolicyState, reload_policy
 from routing_service.silences import ActiveSilence, SilenceMatcher
 from shared.directory import teams_by_jurisdiction
 from shared.observability import POLICY_INFO, POLICY_LOADED, POLICY_VALID
+from shared.offices import Office, all_offices
 from shared.runtime import Runtime
 from shared.settings import RoutingSettings
 
@@ -33,6 +35,8 @@ class RoutingDeps:
     runtime: Runtime
     settings: RoutingSettings
     directory: dict[str, list[str]] = field(default_factory=dict)  # code → team ids
+    offices: list[Office] = field(default_factory=list)  # the office records
+    _in_force: tuple[Policy, Policy] | None = None  # (the file's, with the offices)
     _policy: PolicyState = field(default_factory=PolicyState)
     _policy_checked: float = 0.0
     _directory_at: float = 0.0
@@ -50,13 +54,17 @@ class RoutingDeps:
     def policy(self) -> Policy:
         """The routing policy in force, its file looked at once a second at most (hot
         reload). A file that fails validation is refused and the last good policy stays
-        in force; only with none yet (at start-up) is that a :class:`PolicyError`."""
+        in force; only with none yet (at start-up) is that a :class:`PolicyError`. The
+        office records, when there are any, replace the file's ``offices:``."""
         now = time.monotonic()
         if self._policy.policy is None or now - self._policy_checked >= POLICY_CHECK_S:
             self._reload_policy()
             self._policy_checked = now
-        assert self._policy.policy is not None
-        return self._policy.policy
+        file_policy = self._policy.policy
+        assert file_policy is not None
+        if self._in_force is None or self._in_force[0] is not file_policy:
+            self._in_force = (file_policy, with_offices(file_policy, self.offices))
+        return self._in_force[1]
 
     def policy_refused(self) -> str | None:
         """Why the policy file on disk is refused (the last good one routes), else None."""
@@ -86,9 +94,13 @@ class RoutingDeps:
             _announce(old, new, path)
 
     async def refresh_directory(self, force: bool = False) -> None:
+        """The teams per jurisdiction and the office records, read every 30 s."""
         if force or time.monotonic() - self._directory_at > DIRECTORY_REFRESH_S:
             async with self.runtime.sessions() as session:
                 self.directory = await teams_by_jurisdiction(session)
+                offices = await all_offices(session)
+            if offices != self.offices:
+                self.offices, self._in_force = offices, None  # the policy in force changes
             self._directory_at = time.monotonic()
 
     async def active_silences(self, session: AsyncSession, now: datetime) -> list[ActiveSilence]:

@@ -13,23 +13,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from routing_service.office_policy import with_offices
 from routing_service.plan import RoutingState, plan
 from routing_service.policy import load_policy
 from routing_service.targets import unrouted_reason
 from shared.directory import load_directory
 from shared.jurisdiction import place_report, regions
+from shared.offices import load_offices
 from shared.pii import scrub_text
 from shared.schemas import Fallback, Report
 from shared.settings import RoutingSettings
 
 
 def explain(
-    raw: bytes, *, policy_file: Path | None = None, teams_file: Path, now: datetime | None = None
+    raw: bytes,
+    *,
+    policy_file: Path | None = None,
+    teams_file: Path,
+    offices_file: Path | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     report = Report.model_validate_json(raw)
     if report.resolution is None:
         report = place_report(report)
     policy = load_policy(policy_file or RoutingSettings().policy_file)
+    policy = with_offices(policy, load_offices(offices_file) if offices_file else [])
     directory: dict[str, list[str]] = {}
     for team in load_directory(teams_file):
         directory.setdefault(team.jurisdiction_code, []).append(team.team_id)

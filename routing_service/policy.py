@@ -46,6 +46,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -54,6 +55,7 @@ from pydantic import (
 from routing_service import grouping
 from routing_service.inhibition import Inhibit
 from shared.jurisdiction import normalize_code
+from shared.offices import Office, office_for
 from shared.schemas import Category, Severity
 
 DEFAULT_TZ = "Asia/Makassar"
@@ -223,6 +225,28 @@ class Defaults(_Strict):
         return value
 
 
+class DefaultsOverride(_Strict):
+    """What an office's record may override of the defaults for reports of its area
+    (``shared.offices.OVERRIDABLE``); a key left out keeps the policy's value."""
+
+    group_key: str | None = None
+    group_window: Duration | None = None
+    escalate_after: Duration | None = None  # an explicit null: never escalate
+    update_sms_every: Duration | None = None
+
+    @field_validator("group_key")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None:
+            grouping.template_fields(value)
+        return value
+
+    def applied_to(self, defaults: Defaults) -> Defaults:
+        given = self.model_dump(exclude_unset=True)
+        update = {k: v for k, v in given.items() if v is not None or k == "escalate_after"}
+        return defaults.model_copy(update=update)
+
+
 class Rule(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
     match: Matchers | None = None
@@ -253,32 +277,6 @@ class Rule(_Strict):
         return self.match is None or self.match.is_empty()
 
 
-class Office(_Strict):
-    """An immigration office: its home area and the team that takes a report no team of
-    the hierarchy serves (a place outside every team's jurisdiction, or no place at all)."""
-
-    name: str = Field(min_length=1)
-    home_area: list[str] = Field(min_length=1, description="Kemendagri code prefixes")
-    fallback_team: str = Field(min_length=1)
-
-    @field_validator("home_area", mode="before")
-    @classmethod
-    def _quoted_codes(cls, value: Any) -> Any:
-        return [_code_text(v) for v in value] if isinstance(value, list) else value
-
-    @field_validator("home_area")
-    @classmethod
-    def _codes(cls, value: list[str]) -> list[str]:
-        codes = [normalize_code(str(v)) for v in value]
-        unknown = [v for v, c in zip(value, codes, strict=True) if c is None]
-        if unknown:
-            raise ValueError(f"unknown Kemendagri code(s): {', '.join(map(repr, unknown))}")
-        return [c for c in codes if c is not None]
-
-    def covers(self, code: str) -> bool:
-        return any(code == p or code.startswith(p + ".") for p in self.home_area)
-
-
 class Policy(_Strict):
     version: Literal[1] = 1
     timezone: Zone = DEFAULT_TZ
@@ -296,15 +294,13 @@ class Policy(_Strict):
     defaults: Defaults = Defaults()
     rules: list[Rule] = Field(min_length=1)
     inhibit: list[Inhibit] = Field(default_factory=list)
+    # Per office id: this policy with the office's defaults (office_policy.with_offices).
+    _office_policies: dict[str, Policy] = PrivateAttr(default_factory=dict)
 
     def office_for(self, home_area: Sequence[str], code: str | None) -> Office | None:
         """The office of the source's home area, else the one whose area holds ``code``,
         else the first office (None when the policy names none)."""
-        for wanted in (*home_area, *([code] if code else [])):
-            office = next((o for o in self.offices if o.covers(wanted)), None)
-            if office is not None:
-                return office
-        return self.offices[0] if self.offices else None
+        return office_for(self.offices, home_area, code)
 
     @field_validator("fallback_jurisdiction", mode="before")
     @classmethod

@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from routing_service.office_policy import policy_for
 from routing_service.policy import Policy
 from routing_service.policy_eval import RouteDecision, certain_code, evaluate, pick_team
 from shared.jurisdiction import level_of
@@ -58,9 +59,11 @@ def find_target(directory: Directory, code: str) -> Target | None:
 def routes(report: Report, policy: Policy, directory: Directory, now: datetime) -> list[Route]:
     """The teams a report goes to: the policy's targets that have a team (walking up to
     the parent level otherwise), one route per team whatever the number of rules; when
-    no level has a team, the office's fallback team (empty only without one)."""
-    decisions = evaluate(policy, report, now)
+    no level has a team, the office's fallback team (empty only without one). The
+    report's office may override the policy's defaults (``office_policy``)."""
     place = placed_code(report)
+    policy = policy_for(policy, report, place)
+    decisions = evaluate(policy, report, now)
     if outside_home_area(report, place):
         if policy.outside_home_area == "reject":
             return []

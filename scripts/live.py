@@ -80,6 +80,8 @@ def prepare(env: dict[str, str], demo: bool) -> None:
         teams = STATE / "demo-teams.yaml"
         teams.write_text(dump_directory(directory))
     subprocess.run([*cli, "teams", "import", str(teams)], cwd=ROOT, env=env, check=True)
+    offices = ROOT / "config" / "offices.yaml"
+    subprocess.run([*cli, "offices", "import", str(offices)], cwd=ROOT, env=env, check=True)
     console_account(cli, env)
 
 

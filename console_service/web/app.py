@@ -21,6 +21,7 @@ from console_service.purge_ops import purge_loop
 from console_service.web import (
     deadletter_pages,
     member_pages,
+    office_pages,
     pages,
     silence_pages,
     system_pages,
@@ -68,6 +69,7 @@ def create_app(settings: ConsoleSettings | None = None, runtime: Runtime | None 
             member_pages.build_router(kit),
             system_pages.build_router(kit),
             team_pages.build_router(kit),
+            office_pages.build_router(kit),
         ],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

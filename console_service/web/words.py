@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from console_service.web.words_directory import DIRECTORY_WORDS
+from console_service.web.words_offices import OFFICE_WORDS
 
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
@@ -388,8 +389,8 @@ WORDS: dict[str, dict[str, str]] = {
         "m_note": "Note",
     },
 }
-for _lang, _words in DIRECTORY_WORDS.items():  # the member form's words, kept apart
-    WORDS[_lang] |= _words
+for _lang in LANGS:  # the member form's and the offices pages' words, kept apart
+    WORDS[_lang] |= DIRECTORY_WORDS[_lang] | OFFICE_WORDS[_lang]
 
 
 def translator(lang: Lang) -> Callable[[str], str]:

@@ -1,10 +1,11 @@
 """``timpora directory generate --national``: a team for every province, kabupaten/kota
 and kecamatan of the region data, 3–5 fictional members each with valid, distinct
 numbers; offices covering every kabupaten/kota once, each with a fallback team that
-exists and a policy section routing accepts; and the file imports into PostgreSQL."""
+exists and a policy section routing accepts; and both files import into PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -70,6 +71,15 @@ def test_the_national_directory_covers_every_region_and_imports(
 
     invoke(cli, "teams", "import", str(teams_file))
     assert sync(_counts(database_url)) == (len(teams), len(members))
+
+    # the offices as records: imported after their teams, listed with their teams
+    assert (
+        f"imported {len(offices)} offices"
+        in invoke(cli, "offices", "import", str(offices_file)).output
+    )
+    listed = {o["id"]: o for o in json.loads(invoke(cli, "offices", "list", "--json").output)}
+    assert len(listed) == len(offices)
+    assert sum(o["teams"] for o in listed.values()) == len(teams) - by_level[Level.provinsi]
 
 
 async def _counts(database_url: str) -> tuple[int, int]:
