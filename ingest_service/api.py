@@ -140,6 +140,7 @@ def build_router(deps: IngestDeps) -> APIRouter:
             id_seed=seed,
             seed_time=False,
             headers={"content-type": content_type},
+            id_key=deps.report_id_key,
         )
         try:
             await publish_all(deps.broker, settings, result.records())

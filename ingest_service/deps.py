@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from faststream.kafka import KafkaBroker
 
+from shared import report_ids
 from shared.ratelimit import KeyedLimits, TokenBucket
 from shared.runtime import Runtime
 from shared.settings import IngestSettings
@@ -38,6 +39,11 @@ class IngestDeps:
             )
         call = functools.partial(work, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self.parsers, call)
+
+    @functools.cached_property
+    def report_id_key(self) -> bytes:
+        """Tags every report id for its source (:mod:`shared.report_ids`)."""
+        return report_ids.derive_key(self.settings.secret_key.get_secret_value())
 
     @property
     def broker(self) -> KafkaBroker:

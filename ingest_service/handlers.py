@@ -61,6 +61,7 @@ def intake_record(deps: IngestDeps, record: ConsumerRecord) -> Intake:
         original_topic=topics.raw_topic(source_name),
         headers=headers,
         reasons=reasons,
+        id_key=deps.report_id_key,
     )
 
 

@@ -15,7 +15,7 @@ from ulid import ULID
 
 from ingest_service.formats import Parsed, SourceContext, parse
 from ingest_service.formats.subset import failing_records
-from shared import topics
+from shared import report_ids, topics
 from shared.deadletter import NUL
 from shared.kafka import Outgoing, dumps
 from shared.observability import REPORTS
@@ -86,10 +86,13 @@ def intake(
     original_topic: str | None = None,
     headers: dict[str, str] | None = None,
     reasons: list[Reason] | None = None,
+    id_key: bytes | None = None,
 ) -> Intake:
     """Parse ``raw``; give reports stable ids when ``id_seed`` names the input uniquely.
 
     ``reasons`` given by the caller (e.g. an unknown format header) reject the whole input.
+    With ``id_key`` (the service always passes it) every id is tagged for its source
+    (:mod:`shared.report_ids`): only that source may ask for the report's status.
     """
     result = Intake()
     parsed = parse(fmt, raw, ctx) if fmt is not None and not reasons else []
@@ -98,6 +101,9 @@ def intake(
             if id_seed is not None:
                 at = ctx.received_at if seed_time else None
                 item.report.report_id = stable_id(id_seed, item.index, at)
+            if id_key is not None:
+                report = item.report
+                report.report_id = report_ids.issue(report.report_id, report.source, id_key)
             value = dumps(item.report)
             if NUL in value:  # PostgreSQL text cannot hold it: routing could store nothing
                 result.rejected.append(Parsed(item.index, None, [nul_reason(item.index)]))

@@ -2,7 +2,8 @@
 
 Run: ``python -m console_service.web`` (port ``CONSOLE_HTTP_PORT``, 8084). It reads the
 services' tables (scoped to each user) and publishes acks and closes on ``alerts.acks``;
-``/health``, ``/ready`` and ``/metrics`` as every service.
+``/health``, ``/ready`` and ``/metrics`` as every service. Upstream systems ask for their
+reports' status here with their API keys (``GET /v1/reports/{id}``, :mod:`.status_api`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from console_service.web import (
     office_pages,
     pages,
     silence_pages,
+    status_api,
     system_pages,
     team_pages,
 )
@@ -70,6 +72,7 @@ def create_app(settings: ConsoleSettings | None = None, runtime: Runtime | None 
             system_pages.build_router(kit),
             team_pages.build_router(kit),
             office_pages.build_router(kit),
+            status_api.build_router(kit),
         ],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -55,11 +55,16 @@ async def seed_teams(database_url: str, extra: Mapping[str, list[Member]] | None
     await engine.dispose()
 
 
-def fast_policy(tmp_path: Path, escalate_after: str | None) -> Path:
-    """The shipped policy, with every escalation timeout replaced (or left as shipped)."""
+def fast_policy(
+    tmp_path: Path, escalate_after: str | None, edit: Callable[[str], str] | None = None
+) -> Path:
+    """The shipped policy, with every escalation timeout replaced (or left as shipped),
+    then ``edit`` applied to its text."""
     text = (ROOT / "routing_service" / "config" / "policy.yaml").read_text()
     if escalate_after:
         text = re.sub(r"escalate_after: \d+[smhd]", f"escalate_after: {escalate_after}", text)
+    if edit is not None:
+        text = edit(text)
     path = tmp_path / "policy.yaml"
     path.write_text(text)
     return path
@@ -79,7 +84,9 @@ def pipeline_factory(
         scan.submitted.record(request)
 
     async def start(
-        escalate_after: str | None = None, extra: Mapping[str, list[Member]] | None = None
+        escalate_after: str | None = None,
+        extra: Mapping[str, list[Member]] | None = None,
+        policy_edit: Callable[[str], str] | None = None,
     ) -> AsyncIterator[Pipeline]:
         await seed_teams(database_url, extra)
         sinks = Sinks()
@@ -92,7 +99,7 @@ def pipeline_factory(
             "NOTIFY_INBOUND_KEY": "inbound-e2e",
             "NOTIFY_DIRECTORY_CACHE_SECONDS": "1",
             "ROUTING_ESCALATION_POLL_SECONDS": "0.2",
-            "ROUTING_POLICY_FILE": str(fast_policy(tmp_path, escalate_after)),
+            "ROUTING_POLICY_FILE": str(fast_policy(tmp_path, escalate_after, policy_edit)),
             **sinks.notify_env(),
         }
         for key, value in common.items():

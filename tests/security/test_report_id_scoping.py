@@ -1,7 +1,9 @@
 """The attack (#17 item 8): a source pre-submits, as its own report's ``report_id``, the id
 another source's next report will get (ids derived from an Idempotency-Key are
 predictable), so that routing takes the victim's report for a redelivery of the attacker's
-and routes nothing new. Ingest and routing run on real Kafka and PostgreSQL."""
+and routes nothing new. Ingest and routing run on real Kafka and PostgreSQL. Since ids carry
+a keyed tag (shared.report_ids) only a holder of TIMPORA_SECRET_KEY could predict one; the
+test grants the attacker the prediction anyway."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import httpx
 import pytest
 
 from ingest_service.intake import stable_id
-from shared import topics
+from shared import report_ids, topics
 from shared.settings import Settings
 from tests.integration.ingest.test_ingest_service import APOA, POLRES, canonical, client
 from tests.integration.routing.test_routing_service import routing_settings, running, seed
@@ -26,7 +28,10 @@ async def test_a_source_cannot_take_the_id_of_another_sources_report(
 ) -> None:
     await seed(database_url)
     victim_key = "lapor-0001"
-    predicted = stable_id(f"http/apoa-kalsel/{victim_key}", 0, None)
+    key = report_ids.derive_key(kafka_settings.secret_key.get_secret_value())
+    predicted = report_ids.issue(
+        stable_id(f"http/apoa-kalsel/{victim_key}", 0, None), "apoa-kalsel", key
+    )
     decoy = canonical(category="other", severity="info", report_id=predicted, upstream_ref="x")
     attack = await client.post("/v1/reports", json=decoy, headers=POLRES)
     assert attack.status_code == 202, attack.text
