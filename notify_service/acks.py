@@ -7,7 +7,8 @@ after a one-time code that :mod:`notify_service.step_up` sends.)
 - an SMS reply with the short code (Kannel MO callback, ``OK 7KQ2M`` / ``SELESAI 7KQ2M
   catatan``), the sender in any Indonesian format (``0812...``, ``62812...``, ``+62...``);
 - Telegram: the inline button (``callback_query`` ``ack:7KQ2M``, always answered so the
-  button stops spinning) or ``/ack 7KQ2M``, ``/selesai 7KQ2M``;
+  button stops spinning) or ``/ack 7KQ2M``, ``/selesai 7KQ2M``; a press in a team's group
+  is the presser's, the first one takes the alert (:mod:`notify_service.group_acking`);
 - WhatsApp: a reply ``OK 7KQ2M`` / ``SELESAI 7KQ2M`` to the alert, or its *Terima* button
   (the template's quick reply, ``button.payload`` ``ack:7KQ2M``, or the interactive
   message's reply button, ``interactive.button_reply.id``), from a number of the directory
@@ -36,8 +37,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import SecretStr
 
 from notify_service.acking import member_by_code, record_reply
-from notify_service.channels.telegram import TelegramChannel
 from notify_service.deps import NotifyDeps
+from notify_service.group_acking import answer_callback, on_group_press
 from notify_service.receipting import apply_receipts
 from notify_service.receipts import whatsapp_receipts
 from notify_service.replies import Reply, parse_reply, telegram_update, whatsapp_messages
@@ -95,17 +96,6 @@ async def _form(request: Request) -> dict[str, str]:
     return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
 
-async def _answer_callback(deps: NotifyDeps, query_id: str, text: str) -> None:
-    """Answer a Telegram button press; a failure is logged (the ack itself stands)."""
-    channel = deps.channels.get("telegram")
-    if not isinstance(channel, TelegramChannel):
-        return
-    try:
-        await channel.answer_callback(query_id, text)
-    except Exception as exc:
-        log.warning("telegram answerCallbackQuery failed: %s", exc)
-
-
 def build_router(deps: NotifyDeps) -> APIRouter:
     router = APIRouter()
 
@@ -144,6 +134,8 @@ def build_router(deps: NotifyDeps) -> APIRouter:
             return JSONResponse({"ok": False, "reason": "invalid json"})
         if update is None:
             return JSONResponse({"ok": False, "reason": "invalid update"})
+        if update.group_press:  # the button on a team group's message: the presser takes it
+            return JSONResponse(await on_group_press(deps, update))
         reply = parse_reply(update.text)
         hit = reply and await member_by_code(
             deps, reply.code, lambda m: m.telegram_chat_id == update.chat_id
@@ -152,7 +144,7 @@ def build_router(deps: NotifyDeps) -> APIRouter:
             await record_reply(deps, hit, "telegram", reply)
         if update.callback_query_id:  # every press is answered, or the button spins on
             answer = DONE[reply.action] if reply and hit else UNKNOWN_CODE.rstrip(".")
-            await _answer_callback(deps, update.callback_query_id, answer)
+            await answer_callback(deps, update.callback_query_id, answer)
         if not (reply and hit):
             return JSONResponse({"ok": False, "reason": "no matching alert"})
         return JSONResponse({"ok": True, "alert_id": hit[0], "action": reply.action})

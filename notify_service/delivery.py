@@ -17,6 +17,10 @@ the text marked "[ULANG]" (a member may get it twice, knowingly); lower severiti
 After ``sent``, a provider's delivery report moves the row on (``receipts``,
 ``receipting``): delivered, read, or failed, which claims the next channel as a send that
 gave up does (:func:`fallback_row`).
+
+A team's Telegram group is one more recipient (``plan.plan_group``, member id
+``group:<team id>``), claimed, sent, retried and recorded as a member's delivery is; its
+sent message is also recorded (``team_group_messages``) for the button and the edit.
 """
 
 from __future__ import annotations
@@ -29,97 +33,37 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_service import store
+from notify_service.delivery_rows import (
+    delivery_values,
+    fallback_row,
+    group_message,
+    unknown_team,
+    version_values,
+)
 from notify_service.deps import NotifyDeps
-from notify_service.models import AlertKeys, DeliveryRow
+from notify_service.groups import is_group, recipients
+from notify_service.models import DeliveryRow
 from notify_service.plan import (
     address_of,
     audiences,
     next_step,
     on_stale_sending,
     plan_deliveries,
+    plan_group,
 )
 from notify_service.receipts import AWAITING, expected_receipts
 from notify_service.render import AlertMessages
 from notify_service.sending import Claim, Row, event, send
 from notify_service.whatsapp_window import last_inbound_of
-from shared import topics
 from shared.db import lost_connection, transaction
-from shared.deadletter import rejected
-from shared.kafka import Outgoing, dumps, publish_all
-from shared.schemas import (
-    AlertReason,
-    AlertRouted,
-    DeliveryStatus,
-    Member,
-    Reason,
-    Team,
-    new_id,
-    utcnow,
-)
+from shared.kafka import Outgoing, publish_all
+from shared.schemas import AlertReason, AlertRouted, DeliveryStatus, Member, Team, utcnow
 
 log = logging.getLogger(__name__)
+__all__ = ["deliver", "fallback_row", "retry_loop"]
 
 CLAIM_GROUP = 128  # deliveries claimed together, just before they are sent concurrently
 RECORD_RETRY_S = (0.2, 0.5, 1.0, 2.0, 4.0, *[8.0] * 6)  # ~56 s in all
-
-
-def _row(alert: AlertKeys, member_id: str, channel: str, **values: object) -> dict[str, object]:
-    """A delivery row's values; every row has the same keys (one multi-row INSERT)."""
-    return {
-        "delivery_id": new_id(),
-        "alert_id": alert.alert_id,
-        "alert_version": alert.version,
-        "report_id": alert.report_id,
-        "team_id": alert.team_id,
-        "member_id": member_id,
-        "channel": channel,
-        "ack_code": alert.ack_code,
-        "error": None,
-        "next_attempt_at": None,
-        "fallback_channels": [],
-        "repeat": False,
-        "created_at": utcnow(),
-        "updated_at": utcnow(),
-        **values,
-    }
-
-
-def fallback_row(
-    alert: AlertKeys, member_id: str, channels: Sequence[str], now: datetime
-) -> dict[str, object] | None:
-    """The member's next channel as a delivery due now (``None``: no channel left): after
-    a send gave up, or a provider reported it failed (``receipting``)."""
-    if not channels:
-        return None
-    nxt, *rest = channels
-    values = {"status": "retrying", "attempts": 0, "next_attempt_at": now}
-    return _row(alert, member_id, nxt, **values, fallback_channels=rest)
-
-
-def _version(alert: AlertRouted, now: datetime) -> dict[str, object]:
-    """The alert version's row (stored once, whatever number of deliveries it has)."""
-    return {
-        "alert_id": alert.alert_id,
-        "version": alert.version,
-        "reason": alert.reason.value,
-        "level": alert.level.value,
-        "severity": alert.severity.value,
-        "jurisdiction_code": alert.jurisdiction_code,
-        "jurisdiction_name": alert.jurisdiction_name,
-        "payload": alert.model_dump(mode="json"),
-        "created_at": now,
-        "erased_at": None,
-    }
-
-
-def _unknown_team(alert: AlertRouted) -> Outgoing:
-    """The dead letter of an alert for a team notify's directory does not have (replay it
-    with ``timpora deadletters replay`` once the directory has the team)."""
-    reason = f"team {alert.team_id!r} is not in notify's directory"
-    log.error("alert %s v%d: %s; dead-lettered", alert.alert_id, alert.version, reason)
-    why = [Reason(code="unknown_team", message=reason, path="team_id")]
-    headers = {"alert_id": alert.alert_id, "report_id": alert.report_id}
-    return rejected(dumps(alert), topics.ALERTS_ROUTED, "notify", why, headers)
 
 
 Planned = tuple[AlertRouted, Member, dict[str, object], str | None]
@@ -136,20 +80,21 @@ async def plan_alerts(
     for alert in alerts:
         team = await deps.team(alert.team_id)
         if team is None:
-            dead.append(_unknown_team(alert))
+            dead.append(unknown_team(alert))
             continue
         before = earlier.get(alert.alert_id, {})
         teams = [t for t in [await deps.team(tid) for tid in sorted(before)] if t is not None]
         todo += audiences(alert, team, teams, set().union(*before.values()))
     for alert, team in todo:
-        members = {m.member_id: m for m in team.members}
+        members = {m.member_id: m for m in recipients(team)}  # and the team's group
         last = last_sms.setdefault(alert.alert_id, {})
-        for planned in plan_deliveries(alert, team, now, last_update_sms=last):
+        plans = plan_deliveries(alert, team, now, last_update_sms=last)
+        for planned in [*plans, *plan_group(alert, team)]:
             member = members[planned.member_id]
             if alert.reason is AlertReason.update and planned.channels == ("sms",):
                 last[member.member_id] = now  # a later version in this batch sees it
             if not planned.channels:  # off duty or no usable channel: logged, not sent
-                values = _row(
+                values = delivery_values(
                     alert,
                     member.member_id,
                     "none",
@@ -161,7 +106,7 @@ async def plan_alerts(
                 continue
             first, *rest = planned.channels
             deferred = planned.not_before is not None and planned.not_before > now
-            values = _row(
+            values = delivery_values(
                 alert,
                 member.member_id,
                 first,
@@ -214,7 +159,9 @@ async def claim_group(
         values["created_at"] = values["updated_at"] = now
     alerts = {(a.alert_id, a.version): a for a, _, _, _ in planned_rows}
     async with transaction(deps.runtime.sessions) as session:
-        await store.save_versions(session=session, rows=[_version(a, now) for a in alerts.values()])
+        await store.save_versions(
+            session=session, rows=[version_values(a, now) for a in alerts.values()]
+        )
         inserted = await store.claim(session=session, rows=[v for _, _, v, _ in planned_rows])
     claimed: list[tuple[AlertRouted, Member, Row]] = []
     events: list[Outgoing] = []
@@ -245,16 +192,22 @@ async def send_and_record(
     events: list[Outgoing] = []
     updates: list[dict[str, object]] = []
     fallbacks: list[dict[str, object]] = []
+    posted: list[dict[str, object]] = []  # messages in teams' groups
     settings = deps.settings
     reporting = expected_receipts(settings)  # sent there: a provider report is awaited
-    for (alert, _member, row), outcome in zip(claimed, outcomes, strict=True):
+    for (alert, member, row), outcome in zip(claimed, outcomes, strict=True):
         status, next_at = next_step(
             outcome, row.attempts, settings.max_attempts, settings.retry_base_seconds, now
         )
         row.provider_message_id = outcome.provider_message_id
+        if outcome.throttled:  # the provider's limit, not a failure: the attempt is given back
+            row.attempts -= 1
+        if status == "sent" and is_group(row.member_id):
+            posted += filter(None, [group_message(alert, row, member, now)])
         updates.append(
             {
                 "delivery_id": row.delivery_id,
+                "attempts": row.attempts,
                 "status": status,
                 "next_attempt_at": next_at,
                 "provider_message_id": outcome.provider_message_id,
@@ -268,7 +221,7 @@ async def send_and_record(
             nxt := fallback_row(alert, row.member_id, row.fallback_channels, now)
         ):
             fallbacks.append(nxt)
-    inserted = await _record(deps, updates, fallbacks)
+    inserted = await _record(deps, updates, fallbacks, posted)
     events += [
         event(Claim.of(v), DeliveryStatus.fallback)
         for v in fallbacks
@@ -278,7 +231,10 @@ async def send_and_record(
 
 
 async def _record(
-    deps: NotifyDeps, updates: list[dict[str, object]], fallbacks: list[dict[str, object]]
+    deps: NotifyDeps,
+    updates: list[dict[str, object]],
+    fallbacks: list[dict[str, object]],
+    posted: Sequence[dict[str, object]] = (),
 ) -> set[object]:
     """Write the outcomes of sends that happened; the ids of the fallback rows inserted.
 
@@ -290,7 +246,7 @@ async def _record(
     async def write() -> set[object]:
         async with transaction(deps.runtime.sessions) as session:
             return await store.record_outcomes(
-                session=session, updates=updates, fallbacks=fallbacks
+                session=session, updates=updates, fallbacks=fallbacks, group_messages=posted
             )
 
     for pause in RECORD_RETRY_S:
@@ -332,7 +288,7 @@ async def _alerts_of(
 
 async def _member(deps: NotifyDeps, alert: AlertRouted, member_id: str) -> Member | None:
     team = await deps.team(alert.team_id)
-    return next((m for m in team.members if m.member_id == member_id), None) if team else None
+    return next((m for m in recipients(team) if m.member_id == member_id), None) if team else None
 
 
 async def run_due(deps: NotifyDeps, limit: int = 200) -> int:

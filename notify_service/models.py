@@ -7,7 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, Boolean, Index, String, Text, UniqueConstraint, false, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, UtcDateTime
@@ -156,3 +166,27 @@ class StepUpCode(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class GroupMessageRow(Base):
+    """One alert version's message in a team's Telegram group (``plan.group_recipient``):
+    found again by the button press (chat id and message id), taken by the first press of
+    a member (``taken_by``, with the masked label the group sees), edited once to show who
+    took it (``edit_status``: editing → edited | failed, claimed before the edit)."""
+
+    __tablename__ = "team_group_messages"
+
+    chat_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(32), index=True)
+    alert_version: Mapped[int] = mapped_column()
+    team_id: Mapped[str] = mapped_column(String(64))
+    delivery_id: Mapped[str] = mapped_column(String(32))
+    ack_code: Mapped[str] = mapped_column(String(12))
+    repeat: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    taken_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    taken_label: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    edit_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    edit_error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -8,6 +8,8 @@ load → decide → persist → send.
    a redelivered ack sends nothing again. As with deliveries, a notice left ``sending``
    by a crash is not repeated; a failed one is recorded, not retried (it is a courtesy,
    the alert itself was delivered).
+3. The alert's messages in teams' Telegram groups are edited once to show who took it
+   (:mod:`notify_service.group_acking`); a group gets no notice of its own.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from notify_service import store
 from notify_service.broadcast import Acker, Delivered, ack_code, acker, notices
 from notify_service.channels.base import OutgoingMessage
 from notify_service.deps import NotifyDeps
+from notify_service.group_acking import edit_group_messages
 from notify_service.plan import address_of
 from notify_service.render.notice import notice_text
 from notify_service.whatsapp_window import last_inbound_of
@@ -45,6 +48,7 @@ async def on_acks(deps: NotifyDeps, acks: list[AlertAcknowledged]) -> None:
                 session=session, alert_id=ack.alert_id, reason=reason, now=now
             )
         rows = await store.delivered(session=session, alert_ids=[a.alert_id for a in acks])
+    await edit_group_messages(deps, acks)  # the groups' messages: "Diterima oleh ..."
     if not deps.settings.ack_notices:
         return
     by_alert: dict[str, list[Delivered]] = defaultdict(list)

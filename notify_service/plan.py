@@ -16,6 +16,8 @@ Why these rules:
   Critical alerts bypass quiet hours.
 * Who is on duty follows the team's roster (piket, :mod:`shared.roster`) when it has
   one, every member for a critical alert; else each member's ``on_duty`` flag.
+* A team's Telegram group gets each version once more (:func:`plan_group`), besides the
+  members' own plans.
 * Nothing here does I/O or reads a clock: ``now`` is passed in, so every rule is tested
   with plain values.
 """
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from notify_service.groups import group_recipient
 from shared.roster import in_window, staffed
 from shared.schemas import (
     AlertReason,
@@ -190,6 +193,14 @@ def plan_deliveries(
     ]
 
 
+def plan_group(alert: AlertRouted, team: Team) -> list[PlannedDelivery]:
+    """The team's Telegram group, when it has one: every version once, on Telegram only
+    (a group has no duty, quiet hours or fallback: :mod:`notify_service.groups`). Added to
+    the members' plans, which stay as they are."""
+    group = group_recipient(team)
+    return [PlannedDelivery(group.member_id, (Channel.telegram.value,))] if group else []
+
+
 def audiences(
     alert: AlertRouted, team: Team, earlier: Sequence[Team], received: Set[str]
 ) -> list[tuple[AlertRouted, Team]]:
@@ -225,6 +236,7 @@ class Outcome:
     provider_message_id: str | None = None
     error: str | None = None
     retry_after: float | None = None
+    throttled: bool = False  # the provider's rate limit (429), or our own: not an attempt
 
 
 def next_step(
@@ -232,9 +244,13 @@ def next_step(
 ) -> tuple[str, datetime | None]:
     """Row status and next attempt time after one attempt: exponential backoff with
     25 % jitter (or the provider's ``retry_after``) until ``max_attempts``, then give up
-    (the member's next channel takes over)."""
+    (the member's next channel takes over). A throttled attempt is retried after the
+    provider's (or our limiter's) wait whatever the attempts: it does not count."""
     if outcome.status is DeliveryStatus.sent:
         return "sent", None
+    if outcome.throttled:
+        delay = max(outcome.retry_after or 0.0, 0.1)
+        return "retrying", now + timedelta(seconds=delay * random.uniform(1.0, 1.1))
     if outcome.status is DeliveryStatus.failed and attempts < max_attempts:
         delay = outcome.retry_after or base_s * 2 ** (attempts - 1)
         return "retrying", now + timedelta(seconds=delay * random.uniform(1.0, 1.25))

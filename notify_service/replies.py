@@ -131,10 +131,33 @@ class TelegramUpdate:
     chat_id: str  # the presser (callback) or the chat the command came from
     text: str
     callback_query_id: str | None = None  # set for a button press: it must be answered
+    group_chat_id: str | None = None  # a press on a message in a group or supergroup
+    message_id: int | None = None  # ... and that message's id
+
+    @property
+    def group_press(self) -> bool:
+        return bool(self.callback_query_id and self.group_chat_id and self.message_id)
+
+
+GROUP_CHATS = frozenset({"group", "supergroup"})
+
+
+def _group_message(callback: dict[str, Any]) -> tuple[str | None, int | None]:
+    """The group chat id and message id a button press came from (Bot API
+    ``callback_query.message``: ``message_id`` and ``chat{id, type}``), else ``None``s."""
+    message = _obj(callback.get("message"))
+    chat, message_id = _obj(message.get("chat")), message.get("message_id")
+    chat_id = chat.get("id")
+    if chat.get("type") not in GROUP_CHATS or not isinstance(chat_id, int | str):
+        return None, None
+    if not isinstance(message_id, int) or isinstance(message_id, bool) or isinstance(chat_id, bool):
+        return None, None
+    return str(chat_id), message_id
 
 
 def telegram_update(update: Any) -> TelegramUpdate | None:
-    """The sender, text and callback id of a Bot API update (``None`` for other shapes)."""
+    """The sender, text and callback id of a Bot API update (``None`` for other shapes);
+    for a press in a group, the group's chat id and the message's id."""
     if not isinstance(update, dict):
         return None
     callback = update.get("callback_query")
@@ -145,6 +168,11 @@ def telegram_update(update: Any) -> TelegramUpdate | None:
     chat = str(who.get("id", "")) if isinstance(who, dict) else ""
     text = callback.get("data") or message.get("text") or ""
     query_id = callback.get("id")
+    group, message_id = _group_message(callback)
     return TelegramUpdate(
-        chat, str(text), str(query_id) if isinstance(query_id, str | int) else None
+        chat,
+        str(text),
+        str(query_id) if isinstance(query_id, str | int) else None,
+        group,
+        message_id,
     )

@@ -18,6 +18,7 @@ from notify_service.models import (
     AlertVersionRow,
     DeliveryRow,
     EarlyReceiptRow,
+    GroupMessageRow,
     NoticeRow,
     StepUpCode,
 )
@@ -100,10 +101,17 @@ async def recipients(
 
 
 async def record_outcomes(
-    *, session: AsyncSession, updates: list[dict[str, Any]], fallbacks: list[dict[str, Any]]
+    *,
+    session: AsyncSession,
+    updates: list[dict[str, Any]],
+    fallbacks: list[dict[str, Any]],
+    group_messages: Sequence[dict[str, Any]] = (),
 ) -> set[object]:
-    """Store the outcome of each send; claim the fallback deliveries (their inserted ids)."""
+    """Store the outcome of each send and the messages sent to teams' groups; claim the
+    fallback deliveries (their inserted ids)."""
     await update_many(session, DeliveryRow.__table__, "delivery_id", updates)
+    if group_messages:
+        await insert_many_ignore(session, GroupMessageRow, list(group_messages), "chat_id")
     return await claim(session=session, rows=fallbacks)
 
 

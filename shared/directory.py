@@ -2,6 +2,8 @@
 
 Routing asks it which jurisdictions have a team; notify reads a team's members. It lives
 in the database (Alembic-managed) and is imported/exported as YAML by the operator CLI.
+A team may name its Telegram group (``telegram_group_chat_id``, a negative chat id):
+notify sends each alert version there once, besides the members' own messages.
 Members' ``phone`` and ``whatsapp`` are stored in E.164 (:func:`shared.phones.to_e164`,
 Indonesian numbering), however the file writes them: replies are matched on that form.
 The console edits one member at a time (:func:`upsert_member`, :func:`remove_member`);
@@ -39,6 +41,8 @@ class TeamRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     # The duty schedule (piket), a validated ``Roster``; None: each member's on_duty flag.
     roster: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The team's Telegram group (a negative chat id): each alert version goes there once.
+    telegram_group_chat_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     members: Mapped[list[MemberRow]] = relationship(
         back_populates="team", cascade="all, delete-orphan", order_by="MemberRow.position"
     )
@@ -146,6 +150,7 @@ def team_of(row: TeamRow) -> Team:
             for m in row.members
         ],
         roster=Roster.model_validate(row.roster) if row.roster else None,
+        telegram_group_chat_id=row.telegram_group_chat_id,
     )
 
 
@@ -187,6 +192,7 @@ async def replace_directory(
                 level=team.level.value,
                 jurisdiction_code=team.jurisdiction_code,
                 roster=team.roster.model_dump(mode="json") if team.roster else None,
+                telegram_group_chat_id=team.telegram_group_chat_id,
                 members=[
                     MemberRow(
                         member_id=m.member_id,

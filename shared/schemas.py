@@ -8,11 +8,12 @@ Every message carries ``schema_version``. Fields holding personal data are marke
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from ulid import ULID
 
 SCHEMA_VERSION: Final = 1
@@ -177,6 +178,25 @@ class Roster(Model):
     overrides: list[RosterOverride] = Field(default_factory=list, max_length=500)
 
 
+GROUP_MEMBER_PREFIX = "group:"  # a delivery to a team's group: member id "group:<team id>"
+TELEGRAM_GROUP_ID = re.compile(r"-[1-9]\d{0,19}")
+
+
+def _group_chat_id(value: Any) -> Any:
+    """A Telegram group's chat id: negative (``-1001234567890`` for a supergroup, a shorter
+    negative number for a basic group); a YAML number is read as its digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if not TELEGRAM_GROUP_ID.fullmatch(value):
+            raise ValueError(
+                "a Telegram group's chat id is a negative number (e.g. -1001234567890 for a"
+                " supergroup); a positive id is a person's chat, not a group"
+            )
+    return value
+
+
 class Team(Model):
     team_id: str = Field(examples=["timpora-63.10.04"])
     name: str = Field(examples=["Timpora Kecamatan Satui"])
@@ -184,6 +204,18 @@ class Team(Model):
     jurisdiction_code: str
     members: list[Member] = Field(default_factory=list)
     roster: Roster | None = None
+    telegram_group_chat_id: Annotated[str | None, BeforeValidator(_group_chat_id)] = Field(
+        None,
+        description="The team's Telegram group: each alert version goes there once, with the"
+        " ack button (in addition to the members' own channels)",
+        examples=["-1001234567890"],
+    )
+
+    @model_validator(mode="after")
+    def _group_key_fits(self) -> Team:
+        if self.telegram_group_chat_id and len(GROUP_MEMBER_PREFIX + self.team_id) > 64:
+            raise ValueError("a team with a Telegram group has a team_id of 58 characters at most")
+        return self
 
 
 def team_id_for(code: str) -> str:

@@ -13,6 +13,10 @@ Answers are ``{"ok": true, "result": {"message_id": N}}`` or ``{"ok": false,
 "error_code": N, "description": ..., "parameters": {"retry_after": s}}``: 429 and 5xx
 are transient (``retry_after`` honoured), other errors (chat not found, bot blocked,
 bad token) permanent.
+
+A team group's message is edited once someone took the alert (``editMessageText`` with
+``chat_id``, ``message_id``, ``text`` and the new ``reply_markup``; the answer is the
+edited message): :meth:`TelegramChannel.edit_message`.
 """
 
 from __future__ import annotations
@@ -62,6 +66,24 @@ class TelegramChannel(HttpChannel):
         data = json_or_none(response)
         if not (200 <= response.status_code < 300 and isinstance(data, dict) and data.get("ok")):
             raise PermanentError(f"telegram answerCallbackQuery: {short_body(response)!r}")
+
+    async def edit_message(
+        self, chat_id: str, message_id: int, text: str, reply_markup: dict[str, Any]
+    ) -> None:
+        """``editMessageText`` of a message we sent (a team group's, once someone took the
+        alert): the same text, another keyboard. Errors raise as ``send``'s do."""
+        body = {
+            "chat_id": chat_id_value(chat_id),
+            "message_id": message_id,
+            "text": text,
+            "reply_markup": reply_markup,
+            "link_preview_options": {"is_disabled": True},
+        }
+        response = await self.request("POST", f"{self.api}/editMessageText", json=body)
+        data = json_or_none(response)
+        if not (200 <= response.status_code < 300 and isinstance(data, dict) and data.get("ok")):
+            self._result(response)  # raises the transient or permanent error it is
+            raise PermanentError(f"telegram editMessageText: {short_body(response)!r}")
 
     def body(self, msg: OutgoingMessage) -> dict[str, Any]:
         body: dict[str, Any] = {

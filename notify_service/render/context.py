@@ -173,6 +173,7 @@ def template_context(alert: AlertRouted, language: str, link: str) -> dict[str, 
         "code": alert.ack_code,
         "link": link,
         "repeat": False,
+        "group": False,  # a team's group: no personal link, press the button
         "repeat_mark": REPEAT_MARK[language],
         "source": report.source,
         "rules": ", ".join(alert.matched_rules),

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from notify_service.groups import is_group
 from notify_service.render.context import template_context
 from notify_service.render.fitting import fit_chat, fit_sms, one_line
 from notify_service.render.templates import render_template
@@ -93,6 +94,8 @@ class AlertMessages:
         language = _language(language, member)
         shared, subject = self._context(language)
         ctx = shared | {"link": link, "repeat": repeat}
+        if is_group(member.member_id):  # read by everyone in it: no member's own link
+            ctx |= {"link": "", "group": True}
         if channel == "sms":
             text, segments, encoding = fit_sms(
                 self.alert, language, ctx, self.max_sms_segments, self.scrubbed_text
