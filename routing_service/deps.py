@@ -25,7 +25,6 @@ from shared.settings import RoutingSettings
 
 log = logging.getLogger(__name__)
 
-DIRECTORY_REFRESH_S = 30.0
 POLICY_CHECK_S = 1.0
 SILENCES_REFRESH_S = 1.0
 
@@ -94,8 +93,9 @@ class RoutingDeps:
             _announce(old, new, path)
 
     async def refresh_directory(self, force: bool = False) -> None:
-        """The teams per jurisdiction and the office records, read every 30 s."""
-        if force or time.monotonic() - self._directory_at > DIRECTORY_REFRESH_S:
+        """The teams per jurisdiction and the office records, read again every
+        ``ROUTING_DIRECTORY_REFRESH_SECONDS`` (30)."""
+        if force or time.monotonic() - self._directory_at > self.settings.directory_refresh_seconds:
             async with self.runtime.sessions() as session:
                 self.directory = await teams_by_jurisdiction(session)
                 offices = await all_offices(session)

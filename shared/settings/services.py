@@ -65,6 +65,12 @@ class RoutingSettings(Settings):
     http_port: int = Field(8082, ge=0, le=65535)
     policy_file: Path = PROJECT_ROOT / "routing_service" / "config" / "policy.yaml"
     escalation_poll_seconds: float = Field(1.0, gt=0)
+    directory_refresh_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How often routing reads the teams per jurisdiction and the office "
+        "records again (a change in either applies within this time)",
+    )
 
 
 class NotifySettings(Settings):

@@ -99,6 +99,7 @@ def pipeline_factory(
             "NOTIFY_INBOUND_KEY": "inbound-e2e",
             "NOTIFY_DIRECTORY_CACHE_SECONDS": "1",
             "ROUTING_ESCALATION_POLL_SECONDS": "0.2",
+            "ROUTING_DIRECTORY_REFRESH_SECONDS": "1",
             "ROUTING_POLICY_FILE": str(fast_policy(tmp_path, escalate_after, policy_edit)),
             **sinks.notify_env(),
         }
