@@ -39,6 +39,7 @@ from console_service.kafka_cli import (
 from console_service.kafka_ops import replay_target
 from console_service.offices_cli import offices_app
 from console_service.silences_cli import silences_app
+from console_service.sources_cli import sources_app
 from console_service.teams_cli import teams_app
 from console_service.web import access
 from shared.pii import mask_original, mask_unknown_json
@@ -59,6 +60,7 @@ for sub, name in (
     (dlq_app, "deadletters"),
     (teams_app, "teams"),
     (offices_app, "offices"),
+    (sources_app, "sources"),
     (directory_app, "directory"),
     (route_app, "route"),
     (policy_ops.app, "policy"),

@@ -53,7 +53,7 @@ LOCKOUT = (
 
 
 SYSTEM_COMMANDS = frozenset(
-    {"db", "topics", "kafka", "lag", "purge", "policy", "users", "route", "offices"}
+    {"db", "topics", "kafka", "lag", "purge", "policy", "users", "route", "offices", "sources"}
 )
 
 

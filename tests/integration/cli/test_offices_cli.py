@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from console_service.cli import app
+from shared.sources import KeyRegistry
 
 from .conftest import ROOT, TEAMS_FILE, invoke
 
@@ -62,3 +63,45 @@ def test_offices_import_list_export_and_users_of_an_office(
     empty.write_text(yaml.safe_dump({"offices": [other]}))
     kept = invoke(cli, "offices", "import", str(empty), ok=False)
     assert "users belong to office 'batulicin'" in kept.output
+
+
+def test_sources_are_listed_with_their_office_and_a_new_one_gets_a_key_once(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    keys = tmp_path / "api_keys.yaml"
+    keys.write_text((ROOT / "config" / "api_keys.yaml").read_text())
+    invoke(cli, "teams", "import", str(TEAMS_FILE))
+    invoke(cli, "offices", "import", str(OFFICES_FILE))
+    listed = json.loads(invoke(cli, "sources", "list", "--file", str(keys), "--json").output)
+    assert {s["source"]: s["office"] for s in listed} == dict.fromkeys(
+        ["apoa-kalsel", "polres-tanbu", "kanim-batulicin", "sms-batulicin",
+         "telegram-batulicin", "whatsapp-batulicin"], "batulicin"
+    )  # fmt: skip
+    assert "key_sha256" not in json.dumps(listed)
+
+    made = invoke(
+        cli, "sources", "new", "hotel-x", "--format", "lodging", "--office", "batulicin",
+        "--description", "Hotel X, Batulicin", "--file", str(keys),
+    ).output  # fmt: skip
+    key = made.strip().splitlines()[-1]
+    assert key not in keys.read_text()  # only the hash is kept
+    found = KeyRegistry.from_file(keys).authenticate(key)
+    assert found is not None
+    assert (found.source, found.home_area, found.kafka_principal) == (
+        "hotel-x", ("63.10", "63.02"), "hotel-x",
+    )  # fmt: skip
+    assert "# DEVELOPMENT keys" in keys.read_text()  # the file's comments stay
+    [office] = json.loads(invoke(cli, "offices", "list", "--json").output)
+    assert office["sources"].endswith(",hotel-x")
+
+    before = keys.read_text()
+    outside = invoke(
+        cli, "sources", "new", "hotel-y", "--format", "lodging", "--office", "batulicin",
+        "--home-area", "63.71", "--file", str(keys), ok=False,
+    )  # fmt: skip
+    assert "lies outside its office 'batulicin'" in outside.output
+    again = invoke(
+        cli, "sources", "new", "hotel-x", "--format", "lodging", "--file", str(keys), ok=False
+    )
+    assert "exists" in again.output
+    assert keys.read_text() == before
