@@ -15,6 +15,13 @@ if TYPE_CHECKING:
 
 SERVICES = ("ingest_service", "routing_service", "notify_service")
 SERVICE_ENV_PREFIXES = ("TIMPORA_", "INGEST_", "ROUTING_", "NOTIFY_")
+UNLIMITED = (
+    "PROVIDER_RATE_PER_SECOND",
+    "TELEGRAM_RATE_PER_SECOND",
+    "TELEGRAM_CHAT_RATE_PER_SECOND",
+    "TELEGRAM_GROUP_RATE_PER_MINUTE",
+    "WHATSAPP_RATE_PER_SECOND",
+)
 
 
 def service_env(
@@ -34,7 +41,8 @@ def service_env(
         "TIMPORA_TOPIC_PREFIX": prefix,
         "TIMPORA_TOPIC_PARTITIONS": str(config.partitions),
         "TIMPORA_LOG_LEVEL": config.log_level,
-        "NOTIFY_PROVIDER_RATE_PER_SECOND": "100000",
+        # provider limits far above what the fakes take: the shared buckets still run
+        **{f"NOTIFY_{name}": "100000" for name in UNLIMITED},
         "NOTIFY_PUBLIC_BASE_URL": "http://127.0.0.1:8084",  # the console (not run here)
         **sinks_env,
         **config.service_env,

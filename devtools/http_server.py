@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,8 +30,10 @@ from urllib.parse import parse_qsl, unquote
 import orjson
 
 from devtools.base import HANG, OnReceive, Recorder, TcpServer
+from devtools.rate_windows import RateWindows
 
 PHRASES = {s.value: s.phrase for s in HTTPStatus}
+ACCOUNT = "account"  # the rate key of every request on a fake's route
 TEXT, JSON = "text/plain; charset=utf-8", "application/json"
 
 
@@ -44,6 +47,7 @@ class Request:
     body: bytes = b""
     peer: tuple[str, int] | None = None  # the client's address (one per connection)
     params: dict[str, str] = field(default_factory=dict)  # the route's named groups
+    at: float = 0.0  # arrival (time.monotonic()), set by HttpFake
 
     @cached_property
     def path(self) -> str:
@@ -174,6 +178,15 @@ class HttpFake(Recorder, HttpServer):
         HttpServer.__init__(self, port=port)
         self.requests: list[Request] = []  # every request on the route (not in fast mode)
         self.request_count = 0  # the same, counted in fast mode too
+        # Request rates (not in fast mode): ACCOUNT is every request on the route (the
+        # fake is one provider account); subclasses add keys (Telegram: each chat).
+        # ``rate_limit = (count, seconds)``: over it, a 429 in the provider's shape with
+        # the seconds to wait; ``throttled`` counts those, ``scripted`` logs (arrival,
+        # status) of each scripted failure played.
+        self.windows = RateWindows()
+        self.rate_limit: tuple[float, float] | None = None
+        self.throttled = 0
+        self.scripted: list[tuple[float, int | str]] = []
 
     @property
     def last(self) -> Request:
@@ -193,13 +206,19 @@ class HttpFake(Recorder, HttpServer):
         request.params = match.groupdict()
         self.request_count += 1
         if not self.fast:
+            request.at = time.monotonic()
             self.requests.append(request)
+            self.windows.hit(ACCOUNT, request.at)
         failure = self.script.next_failure()
+        if failure is not None and not self.fast:
+            self.scripted.append((request.at, failure))
         if failure == HANG:
             await asyncio.sleep(self.script.hang_seconds)
             return Response.plain("too late", 504)
         if isinstance(failure, int):
             return self.error_response(failure, self.script.retry_after)
+        if (wait := self.over_limit(ACCOUNT, self.rate_limit, request.at)) is not None:
+            return self.error_response(429, wait)
         if self.fast:
             self.accepted += 1
             response = self.fast_answer(request)
@@ -208,6 +227,17 @@ class HttpFake(Recorder, HttpServer):
         if self.script.delay:
             await asyncio.sleep(self.script.delay)
         return response
+
+    def over_limit(self, key: str, limit: tuple[float, float] | None, now: float) -> int | None:
+        """The seconds to wait when ``key`` had ``limit`` requests in its window already
+        (this one counted), else ``None``; counted in ``throttled``."""
+        if limit is None or self.fast:
+            return None
+        count, seconds = limit
+        wait = self.windows.retry_after(key, count + 1, seconds, now)  # + this request
+        if wait is not None:
+            self.throttled += 1
+        return wait
 
     def error_response(self, status: int, retry_after: float | None) -> Response:
         """A scripted failure, in the provider's error shape."""

@@ -11,7 +11,10 @@ Success: 200 ``{"ok": true, "result": {"message_id": N, "chat": {...}}}``. Error
 Bot API gives them: ``{"ok": false, "error_code": ..., "description": ...}`` (401
 ``Unauthorized`` for a wrong token; 400 ``Bad Request: chat_id is empty``, ``... message
 text is empty``, ``... message is too long``, ``... BUTTON_DATA_INVALID``); a scripted 429
-carries ``parameters.retry_after`` and ``Too Many Requests: retry after N``.
+carries ``parameters.retry_after`` and ``Too Many Requests: retry after N``, as does a send over
+the bot's ``rate_limit`` or a chat's ``chat_limit``/``group_limit`` (the Bot API FAQ's
+30 per second per bot, 1 per second per chat, 20 per minute per group, when a test sets
+them); ``windows`` keeps the arrival times per chat to measure the rates seen.
 
 ``POST /bot<token>/answerCallbackQuery`` with ``callback_query_id`` (required, a string)
 and optional ``text`` (0-200 characters), ``show_alert``, ``url``, ``cache_time``: answers
@@ -35,6 +38,7 @@ Telegram does (Bot API 7.x/8.x ``Update``: ``update_id`` and a ``callback_query`
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -79,6 +83,11 @@ class TelegramGateway(HttpFake):
         super().__init__(port=port, fast=fast, on_receive=on_receive)
         self.token = token
         self.callback_answers: list[dict[str, Any]] = []  # answerCallbackQuery bodies
+        # Flood limits (None: none): (count, seconds) per private chat and per group, over
+        # a sliding window per chat (``windows``, key ``chat:<id>``); the bot's own limit
+        # is ``rate_limit`` (every request). Over a limit: 429 with parameters.retry_after.
+        self.chat_limit: tuple[float, float] | None = None
+        self.group_limit: tuple[float, float] | None = None
         self.edits: list[dict[str, Any]] = []  # editMessageText bodies that edited a message
         self.messages: dict[tuple[str, int], dict[str, Any]] = {}  # (chat, id) -> Message
         self._updates = 0
@@ -90,7 +99,7 @@ class TelegramGateway(HttpFake):
     def error_response(self, status: int, retry_after: float | None) -> Response:
         body: dict[str, Any] = {"ok": False, "error_code": status}
         if status == 429:
-            wait = int(retry_after if retry_after is not None else 5)
+            wait = max(1, math.ceil(retry_after)) if retry_after is not None else 5
             body["description"] = f"Too Many Requests: retry after {wait}"
             body["parameters"] = {"retry_after": wait}
         else:
@@ -136,6 +145,8 @@ class TelegramGateway(HttpFake):
             return self._bad("Bad Request: message is too long")
         if "reply_markup" in body and (problem := self._check_markup(body["reply_markup"])):
             return self._bad(problem)
+        if (wait := self._flood(str(chat_id), request.at)) is not None:
+            return self.error_response(429, wait)
         message_id = self.next_id()
         self.record(Received("telegram", str(chat_id), text, meta=body))
         message = {"message_id": message_id, "chat": chat_of(chat_id), "date": int(time.time())}
@@ -216,6 +227,13 @@ class TelegramGateway(HttpFake):
         )
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
         return await client.post(path, json=update, headers=headers)
+
+    def _flood(self, chat: str, now: float) -> int | None:
+        """Seconds to wait when this chat is over its limit (this send counted)."""
+        key = f"chat:{chat}"
+        self.windows.hit(key, now)
+        group = chat.startswith(("-", "@"))
+        return self.over_limit(key, self.group_limit if group else self.chat_limit, now)
 
     def _answer_callback(self, body: dict[str, Any]) -> Response:
         query_id, text = body.get("callback_query_id"), body.get("text", "")

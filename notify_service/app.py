@@ -14,9 +14,9 @@ from notify_service import acks, dlr, handlers
 from notify_service.channels import build_channels
 from notify_service.delivery import retry_loop
 from notify_service.deps import NotifyDeps
+from notify_service.limiter import build_limiter
 from notify_service.receipting import receipt_loop
 from shared.kafka import asyncapi_app
-from shared.ratelimit import TokenBucket
 from shared.runtime import Runtime, http_app
 from shared.settings import NotifySettings
 
@@ -27,12 +27,12 @@ def create_app(settings: NotifySettings | None = None, deps: NotifyDeps | None =
         settings = settings or NotifySettings()
         runtime = Runtime.build(settings, client_id="timpora-notify")
         channels = build_channels(settings)
-        rate = settings.provider_rate_per_second
-        limits = {name: TokenBucket(rate, burst=max(1, int(rate))) for name in channels}
+        # provider limits shared by every instance (PostgreSQL; per process on SQLite)
+        limiter = build_limiter(settings, runtime.sessions, channels)
         # A bounded number of sends in flight per channel: providers prefer it, and a batch
         # of thousands of sends should not queue thousands of requests in a connection pool.
         slots = {name: asyncio.Semaphore(settings.max_in_flight) for name in channels}
-        deps = NotifyDeps(runtime, settings, channels, limits, slots)
+        deps = NotifyDeps(runtime, settings, channels, limiter, slots)
     runtime = deps.runtime
     handlers.register(deps)
     runtime.background.append(lambda: retry_loop(deps))

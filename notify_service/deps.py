@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from faststream.kafka import KafkaBroker
 
 from notify_service.channels.base import Channel
+from notify_service.limiter import ProviderLimiter
 from shared.directory import get_team
-from shared.ratelimit import TokenBucket
 from shared.runtime import Runtime
 from shared.schemas import Team
 from shared.settings import NotifySettings
@@ -22,7 +22,7 @@ class NotifyDeps:
     runtime: Runtime
     settings: NotifySettings
     channels: Mapping[str, Channel]
-    limits: Mapping[str, TokenBucket]
+    limiter: ProviderLimiter | None = None  # provider send limits (None: unlimited)
     slots: Mapping[str, asyncio.Semaphore] = field(default_factory=dict)
     _teams: dict[str, tuple[float, Team | None]] = field(default_factory=dict)
 

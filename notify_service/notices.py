@@ -21,7 +21,7 @@ from collections import defaultdict
 
 from notify_service import store
 from notify_service.broadcast import Acker, Delivered, ack_code, acker, notices
-from notify_service.channels.base import OutgoingMessage
+from notify_service.channels.base import OutgoingMessage, TransientError
 from notify_service.deps import NotifyDeps
 from notify_service.group_acking import edit_group_messages
 from notify_service.plan import address_of
@@ -132,14 +132,21 @@ async def send_text(deps: NotifyDeps, member: Member, name: str, text: str, key:
     channel, to = deps.channels.get(name), address_of(member, name)
     if channel is None or not to:
         return f"channel {name} unavailable"
-    limit = deps.limits.get(name)
+    limiter = deps.limiter
     slot = deps.slots.get(name) or contextlib.nullcontext()
     try:
         window = (await last_inbound_of(deps, [to])).get(to) if name == "whatsapp" else None
-        if limit is not None:
-            await limit.acquire()
-        async with slot, asyncio.timeout(SEND_TIMEOUT_S):
-            await channel.send(OutgoingMessage(to, text, text, key, last_inbound_at=window))
+        async with slot:
+            if limiter is not None and (wait := await limiter.acquire(name, to)) is not None:
+                return f"{name}: provider limit, next turn in {wait:.1f} s"
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await channel.send(OutgoingMessage(to, text, text, key, last_inbound_at=window))
+    except TransientError as exc:
+        if exc.throttled and limiter is not None:  # the next sends wait, on every instance
+            with contextlib.suppress(Exception):
+                await limiter.throttled(name, to, exc.retry_after)
+        log.info("%s to %s by %s failed: %s", key.split(":")[0], member.member_id, name, exc)
+        return f"{type(exc).__name__}: {exc}"[:500]
     except Exception as exc:  # recorded by the caller, not retried
         log.info("%s to %s by %s failed: %s", key.split(":")[0], member.member_id, name, exc)
         return f"{type(exc).__name__}: {exc}"[:500]

@@ -13,6 +13,8 @@ from typing import Any
 
 from notify_service.channels.base import OutgoingMessage, PermanentError, TransientError
 from notify_service.deps import NotifyDeps
+from notify_service.limiter import ProviderLimiter
+from notify_service.limits import block_seconds
 from notify_service.models import DeliveryRow
 from notify_service.plan import Outcome, address_of
 from notify_service.render import AlertMessages
@@ -87,21 +89,38 @@ async def send(
         outgoing = OutgoingMessage(
             to, message.subject, message.text, row.delivery_id, ack_code=alert.ack_code, **whatsapp
         )
-    limit = deps.limits.get(row.channel)
+    limiter = deps.limiter
     slot = deps.slots.get(row.channel) or contextlib.nullcontext()
     try:
-        if limit is not None:
-            await limit.acquire()
-        async with slot:
+        async with slot:  # then the turn: a granted start is not spent waiting for a slot
+            wait = await limiter.acquire(row.channel, to) if limiter else None
+            if wait is not None:  # the turn is far: back to the retry loop, not an attempt
+                error = f"{row.channel}: provider limit, next turn in {wait:.1f} s"
+                return Outcome(DeliveryStatus.failed, error=error, retry_after=wait, throttled=True)
             async with asyncio.timeout(SEND_TIMEOUT_S):  # no extra task, unlike wait_for
                 result = await channel.send(outgoing)
     except TransientError as exc:
+        if exc.throttled and limiter is not None:  # every instance waits, then this retries
+            return await _throttled(limiter, row.channel, to, exc)
         return Outcome(DeliveryStatus.failed, error=str(exc)[:500], retry_after=exc.retry_after)
     except PermanentError as exc:
         return Outcome(DeliveryStatus.gave_up, error=str(exc)[:500])
     except Exception as exc:  # timeouts, connection resets, provider surprises
         return Outcome(DeliveryStatus.failed, error=f"{type(exc).__name__}: {exc}"[:500])
     return Outcome(DeliveryStatus.sent, provider_message_id=result.provider_message_id)
+
+
+async def _throttled(
+    limiter: ProviderLimiter, channel: str, to: str, exc: TransientError
+) -> Outcome:
+    """A 429: the buckets blocked until the provider's time, the delivery retried after it."""
+    error = str(exc)[:500]
+    try:
+        await limiter.throttled(channel, to, exc.retry_after)
+    except Exception as store_error:  # the retry still waits; other instances may not
+        log.warning("blocking %s's buckets failed: %s", channel, type(store_error).__name__)
+    wait = block_seconds(exc.retry_after)
+    return Outcome(DeliveryStatus.failed, error=error, retry_after=wait, throttled=True)
 
 
 def event(row: Row, status: DeliveryStatus, error: str | None = None) -> Outgoing:

@@ -79,11 +79,16 @@ class ChannelError(Exception):
 
 
 class TransientError(ChannelError):
-    """Worth retrying: timeouts, connection errors, 5xx, 429 (``retry_after`` seconds)."""
+    """Worth retrying: timeouts, connection errors, 5xx, 429 (``retry_after`` seconds).
+    ``throttled``: the provider's rate limit (429): the account's buckets are blocked for
+    every instance until ``retry_after``, and the attempt does not count towards giving up."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, *, throttled: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.throttled = throttled
 
 
 class PermanentError(ChannelError):
@@ -150,7 +155,8 @@ def raise_for_status(response: HttpAnswer, provider: str) -> None:
         return
     message = f"{provider} HTTP {status}: {short_body(response)}"
     if is_transient_status(status):
-        raise TransientError(message, parse_retry_after(response.headers.get("retry-after")))
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        raise TransientError(message, retry_after, throttled=status == 429)
     raise PermanentError(message)
 
 

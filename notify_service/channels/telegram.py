@@ -117,5 +117,5 @@ class TelegramChannel(HttpChannel):
             retry = (data.get("parameters") or {}).get("retry_after")
             if not isinstance(retry, int | float):
                 retry = parse_retry_after(response.headers.get("retry-after"))
-            raise TransientError(f"telegram {code}: {description}", retry)
+            raise TransientError(f"telegram {code}: {description}", retry, throttled=code == 429)
         raise PermanentError(f"telegram {code}: {description}")

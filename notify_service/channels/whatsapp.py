@@ -57,6 +57,7 @@ DEFAULT_API_VERSION = "v21.0"
 # 130429 throughput reached, 131048 spam rate limit, 131056 pair rate limit,
 # 131000 something went wrong, 131016 service unavailable, 2 temporary API error.
 TRANSIENT_CODES = frozenset({2, 4, 80007, 130429, 131000, 131016, 131048, 131056})
+THROTTLED_CODES = frozenset({80007, 130429})  # the account's throughput: every instance waits
 
 
 def wa_number(address: str) -> str:
@@ -155,5 +156,7 @@ class WhatsAppChannel(HttpChannel):
         detail = error.get("message") or short_body(response)
         message = f"whatsapp HTTP {response.status_code} code {code}: {detail}"
         if is_transient_status(response.status_code) or code in TRANSIENT_CODES:
-            raise TransientError(message, parse_retry_after(response.headers.get("retry-after")))
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            throttled = response.status_code == 429 or code in THROTTLED_CODES
+            raise TransientError(message, retry_after, throttled=throttled)
         raise PermanentError(message)

@@ -186,7 +186,46 @@ class NotifySettings(Settings):
     max_sms_segments: int = Field(2, ge=1, le=10)
     max_attempts: int = Field(4, ge=1, le=20)
     retry_base_seconds: float = Field(2.0, gt=0)
-    provider_rate_per_second: float = Field(50.0, gt=0)
+    provider_rate_per_second: float = Field(
+        50.0,
+        gt=0,
+        description="Sends per second per provider account for SMS (per SMSC or HTTP "
+        "gateway), email (per SMTP host) and webhooks, shared by every notify instance",
+    )
+    telegram_rate_per_second: float = Field(
+        30.0, gt=0, description="Telegram sends per second per bot (Bot API: about 30)"
+    )
+    telegram_chat_rate_per_second: float = Field(
+        1.0, gt=0, description="Telegram sends per second to one private chat (Bot API: 1)"
+    )
+    telegram_group_rate_per_minute: float = Field(
+        20.0, gt=0, description="Telegram sends per minute to one group (Bot API: 20)"
+    )
+    whatsapp_rate_per_second: float = Field(
+        80.0,
+        gt=0,
+        description="WhatsApp sends per second per business phone number (Cloud API: 80)",
+    )
+    rate_margin_seconds: float = Field(
+        0.05,
+        ge=0,
+        le=5,
+        description="Slack for network and scheduling jitter: N sends per W seconds are "
+        "spaced (W + margin) / N apart",
+    )
+    rate_horizon_seconds: float = Field(
+        0.25,
+        gt=0,
+        le=5,
+        description="How far ahead an instance reserves send times from the shared buckets",
+    )
+    rate_max_wait_seconds: float = Field(
+        10.0,
+        ge=0,
+        le=60,
+        description="A send whose turn is further away goes back to the retry loop for "
+        "then (not counted as an attempt)",
+    )
     max_in_flight: int = Field(32, ge=1, le=1000, description="Concurrent sends per channel")
     stale_sending_seconds: float = Field(
         90.0,

@@ -16,6 +16,7 @@ from faststream.kafka import KafkaBroker, TestKafkaBroker
 from notify_service.app import create_app
 from notify_service.channels.base import Channel as ChannelPort
 from notify_service.deps import NotifyDeps
+from notify_service.limiter import build_limiter
 from shared import topics
 from shared.db import transaction
 from shared.directory import replace_directory
@@ -127,7 +128,9 @@ async def deps(
     channels: dict[str, FakeChannel],
 ) -> NotifyDeps:
     settings = NotifySettings(**settings_values)
-    deps = NotifyDeps(make_runtime(settings, "timpora-notify"), settings, channels, {})
+    runtime = make_runtime(settings, "timpora-notify")
+    limiter = build_limiter(settings, runtime.sessions, channels)  # SQLite: per process
+    deps = NotifyDeps(runtime, settings, channels, limiter)
     async with transaction(deps.runtime.sessions) as session:
         await replace_directory(session, [TEAM])
     return deps
