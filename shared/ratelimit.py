@@ -1,9 +1,8 @@
-"""Token buckets: per-source API limits and per-sender report limits (ingest), and
-per-provider send limits (notify).
+"""Token buckets in one process: per-source API limits and per-sender report limits
+(ingest), login attempts (console). Provider send limits are shared by every notify
+instance and live in notify (``notify_service.limits``, ``notify_service.limiter``).
 
-Providers throttle us (Telegram: ~30 messages/s per bot, WhatsApp per phone number,
-an SMSC per bind) and answer 429 or silently drop when we exceed it; a bucket per
-provider keeps us under their limit instead of learning it from errors. A bucket belongs
+A bucket belongs
 to one event loop (not thread-safe; :class:`KeyedLimits` is); the clock and the sleep are
 injectable so tests run on a fake clock without waiting.
 """
