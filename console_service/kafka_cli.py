@@ -63,8 +63,10 @@ def registry(path: Path) -> KeyRegistry:
 def topics_create(sources: SourcesOpt = DEFAULT_SOURCES) -> None:
     """Create the topics that are missing (broker auto-creation is off).
 
-    The registry's topics and a raw topic per source of the key file; the retention the
-    settings decide (TIMPORA_DEADLETTER_RETENTION_DAYS) is applied to existing ones too."""
+    The registry's topics and a raw topic per source of the key file, with
+    TIMPORA_TOPIC_PARTITIONS partitions and TIMPORA_TOPIC_REPLICATION replicas; the retention
+    (TIMPORA_DEADLETTER_RETENTION_DAYS) and min.insync.replicas (TIMPORA_TOPIC_MIN_ISR) the
+    settings decide are applied to existing ones too."""
     s = Settings()
     created = asyncio.run(
         topics.ensure_topics(
@@ -73,6 +75,8 @@ def topics_create(sources: SourcesOpt = DEFAULT_SOURCES) -> None:
             partitions=s.topic_partitions,
             retention=s.topic_retention(),
             sources=[k.source for k in registry(sources).sources],
+            replication=s.topic_replication,
+            min_isr=s.topic_min_isr,
         )
     )
     console.print(f"created: {', '.join(created) or 'none (all exist)'}")

@@ -169,6 +169,40 @@ async def migrate(url: str, revision: str = "head") -> None:
     await asyncio.to_thread(migrate_sync, url, revision)
 
 
+def schema_verdict(current: set[str], heads: set[str], known: set[str]) -> str | None:
+    """Why a service must not start on this schema (None: it may). Behind: a revision this
+    code knows that is not its head (run ``timpora db upgrade`` first). A revision it does
+    not know is newer (an upgrade started by a newer release): migrations keep the
+    previous release working, so an old instance may go on during a rolling upgrade."""
+    if not current:
+        return "the database has no schema: run `timpora db upgrade` first"
+    if current == heads or not current <= known:
+        return None
+    return (
+        f"the database schema is at {', '.join(sorted(current))}, this release needs "
+        f"{', '.join(sorted(heads))}: run `timpora db upgrade` first"
+    )
+
+
+async def check_schema(url: str) -> str | None:
+    """:func:`schema_verdict` for the database at ``url`` (services that do not migrate
+    at start-up, ``TIMPORA_MIGRATE_AT_START=false``)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(url))
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            current = await conn.run_sync(
+                lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+            )
+    finally:
+        await engine.dispose()
+    known = {rev.revision for rev in script.walk_revisions()}
+    return schema_verdict(current, set(script.get_heads()), known)
+
+
 async def insert_ignore(
     session: AsyncSession, model: type[Base], values: dict[str, object]
 ) -> bool:

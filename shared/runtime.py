@@ -19,7 +19,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.db import make_engine, make_sessionmaker, migrate
+from shared.db import check_schema, make_engine, make_sessionmaker, migrate
 from shared.kafka import make_broker
 from shared.kafka_clients import client_options
 from shared.settings import Settings
@@ -50,13 +50,18 @@ class Runtime:
         )
 
     async def start(self) -> None:
-        await migrate(self.settings.database_url)
+        if self.settings.migrate_at_start:
+            await migrate(self.settings.database_url)
+        elif refused := await check_schema(self.settings.database_url):
+            raise RuntimeError(refused)  # the one-shot migration has not run (docs/deploy.md)
         await ensure_topics(
             client_options(self.settings),
             prefix=self.settings.topic_prefix,
             partitions=self.settings.topic_partitions,
             retention=self.settings.topic_retention(),
             sources=self.raw_sources,
+            replication=self.settings.topic_replication,
+            min_isr=self.settings.topic_min_isr,
         )
         await self.broker.start()
         tune_gc(self.settings.gc_threshold)

@@ -97,32 +97,40 @@ async def ensure_topics(
     partitions: int = 6,
     retention: Mapping[str, int] | None = None,
     sources: Iterable[str] = (),
+    replication: int = 1,
+    min_isr: int | None = None,
 ) -> list[str]:
     """Create the registry's topics (with the raw topics of ``sources``) that do not exist
-    yet; return the names created. Topics whose retention a setting overrides get it,
-    existing ones too."""
+    yet, with ``replication`` replicas each; return the names created. Topics whose
+    retention a setting overrides get it, existing ones too, and with ``min_isr`` every
+    topic gets ``min.insync.replicas`` (an existing topic keeps its replication factor:
+    changing it is a partition reassignment, docs/deploy.md)."""
     specs = registry(sources)
     admin = AIOKafkaAdminClient(**admin_options(kafka))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        overridden = [
-            ConfigResource(
-                ConfigResourceType.TOPIC,
-                prefix + spec.name,
-                {"retention.ms": str(retention_ms(spec, retention))},
-            )
+        settled = {
+            prefix + spec.name: topic_configs(spec, retention, min_isr)
             for spec in specs
-            if retention and spec.name in retention and prefix + spec.name in existing
-        ]
-        if overridden:  # the topics have no other config of ours: the set replaces it
-            await admin.alter_configs(overridden)
+            if (min_isr or (retention and spec.name in retention))
+            and prefix + spec.name in existing
+        }
+        drifted = drift(settled, await _current_configs(admin, settled))
+        if drifted:  # the topics have no other config of ours: the set replaces it
+            responses = await admin.alter_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, t, c) for t, c in drifted.items()]
+            )
+            for response in responses:  # aiokafka returns refusals, it does not raise them
+                for code, message, _type, name in response.resources:
+                    if code:
+                        log.warning("topic %s: config not changed (%s: %s)", name, code, message)
         wanted = [
             NewTopic(
                 name=prefix + spec.name,
                 num_partitions=spec.partitions or partitions,
-                replication_factor=1,
-                topic_configs={"retention.ms": str(retention_ms(spec, retention))},
+                replication_factor=replication,
+                topic_configs=topic_configs(spec, retention, min_isr),
             )
             for spec in specs
             if prefix + spec.name not in existing
@@ -135,6 +143,46 @@ async def ensure_topics(
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+def drift(
+    wanted: Mapping[str, Mapping[str, str]], current: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """The topics whose configs differ from what the settings want (all of their wanted
+    configs, since an alter replaces the set). Only those are altered: a service may
+    alter none but the dead letters' topic, the administrator's ``topics create`` any."""
+    return {
+        topic: dict(configs)
+        for topic, configs in wanted.items()
+        if any(current.get(topic, {}).get(k) != v for k, v in configs.items())
+    }
+
+
+async def _current_configs(
+    admin: AIOKafkaAdminClient, wanted: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """The present values (dynamic or default) of the configs ``wanted`` names."""
+    if not wanted:
+        return {}
+    resources = [
+        ConfigResource(ConfigResourceType.TOPIC, topic, dict.fromkeys(configs))
+        for topic, configs in wanted.items()
+    ]
+    current: dict[str, dict[str, str]] = {}
+    for response in await admin.describe_configs(resources):
+        for _error, _message, _type, name, entries in response.resources:
+            current[name] = {entry[0]: str(entry[1]) for entry in entries}
+    return current
+
+
+def topic_configs(
+    spec: TopicSpec, retention: Mapping[str, int] | None, min_isr: int | None
+) -> dict[str, str]:
+    """The topic-level configs we set: retention, and min.insync.replicas when asked."""
+    configs = {"retention.ms": str(retention_ms(spec, retention))}
+    if min_isr:
+        configs["min.insync.replicas"] = str(min_isr)
+    return configs
 
 
 async def _until_listed(admin: AIOKafkaAdminClient, names: set[str]) -> None:

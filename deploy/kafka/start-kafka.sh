@@ -1,19 +1,40 @@
 #!/bin/bash
-# The reference deployment's Kafka (docker-compose.yml, image apache/kafka): one KRaft node,
-# clients only over SASL_SSL with SCRAM-SHA-512, the controller listener behind a static
-# PLAIN user, the StandardAuthorizer with nothing allowed without an ACL
+# The reference deployment's Kafka (docker-compose.yml, image apache/kafka): one KRaft node of
+# a cluster of three (each node both broker and controller: docs/deploy.md says why), clients
+# only over SASL_SSL with SCRAM-SHA-512, the controllers talking to each other over TLS behind
+# a static PLAIN user, the StandardAuthorizer with nothing allowed without an ACL
 # (`timpora kafka acls --apply`, run by the compose service kafka-setup). The same settings
 # as the broker the tests run (scripts/stackctl/secure_kafka.py).
 #
-# SCRAM users are written at the first start (kafka-storage format --add-scram): the
-# administrator, the four services (passwords from the environment) and every line
-# `name:password` of /run/secrets/kafka_users (the sources' principals). Later users:
-#   kafka-configs.sh --bootstrap-server kafka:9092 --command-config /tmp/admin.properties \
+# Per node (the environment): KAFKA_NODE_ID (1), KAFKA_ADVERTISED_HOST (the name clients
+# and the other nodes reach it by; the certificate must name it), KAFKA_CONTROLLER_QUORUM_VOTERS
+# (id@host:9093 of every controller, the same on every node), KAFKA_LISTEN_HOST (empty: every
+# interface). Replication of the internal topics and the brokers' defaults for new topics:
+# KAFKA_REPLICATION (the number of voters, at most 3) and KAFKA_MIN_ISR (2 with three
+# replicas, else 1); `timpora topics create` gives the system's topics their own
+# (TIMPORA_TOPIC_REPLICATION, TIMPORA_TOPIC_MIN_ISR).
+#
+# SCRAM users are written at the first start of each node (kafka-storage format
+# --add-scram; every node gets the same list, the first controller elected writes it to the
+# metadata log): the administrator, the four services (passwords from the environment) and
+# every line `name:password` of /run/secrets/kafka_users (the sources' principals). Later
+# users, once, against any node:
+#   kafka-configs.sh --bootstrap-server kafka-1:9092 --command-config /tmp/admin.properties \
 #     --alter --add-config 'SCRAM-SHA-512=[password=...]' --entity-type users --entity-name NAME
 set -euo pipefail
 : "${KAFKA_CLUSTER_ID:?}" "${KAFKA_ADMIN_PASSWORD:?}" "${KAFKA_CONTROLLER_PASSWORD:?}"
 : "${KAFKA_INGEST_PASSWORD:?}" "${KAFKA_ROUTING_PASSWORD:?}" "${KAFKA_NOTIFY_PASSWORD:?}"
 : "${KAFKA_CONSOLE_PASSWORD:?}"
+NODE_ID=${KAFKA_NODE_ID:-1}
+HOST=${KAFKA_ADVERTISED_HOST:-kafka}
+VOTERS=${KAFKA_CONTROLLER_QUORUM_VOTERS:-1@kafka:9093}
+LISTEN=${KAFKA_LISTEN_HOST:-}
+IFS=, read -ra voter_list <<< "$VOTERS"
+REPLICATION=${KAFKA_REPLICATION:-$(( ${#voter_list[@]} < 3 ? ${#voter_list[@]} : 3 ))}
+MIN_ISR=${KAFKA_MIN_ISR:-$(( REPLICATION >= 3 ? 2 : 1 ))}
+[[ "$NODE_ID" =~ ^[0-9]+$ ]] || { echo "KAFKA_NODE_ID must be a number" >&2; exit 2; }
+[[ ",$VOTERS" == *",$NODE_ID@"* ]] || { echo "node $NODE_ID is not in $VOTERS" >&2; exit 2; }
+(( MIN_ISR <= REPLICATION )) || { echo "KAFKA_MIN_ISR above KAFKA_REPLICATION" >&2; exit 2; }
 # Neither the passwords nor the cluster id go to the broker's own environment parsing.
 export -n KAFKA_ADMIN_PASSWORD KAFKA_CONTROLLER_PASSWORD KAFKA_INGEST_PASSWORD \
   KAFKA_ROUTING_PASSWORD KAFKA_NOTIFY_PASSWORD KAFKA_CONSOLE_PASSWORD KAFKA_CLUSTER_ID
@@ -24,11 +45,11 @@ CONFIG=/tmp/server.properties
 umask 077
 cat > "$CONFIG" <<PROPERTIES
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@kafka:9093
-listeners=SECURE://:9092,CONTROLLER://:9093
-advertised.listeners=SECURE://kafka:9092
-listener.security.protocol.map=SECURE:SASL_SSL,CONTROLLER:SASL_PLAINTEXT
+node.id=$NODE_ID
+controller.quorum.voters=$VOTERS
+listeners=SECURE://$LISTEN:9092,CONTROLLER://$LISTEN:9093
+advertised.listeners=SECURE://$HOST:9092,CONTROLLER://$HOST:9093
+listener.security.protocol.map=SECURE:SASL_SSL,CONTROLLER:SASL_SSL
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=SECURE
 sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
@@ -47,11 +68,14 @@ super.users=User:admin;User:controller
 log.dirs=/var/lib/kafka/data
 auto.create.topics.enable=false
 num.partitions=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+default.replication.factor=$REPLICATION
+min.insync.replicas=$MIN_ISR
+unclean.leader.election.enable=false
+offsets.topic.replication.factor=$REPLICATION
+transaction.state.log.replication.factor=$REPLICATION
+transaction.state.log.min.isr=$MIN_ISR
+share.coordinator.state.topic.replication.factor=$REPLICATION
+share.coordinator.state.topic.min.isr=$MIN_ISR
 group.initial.rebalance.delay.ms=0
 PROPERTIES
 cat > /tmp/admin.properties <<PROPERTIES

@@ -68,7 +68,38 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9._-]*$",
         description="Prefix for every topic name (isolates tests and environments)",
     )
-    topic_partitions: int = Field(6, ge=1, le=1000, validation_alias="TIMPORA_TOPIC_PARTITIONS")
+    topic_partitions: int = Field(
+        6,
+        ge=1,
+        le=1000,
+        validation_alias="TIMPORA_TOPIC_PARTITIONS",
+        description="Partitions of the topics created: the most instances of one service "
+        "that share a topic's work (a consumer group gives each partition to one member)",
+    )
+    topic_replication: int = Field(
+        1,
+        ge=1,
+        le=7,
+        validation_alias="TIMPORA_TOPIC_REPLICATION",
+        description="Replication factor of the topics created (3 on a three-broker "
+        "cluster); existing topics keep theirs",
+    )
+    topic_min_isr: int | None = Field(
+        None,
+        ge=1,
+        le=7,
+        validation_alias="TIMPORA_TOPIC_MIN_ISR",
+        description="min.insync.replicas set on every topic (created or existing): with "
+        "acks=all a write is acknowledged once this many replicas hold it (2 of 3); unset: "
+        "the broker's default",
+    )
+    migrate_at_start: bool = Field(
+        True,
+        validation_alias="TIMPORA_MIGRATE_AT_START",
+        description="Each service upgrades the database schema when it starts; false: a "
+        "one-shot `timpora db upgrade` does it and a service whose schema is behind refuses "
+        "to start (several instances never race to migrate)",
+    )
     secret_key: SecretStr = Field(
         SecretStr(DEV_SECRET),
         validation_alias="TIMPORA_SECRET_KEY",
@@ -208,6 +239,16 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("DATABASE_URL must use sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
+
+    @model_validator(mode="after")
+    def _check_min_isr(self) -> Settings:
+        if self.topic_min_isr is not None and self.topic_min_isr > self.topic_replication:
+            raise ValueError(
+                f"TIMPORA_TOPIC_MIN_ISR={self.topic_min_isr} exceeds "
+                f"TIMPORA_TOPIC_REPLICATION={self.topic_replication}: no write could be "
+                "acknowledged"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_retention(self) -> Settings:

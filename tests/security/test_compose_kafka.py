@@ -1,12 +1,15 @@
 """docker-compose.yml's Kafka, run as compose would run it but without Docker (none here):
-``deploy/kafka/start-kafka.sh`` in a private network and mount namespace with the
-project's Kafka jars (tests/deploy/compose_kafka_inside.sh). Then, as compose's
-kafka-setup does, ``timpora topics create`` and ``timpora kafka acls --apply`` as the
-administrator, and the check that a client without credentials is refused, a source
-writes only its own topic and each service the topics it produces (``WANTED`` in
-tests/deploy/compose_kafka_check.py). What differs from compose: Kafka 4.4's jars instead
-of the apache/kafka image (the same settings), the image's launch scripts replaced by two
-one-line wrappers."""
+its three nodes, ``deploy/kafka/start-kafka.sh`` each, in a private network and mount
+namespace with the project's Kafka jars (tests/deploy/compose_kafka_inside.sh). Then, as
+compose's kafka-setup does, ``timpora topics create`` (replication 3, min ISR 2) and
+``timpora kafka acls --apply`` as the administrator, and the check that a client without
+credentials is refused, a source writes only its own topic and each service the topics it
+produces (``WANTED`` in tests/deploy/compose_kafka_check.py); then node 3 is killed
+(SIGKILL, its pid gone and its port closed) and every partition of reports.normalized,
+those it led included, still takes acks=all writes from two replicas. What differs from
+compose: Kafka 4.4's jars instead of the apache/kafka image (the same settings), the
+image's launch scripts replaced by two one-line wrappers, the three nodes on three
+loopback addresses of one namespace instead of three containers."""
 
 from __future__ import annotations
 
@@ -51,7 +54,12 @@ def test_the_compose_files_kafka_refuses_strangers_and_keeps_sources_apart(
         ["unshare", "--net", "--mount", "--fork", "bash", str(inside)],
         env=env, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
-    log = (tmp_path / "broker.log").read_text() if (tmp_path / "broker.log").exists() else ""
-    assert run.returncode == 0, run.stdout + run.stderr + log[-3000:]
+    logs = sorted(tmp_path.glob("broker-*.log"))
+    log = "".join(f"--- {p.name}\n{p.read_text()[-1500:]}" for p in logs)
+    assert run.returncode == 0, run.stdout + run.stderr + log
+    print(run.stdout)
     assert "PLAINTEXT client refused" in run.stdout
     assert "applied" in run.stdout + run.stderr
+    assert "replicas per partition {3}, min.insync.replicas {'2'}" in run.stdout
+    assert "node 3 killed: pid gone True, port closed True" in run.stdout
+    assert "with node 3 down: acks=all writes to partitions [0, 1, 2, 3, 4, 5]" in run.stdout
