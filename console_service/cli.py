@@ -29,6 +29,7 @@ from console_service.cli_kit import (
     with_sessions,
 )
 from console_service.directory_cli import directory_app
+from console_service.feeds_cli import feeds_app
 from console_service.kafka_cli import (
     DEFAULT_SOURCES,
     SourcesOpt,
@@ -61,6 +62,7 @@ for sub, name in (
     (teams_app, "teams"),
     (offices_app, "offices"),
     (sources_app, "sources"),
+    (feeds_app, "feeds"),
     (directory_app, "directory"),
     (route_app, "route"),
     (policy_ops.app, "policy"),

@@ -3,7 +3,9 @@
 Run: ``python -m console_service.web`` (port ``CONSOLE_HTTP_PORT``, 8084). It reads the
 services' tables (scoped to each user) and publishes acks and closes on ``alerts.acks``;
 ``/health``, ``/ready`` and ``/metrics`` as every service. Upstream systems ask for their
-reports' status here with their API keys (``GET /v1/reports/{id}``, :mod:`.status_api`).
+reports' status here with their API keys (``GET /v1/reports/{id}``, :mod:`.status_api`);
+other agencies read an office's open alerts as CAP 1.2 (``GET /v1/feeds/{office}/cap.atom``,
+:mod:`.feed_api`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from console_service.purge_ops import purge_loop
 from console_service.web import (
     deadletter_pages,
+    feed_api,
     member_pages,
     office_pages,
     pages,
@@ -73,6 +76,7 @@ def create_app(settings: ConsoleSettings | None = None, runtime: Runtime | None 
             team_pages.build_router(kit),
             office_pages.build_router(kit),
             status_api.build_router(kit),
+            feed_api.build_router(kit),
         ],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

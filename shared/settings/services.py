@@ -371,6 +371,31 @@ class ConsoleSettings(Settings):
         "serves, so a dead letter is shown to that office only",
     )
 
+    feed_keys_file: Path = Field(
+        PROJECT_ROOT / "config" / "feed_keys.yaml",
+        description="Keys (SHA-256) of the agencies reading offices' CAP feeds, each bound "
+        "to one office (docs/cap-feed.md); production: only when set, never the repository's",
+    )
+    feed_cancel_keep_hours: float = Field(
+        24.0,
+        ge=0,
+        le=24 * 30,
+        description="A closed alert stays in the CAP feed (as a Cancel) this long after closing",
+    )
+    feed_sender_domain: str = Field(
+        "timpora.local",
+        pattern=r"^[A-Za-z0-9.-]{1,100}$",
+        description="The CAP feed's sender is <office id>@<this>",
+    )
+
+    @property
+    def feed_keys(self) -> Path | None:
+        """The feed key file in force: in production only an explicit one (none: the
+        feed answers 401 to everyone)."""
+        if self.environment == "production" and "feed_keys_file" not in self.model_fields_set:
+            return None
+        return self.feed_keys_file
+
     @property
     def secure_cookies(self) -> bool:
         return (
@@ -389,4 +414,14 @@ class ConsoleSettings(Settings):
             )
         if self.environment == "production" and self.cookie_secure is False:
             raise ValueError("CONSOLE_COOKIE_SECURE=false is refused in production")
+        development_feed_keys = PROJECT_ROOT / "config" / "feed_keys.yaml"
+        if (
+            self.environment == "production"
+            and "feed_keys_file" in self.model_fields_set
+            and self.feed_keys_file.resolve() == development_feed_keys.resolve()
+        ):
+            raise ValueError(
+                "CONSOLE_FEED_KEYS_FILE: config/feed_keys.yaml holds development keys; "
+                "name this deployment's own file in production"
+            )
         return self
