@@ -33,7 +33,13 @@ from typing import Any
 
 from bench.common import RESULTS, say
 from bench.table import ratios, render
-from bench.workload import Workload, bench_directory, bench_kecamatan
+from bench.workload import (
+    Workload,
+    bench_directory,
+    bench_kecamatan,
+    national_directory,
+    national_keys_file,
+)
 from devtools import Sinks
 
 PARTS = ("ceiling", "alertmanager", "pipeline")  # the order they run in
@@ -73,6 +79,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "the seed directory's members over SMS, email, Telegram and WhatsApp (~3.4 "
         "deliveries per report); 'webhook' = one signed webhook POST per alert, the job "
         "Alertmanager does in its peer run",
+    )
+    parser.add_argument(
+        "--directory",
+        choices=("tanah-bumbu", "national"),
+        default="tanah-bumbu",
+        help="the teams directory: the seed one (Tanah Bumbu and Kotabaru, 34 kecamatan) or "
+        "the generated national one (7,837 teams, ~31,000 people; reports over every "
+        "kecamatan of Indonesia from a source without a home area)",
     )
     parser.add_argument(
         "--rate-seconds", type=float, default=20.0, help="length of each fixed-rate phase"
@@ -157,8 +171,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     stamp = f"{started:%Y%m%dT%H%M%SZ}"
     log_dir = RESULTS / f"{stamp}-logs"
     bootstrap, database = stack_addresses()
-    teams = bench_directory()
-    workload = Workload.from_directory(teams)
+    national = args.directory == "national"
+    directory = national_directory if national else bench_directory
+    if national:
+        say("generating the national directory (~10 s)")
+    teams = directory()
+    workload = Workload.from_directory(teams, national)
+    service_env = dict(args.env_pairs)
+    if national:
+        service_env.setdefault("INGEST_API_KEYS_FILE", str(national_keys_file(log_dir)))
     result: dict[str, Any] = {
         "started": stamp,
         "machine": {
@@ -180,8 +201,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "instances": args.instance_counts or None,
             "service_env": args.env_pairs or None,
             "jobs": args.jobs,
-            "workload": "illegal_work over 34 kecamatan of 63.10/63.02, distinct passports; "
-            f"{workload.expected_deliveries(args.n)} deliveries for N reports",
+            "directory": args.directory,
+            "workload": f"illegal_work over {len(workload.kecamatan)} kecamatan "
+            f"({'all of Indonesia, shuffled' if national else '63.10/63.02'}), distinct "
+            f"passports; {workload.expected_deliveries(args.n)} deliveries for N reports",
         },
         "logs": str(log_dir),
     }
@@ -196,7 +219,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await settle(args.settle_seconds)
             result["alertmanager"] = await run_alertmanager(
                 args.n,
-                bench_kecamatan(teams),
+                bench_kecamatan(teams, national),
                 log_dir,
                 binary=args.am_binary,
                 batch=args.am_batch,
@@ -216,18 +239,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 profile=tuple(p.strip() for p in args.profile.split(",") if p.strip()),
                 keep=args.keep,
                 instances=args.instance_counts,
-                service_env=args.env_pairs,
+                service_env=service_env,
             )
             result["pipelines"] = {}
             for job in args.jobs:
                 sinks = Sinks(fast=True)
-                job_teams = (
-                    bench_directory(webhook=sinks.webhook.url) if job == "webhook" else teams
-                )
+                job_teams = directory(webhook=sinks.webhook.url) if job == "webhook" else teams
                 say(f"pipeline job: {job}")
                 result["pipelines"][job] = await run_pipeline(
                     config,
-                    Workload.from_directory(job_teams),
+                    Workload.from_directory(job_teams, national),
                     job_teams,
                     n=args.n,
                     rates=args.rate_list,

@@ -76,6 +76,7 @@ async def plan_alerts(
     planned_rows: list[Planned] = []
     dead: list[Outgoing] = []
     last_sms, earlier = await _history(deps, alerts)
+    await deps.teams([a.team_id for a in alerts])  # one read for the batch's teams
     todo: list[tuple[AlertRouted, Team]] = []
     for alert in alerts:
         team = await deps.team(alert.team_id)

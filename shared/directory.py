@@ -52,7 +52,9 @@ class MemberRow(Base):
     __tablename__ = "team_members"
 
     member_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    team_id: Mapped[str] = mapped_column(ForeignKey("teams.team_id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(
+        ForeignKey("teams.team_id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
     on_duty: Mapped[bool] = mapped_column(Boolean, default=True)
     # Everything else (contacts, channel order, quiet hours) as validated JSON: the
@@ -155,8 +157,20 @@ def team_of(row: TeamRow) -> Team:
 
 
 async def get_team(session: AsyncSession, team_id: str) -> Team | None:
-    row = await session.get(TeamRow, team_id, options=[selectinload(TeamRow.members)])
-    return team_of(row) if row else None
+    return (await get_teams(session, [team_id])).get(team_id)
+
+
+async def get_teams(session: AsyncSession, team_ids: Iterable[str]) -> dict[str, Team]:
+    """The teams among ``team_ids`` that exist, with their members: two queries however
+    many (notify loads a batch's teams at once: with the national directory nearly every
+    alert is another team's)."""
+    wanted = sorted(set(team_ids))
+    if not wanted:
+        return {}
+    rows = await session.scalars(
+        select(TeamRow).where(TeamRow.team_id.in_(wanted)).options(selectinload(TeamRow.members))
+    )
+    return {row.team_id: team_of(row) for row in rows}
 
 
 async def all_teams(session: AsyncSession) -> list[Team]:

@@ -1,8 +1,11 @@
-"""Offices as records: home area, fallback team, sources, overrides of policy defaults
+"""Offices as records (home area, fallback team, sources, policy overrides)
 
 Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-04 12:00:00
+
+Also indexes ``team_members.team_id``: with the national directory (31,000 people) a
+team's members were a sequential scan each time notify loaded a team.
 
 Until a deployment imports its offices (``timpora offices import``), routing keeps the
 policy file's ``offices:`` list; console users name their office by its id.
@@ -32,7 +35,9 @@ def upgrade() -> None:
         sa.Column("defaults", sa.JSON(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
     )
+    op.create_index("ix_team_members_team_id", "team_members", ["team_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_team_members_team_id", table_name="team_members")
     op.drop_table("offices")
