@@ -39,6 +39,7 @@ from console_service.kafka_cli import (
 )
 from console_service.kafka_ops import replay_target
 from console_service.offices_cli import offices_app
+from console_service.regions_cli import regions_app
 from console_service.silences_cli import silences_app
 from console_service.sources_cli import sources_app
 from console_service.teams_cli import teams_app
@@ -61,6 +62,7 @@ for sub, name in (
     (dlq_app, "deadletters"),
     (teams_app, "teams"),
     (offices_app, "offices"),
+    (regions_app, "regions"),
     (sources_app, "sources"),
     (feeds_app, "feeds"),
     (directory_app, "directory"),

@@ -54,7 +54,7 @@ LOCKOUT = (
 
 SYSTEM_COMMANDS = frozenset(
     {"db", "topics", "kafka", "lag", "purge", "policy", "users", "route", "offices", "sources"}
-    | {"feeds"}
+    | {"feeds", "regions"}
 )
 
 

@@ -27,10 +27,15 @@ class VersionView:
 
 
 def place_name(code: str | None) -> str:
+    """``Satui (63.10.04)``; a code a newer decree abolished still shows its former name
+    (alerts keep the codes they were routed with), an unknown one just the code."""
     if not code:
         return ""
     region = regions().get(code)
-    return f"{region.name} ({code})" if region else code
+    if region:
+        return f"{region.name} ({code})"
+    former = regions().former_name(code)
+    return f"{former} ({code}, kode lama)" if former else code
 
 
 def report_of(payload: dict[str, Any], reveal: bool) -> Report:

