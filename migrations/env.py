@@ -11,9 +11,13 @@ from sqlalchemy.engine import Connection
 
 import console_service.web.models
 import ingest_service.models
+import notify_service.buckets
 import notify_service.models
+import notify_service.whatsapp_window
 import routing_service.models
 import shared.directory
+import shared.offices
+import shared.region_versions
 from shared.db import Base, make_engine
 from shared.settings import Settings
 
@@ -22,7 +26,11 @@ MODELS = (
     ingest_service.models,
     routing_service.models,
     notify_service.models,
+    notify_service.buckets,
+    notify_service.whatsapp_window,
     console_service.web.models,
+    shared.offices,
+    shared.region_versions,
 )
 target_metadata = Base.metadata
 
