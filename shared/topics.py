@@ -125,6 +125,8 @@ async def ensure_topics(
                 for code, message, _type, name in response.resources:
                     if code:
                         log.warning("topic %s: config not changed (%s: %s)", name, code, message)
+                        drifted.pop(name, None)
+            await _until_configured(admin, drifted)
         wanted = [
             NewTopic(
                 name=prefix + spec.name,
@@ -183,6 +185,19 @@ def topic_configs(
     if min_isr:
         configs["min.insync.replicas"] = str(min_isr)
     return configs
+
+
+async def _until_configured(
+    admin: AIOKafkaAdminClient, altered: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Return once the broker describes the altered configs (its metadata follows the
+    controller's by a moment, as for created topics), so a caller that checks next sees
+    them. Bounded; a config still not shown by then is logged, not waited for."""
+    for _ in range(int(METADATA_WAIT_S / METADATA_POLL_S)):
+        if not altered or not drift(altered, await _current_configs(admin, altered)):
+            return
+        await asyncio.sleep(METADATA_POLL_S)
+    log.warning("topic configs not shown yet: %s", ", ".join(sorted(altered)))
 
 
 async def _until_listed(admin: AIOKafkaAdminClient, names: set[str]) -> None:
