@@ -30,27 +30,50 @@ def _known_env_names() -> set[str]:
     return names
 
 
+def _compose() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())  # type: ignore[no-any-return]
+
+
+def _ours(service: dict) -> bool:  # type: ignore[type-arg]
+    """A service of this project's image (not Kafka's or PostgreSQL's)."""
+    return "build" in service
+
+
+APPS = ("ingest", "routing", "notify", "console")
+
+
+def _instances(compose: dict) -> dict[str, str]:  # type: ignore[type-arg]
+    """Every instance of the four services: compose name -> service (ingest-1 -> ingest)."""
+    return {n: n.rsplit("-", 1)[0] for n in compose["services"] if n.rsplit("-", 1)[0] in APPS}
+
+
 def test_compose_sets_only_known_settings() -> None:
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    compose = _compose()
     known = _known_env_names()
     for name, service in compose["services"].items():
-        if name in {"kafka", "postgres"}:
+        if not _ours(service):
             continue
         unknown = set(service.get("environment", {})) - known
         assert not unknown, f"{name} sets unknown settings {unknown}"
 
 
 def test_compose_services_wait_for_healthy_dependencies() -> None:
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    for name in ("ingest", "routing", "notify", "console"):
+    compose = _compose()
+    instances = _instances(compose)
+    assert sorted(instances.values()) == sorted(APPS * 2)  # two of each
+    for name in instances:
         deps = compose["services"][name]["depends_on"]
-        # kafka-setup (topics and ACLs) runs once, after Kafka is healthy
-        assert deps["kafka-setup"] == {"condition": "service_completed_successfully"}
-        assert all(
-            d["condition"] == "service_healthy" for k, d in deps.items() if k != "kafka-setup"
-        )
+        # the schema (migrate) and the topics and ACLs (kafka-setup) are done once, first
+        assert deps == {
+            "migrate": {"condition": "service_completed_successfully"},
+            "kafka-setup": {"condition": "service_completed_successfully"},
+            "postgres": {"condition": "service_healthy"},
+        }, name
     setup = compose["services"]["kafka-setup"]["depends_on"]
-    assert setup == {"kafka": {"condition": "service_healthy"}}
+    assert setup == {f"kafka-{n}": {"condition": "service_healthy"} for n in (1, 2, 3)}
+    assert compose["services"]["migrate"]["depends_on"] == {
+        "postgres": {"condition": "service_healthy"}
+    }
 
 
 @pytest.mark.parametrize(
@@ -130,7 +153,7 @@ def test_compose_production_settings_validate(monkeypatch: pytest.MonkeyPatch) -
     """What compose gives each service is accepted in production (required values given)."""
     import re
 
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    compose = _compose()
     required = {
         "TIMPORA_SECRET_KEY": "a-real-secret-of-this-deployment",
         "NOTIFY_SMS_SENDER": "+6281234567890",
@@ -143,11 +166,18 @@ def test_compose_production_settings_validate(monkeypatch: pytest.MonkeyPatch) -
         "notify": NotifySettings,
         "console": ConsoleSettings,
     }
-    for name, cls in classes.items():
-        prefixes = ("INGEST_", "ROUTING_", "NOTIFY_", "CONSOLE_")
+    users = {"kafka-setup": "admin", "migrate": "timpora-console"}
+    required["KAFKA_ADMIN_PASSWORD"] = "scram-admin"
+    checked = []
+    for name, service in compose["services"].items():
+        if not _ours(service):
+            continue
+        kind = name.rsplit("-", 1)[0]
+        cls = classes.get(kind, Settings)
+        prefixes = ("INGEST_", "ROUTING_", "NOTIFY_", "CONSOLE_", "TIMPORA_", "KAFKA_")
         for key in [k for k in os.environ if k.startswith(prefixes)]:
             monkeypatch.delenv(key)
-        for key, value in compose["services"][name]["environment"].items():
+        for key, value in service["environment"].items():
             found = re.fullmatch(r"\$\{(\w+):([?-])(.*)\}", str(value))
             if found:
                 value = required[found[1]] if found[2] == "?" else found[3]
@@ -155,7 +185,10 @@ def test_compose_production_settings_validate(monkeypatch: pytest.MonkeyPatch) -
         settings = cls()
         assert settings.environment == "production", name
         assert settings.kafka_security_protocol == "SASL_SSL", name
-        assert settings.kafka_sasl_username == f"timpora-{name}", name
+        assert settings.kafka_sasl_username == users.get(name, f"timpora-{kind}"), name
+        assert not settings.migrate_at_start, name  # the migrate service does it, once
+        checked.append(name)
+    assert len(checked) == 2 + 4 * 2  # kafka-setup, migrate, two instances of each service
 
 
 def test_production_console_refuses_weak_session_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
