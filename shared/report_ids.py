@@ -2,9 +2,9 @@
 about them (``GET /v1/reports/{report_id}``) without anything stored per report.
 
 A report id stays a ULID (26 characters, sorts by time): 6 bytes of time, 6 bytes of
-the id ingest made (random, or derived from an Idempotency-Key or a caller's id, so a
-retry still gets the same id), and a 4-byte tag, HMAC-SHA256 over the source and those
-12 bytes under a key derived from ``TIMPORA_SECRET_KEY``. Whoever checks an id (the
+a digest of the id ingest made (random, or derived from an Idempotency-Key or a
+caller's id, so a retry still gets the same id), and a 4-byte tag, HMAC-SHA256 over the
+source and those 12 bytes under a key derived from ``TIMPORA_SECRET_KEY``. Whoever checks an id (the
 console's status endpoint) recomputes the tag for the source of the API key presented:
 
 * an id issued to another source, or never issued, fails the check and reads as unknown
@@ -53,7 +53,11 @@ def _tag(key: bytes, source: str, body: bytes) -> bytes:
 
 def issue(report_id: str, source: str, key: bytes) -> str:
     """``report_id`` (a ULID) tagged for ``source``: the same input gives the same id."""
-    body = ULID.from_str(report_id).bytes[:BODY]
+    raw = ULID.from_str(report_id).bytes
+    # Its time, then 6 bytes of a digest of the whole id: ULIDs made in one millisecond
+    # are monotonic (the same bytes but the last ones), so keeping their first 12 bytes
+    # would give two reports of one input the same id.
+    body = raw[:6] + hashlib.sha256(raw).digest()[: BODY - 6]
     return str(ULID.from_bytes(body + _tag(key, source, body)))
 
 

@@ -59,3 +59,19 @@ def test_intake_tags_every_report_for_its_source() -> None:
     assert [r.report_id for r in again[0].reports] == [r.report_id for r in again[1].reports]
     # the published bytes carry the tagged id
     assert result.reports[0].report_id.encode() in result.values[0]
+
+
+def test_ids_made_in_one_millisecond_stay_distinct() -> None:
+    """ULIDs of one millisecond are monotonic: they differ only in their last bytes (a
+    CAP with two areas gives two reports at once); their tagged ids must differ too."""
+    from ulid import ULID
+
+    from shared.report_ids import derive_key, issue, issued_to
+
+    key = derive_key("a secret of this deployment")
+    made = [str(ULID()) for _ in range(50)]
+    assert len({m[:10] for m in made}) < len(made)  # some share their millisecond
+    tagged = [issue(m, "polres-tanbu", key) for m in made]
+    assert len(set(tagged)) == len(made)
+    assert all(issued_to(t, "polres-tanbu", [key]) for t in tagged)
+    assert tagged == [issue(m, "polres-tanbu", key) for m in made]  # stable
