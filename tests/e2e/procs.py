@@ -118,4 +118,7 @@ def service_env(bootstrap: str, prefix: str, database_url: str) -> dict[str, str
         "DATABASE_URL": database_url,
         "NOTIFY_RETRY_BASE_SECONDS": "0.3",
         "NOTIFY_MAX_ATTEMPTS": "8",
+        # Failure tests send a member far more alerts than Telegram lets a bot send one
+        # chat (1/s): they test kills and outages, not pacing (tested on its own).
+        "NOTIFY_TELEGRAM_CHAT_RATE_PER_SECOND": "50",
     }
