@@ -20,11 +20,10 @@ from fastapi.responses import Response
 
 from console_service.cap_feed import ATOM_MEDIA_TYPE, FeedHeader, atom_feed
 from console_service.feed_keys import FeedKey, FeedKeyRegistry
-from console_service.web import feed_store
+from console_service.web import api_keys, feed_store
 from console_service.web.kit import Kit
 from console_service.web.status_api import ErrorBody
 from shared.offices import get_office
-from shared.ratelimit import TokenBucket
 from shared.schemas import utcnow
 
 log = logging.getLogger(__name__)
@@ -51,32 +50,17 @@ def build_router(kit: Kit) -> APIRouter:
     path = settings.feed_keys
     registry = FeedKeyRegistry.from_file(path, production=production) if path else None
     keep = timedelta(hours=settings.feed_cancel_keep_hours)
-    buckets: dict[str, TokenBucket] = {}
+    limits = api_keys.CallerLimits()
 
     def subscriber(
         x_api_key: Annotated[str | None, Header(description="The subscriber's feed key")] = None,
         authorization: Annotated[str | None, Header(description="Or: Bearer <feed key>")] = None,
     ) -> FeedKey:
-        presented = x_api_key or (
-            authorization.removeprefix("Bearer ").strip()
-            if authorization and authorization.startswith("Bearer ")
-            else None
-        )
-        if not presented:
-            raise HTTPException(
-                401, {"error": "unauthorized", "message": "missing feed key (X-API-Key or Bearer)"}
-            )
-        found = registry.authenticate(presented) if registry else None
+        key = api_keys.presented(x_api_key, authorization, "feed key")
+        found = registry.authenticate(key) if registry else None
         if found is None:
             raise HTTPException(401, {"error": "unauthorized", "message": "unknown feed key"})
-        per_minute = found.rate_limit_per_minute or DEFAULT_PER_MINUTE
-        bucket = buckets.setdefault(found.subscriber, TokenBucket(per_minute / 60, per_minute))
-        if not bucket.try_acquire():
-            raise HTTPException(
-                429,
-                {"error": "rate_limited", "message": f"over {per_minute} requests/min"},
-                headers={"Retry-After": "1"},
-            )
+        limits.spend(found.subscriber, found.rate_limit_per_minute or DEFAULT_PER_MINUTE)
         return found
 
     @router.get(

@@ -26,10 +26,9 @@ from pydantic import BaseModel, Field
 
 from console_service.report_status import report_status
 from console_service.status_schema import ReportStatus
-from console_service.web import status_store
+from console_service.web import api_keys, status_store
 from console_service.web.kit import Kit
 from shared import report_ids
-from shared.ratelimit import TokenBucket
 from shared.sources import KeyRegistry, SourceKey
 
 DEFAULT_PER_MINUTE = 600  # status requests a source may make a minute (its key's limit wins)
@@ -58,32 +57,16 @@ def build_router(kit: Kit) -> APIRouter:
         kit.settings.sources_file, production=kit.settings.environment == "production"
     )
     keys = report_ids.keys_of(kit.settings.verification_secrets)
-    buckets: dict[str, TokenBucket] = {}
+    limits = api_keys.CallerLimits()
 
     def source_key(
         x_api_key: Annotated[str | None, Header(description="API key of the source")] = None,
         authorization: Annotated[str | None, Header(description="Or: Bearer <API key>")] = None,
     ) -> SourceKey:
-        presented = x_api_key or (
-            authorization.removeprefix("Bearer ").strip()
-            if authorization and authorization.startswith("Bearer ")
-            else None
-        )
-        if not presented:
-            raise HTTPException(
-                401, {"error": "unauthorized", "message": "missing API key (X-API-Key or Bearer)"}
-            )
-        source = registry.authenticate(presented)
+        source = registry.authenticate(api_keys.presented(x_api_key, authorization, "API key"))
         if source is None:
             raise HTTPException(401, {"error": "unauthorized", "message": "unknown API key"})
-        per_minute = source.rate_limit_per_minute or DEFAULT_PER_MINUTE
-        bucket = buckets.setdefault(source.source, TokenBucket(per_minute / 60, burst=per_minute))
-        if not bucket.try_acquire():
-            raise HTTPException(
-                429,
-                {"error": "rate_limited", "message": f"over {per_minute} requests/min"},
-                headers={"Retry-After": "1"},
-            )
+        limits.spend(source.source, source.rate_limit_per_minute or DEFAULT_PER_MINUTE)
         return source
 
     @router.get(
