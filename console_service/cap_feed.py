@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
+from notify_service.render.context import CATEGORY
 from shared.schemas import Category, Severity
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -56,17 +57,7 @@ CAP_SEVERITY: dict[Severity, tuple[str, str, str]] = {
     Severity.low: ("Minor", "Expected", "Possible"),
     Severity.info: ("Unknown", "Unknown", "Possible"),
 }
-EVENT = {
-    Category.presence: "Keberadaan WNA",
-    Category.overstay: "WNA overstay",
-    Category.permit_misuse: "Penyalahgunaan izin tinggal",
-    Category.illegal_work: "WNA bekerja tanpa izin",
-    Category.illegal_entry: "Masuk ilegal",
-    Category.human_trafficking: "Dugaan perdagangan orang",
-    Category.narcotics: "Narkotika",
-    Category.suspicious_activity: "Kegiatan mencurigakan",
-    Category.other: "Laporan lain",
-}
+EVENT = CATEGORY["id"]  # the words the members' messages use
 STATE = {"open": "belum diterima tim", "acked": "diterima tim", "closed": "ditutup"}
 
 
