@@ -15,13 +15,15 @@ ip link set lo up
 LIBS=${KAFKA_LIBS:?}
 for d in /opt/kafka /run/secrets; do mount -t tmpfs none "$d"; done
 mkdir -p /opt/kafka/bin
+# Each node binds its own /tmp: what it runs must not live under /tmp (a clone may).
+cp $ROOT/.stack/kafka/log4j2.yaml $ROOT/deploy/kafka/start-kafka.sh /opt/kafka/
 cat > /opt/kafka/bin/kafka-storage.sh <<S
 #!/bin/bash
-exec java -Xmx256m -Dlog4j2.configurationFile=$ROOT/.stack/kafka/log4j2.yaml -cp "$LIBS/*" kafka.tools.StorageTool "\$@"
+exec java -Xmx256m -Dlog4j2.configurationFile=/opt/kafka/log4j2.yaml -cp "$LIBS/*" kafka.tools.StorageTool "\$@"
 S
 cat > /opt/kafka/bin/kafka-server-start.sh <<S
 #!/bin/bash
-exec java -Xmx384m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile=$ROOT/.stack/kafka/log4j2.yaml -cp "$LIBS/*" kafka.Kafka "\$@"
+exec java -Xmx384m -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile=/opt/kafka/log4j2.yaml -cp "$LIBS/*" kafka.Kafka "\$@"
 S
 chmod +x /opt/kafka/bin/*.sh
 printf '127.0.0.1 kafka-1 localhost\n127.0.0.2 kafka-2\n127.0.0.3 kafka-3\n' > $WORK/hosts
@@ -48,7 +50,7 @@ for n in 1 2 3; do
   mkdir -p $WORK/node-$n/tmp $WORK/node-$n/data
   KAFKA_NODE_ID=$n KAFKA_ADVERTISED_HOST=kafka-$n KAFKA_LISTEN_HOST=kafka-$n \
     unshare --mount bash -c "mount --bind $WORK/node-$n/data /var/lib/kafka && mkdir -p /var/lib/kafka/data \
-      && mount --bind $WORK/node-$n/tmp /tmp && exec bash $ROOT/deploy/kafka/start-kafka.sh" \
+      && mount --bind $WORK/node-$n/tmp /tmp && exec bash /opt/kafka/start-kafka.sh" \
     > $WORK/broker-$n.log 2>&1 &
   pids+=($!)
 done
