@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import Float, String, extract, func, select
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.adapters.bulk_sql import in_values, update_many
+from shared.adapters.bulk_sql import in_values, insert_many_ignore, update_many
 from shared.db import Base
 
 
@@ -33,11 +32,13 @@ class ProviderBucketRow(Base):
 
 
 async def create(*, session: AsyncSession, keys: Iterable[str]) -> None:
-    """Rows for buckets seen for the first time (free); existing rows are left alone."""
-    values = [{"bucket_key": key, "next_free": 0.0} for key in sorted(set(keys))]
-    if values:
-        table = ProviderBucketRow.__table__
-        await session.execute(postgresql.insert(table).values(values).on_conflict_do_nothing())
+    """Rows for buckets seen for the first time (free); existing rows are left alone.
+    One array statement for any number of keys (with the national directory nearly every
+    group of sends brings members' chats seen for the first time)."""
+    rows: list[dict[str, object]] = [
+        {"bucket_key": key, "next_free": 0.0} for key in sorted(set(keys))
+    ]
+    await insert_many_ignore(session, ProviderBucketRow, rows, "bucket_key")
 
 
 async def lock(*, session: AsyncSession, keys: Iterable[str]) -> tuple[float, dict[str, float]]:

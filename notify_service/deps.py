@@ -16,6 +16,8 @@ from shared.runtime import Runtime
 from shared.schemas import Team
 from shared.settings import NotifySettings
 
+PRUNE_AT = 2048  # cached teams before the expired ones are dropped (a national directory: 7,800)
+
 
 @dataclass
 class NotifyDeps:
@@ -47,6 +49,8 @@ class NotifyDeps:
         if missing:
             async with self.runtime.sessions() as session:
                 found = await get_teams(session, missing)
+            if len(self._teams) >= PRUNE_AT:  # bounded: the teams read within the last TTL
+                self._teams = {k: v for k, v in self._teams.items() if now - v[0] < fresh}
             for team_id in missing:
                 out[team_id] = found.get(team_id)
                 self._teams[team_id] = (time.monotonic(), out[team_id])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
+from shared.adapters.bulk_sql import in_values
 from shared.db import Base, UtcDateTime
 from shared.phones import to_e164
 from shared.schemas import Channel, Member, Roster, Team, utcnow
@@ -141,19 +142,37 @@ def normalize_team(team: Team, path: str = "team") -> Team:
     return team.model_copy(update={"members": members})
 
 
-def team_of(row: TeamRow) -> Team:
+def _member(member_id: str, on_duty: bool, profile: dict[str, Any]) -> Member:
+    return Member.model_validate({**profile, "member_id": member_id, "on_duty": on_duty})
+
+
+def _team(fields: Sequence[Any], members: list[Member]) -> Team:
+    """A team from its :data:`TEAM_FIELDS` values and its members."""
+    team_id, name, level, jurisdiction_code, roster, telegram_group_chat_id = fields
     return Team(
-        team_id=row.team_id,
-        name=row.name,
-        level=row.level,  # type: ignore[arg-type]
-        jurisdiction_code=row.jurisdiction_code,
-        members=[
-            Member.model_validate({**m.profile, "member_id": m.member_id, "on_duty": m.on_duty})
-            for m in row.members
-        ],
-        roster=Roster.model_validate(row.roster) if row.roster else None,
-        telegram_group_chat_id=row.telegram_group_chat_id,
+        team_id=team_id,
+        name=name,
+        level=level,
+        jurisdiction_code=jurisdiction_code,
+        members=members,
+        roster=Roster.model_validate(roster) if roster else None,
+        telegram_group_chat_id=telegram_group_chat_id,
     )
+
+
+TEAM_FIELDS = (
+    TeamRow.team_id,
+    TeamRow.name,
+    TeamRow.level,
+    TeamRow.jurisdiction_code,
+    TeamRow.roster,
+    TeamRow.telegram_group_chat_id,
+)
+
+
+def team_of(row: TeamRow) -> Team:
+    members = [_member(m.member_id, m.on_duty, m.profile) for m in row.members]
+    return _team([getattr(row, f.key) for f in TEAM_FIELDS], members)
 
 
 async def get_team(session: AsyncSession, team_id: str) -> Team | None:
@@ -161,16 +180,25 @@ async def get_team(session: AsyncSession, team_id: str) -> Team | None:
 
 
 async def get_teams(session: AsyncSession, team_ids: Iterable[str]) -> dict[str, Team]:
-    """The teams among ``team_ids`` that exist, with their members: two queries however
-    many (notify loads a batch's teams at once: with the national directory nearly every
-    alert is another team's)."""
+    """The teams among ``team_ids`` that exist, with their members: two array queries
+    however many, and no ORM objects (notify loads a batch's teams at once: with the
+    national directory nearly every alert is another team's)."""
     wanted = sorted(set(team_ids))
     if not wanted:
         return {}
-    rows = await session.scalars(
-        select(TeamRow).where(TeamRow.team_id.in_(wanted)).options(selectinload(TeamRow.members))
+    found = select(*TEAM_FIELDS).where(in_values(session, TeamRow.team_id, wanted))
+    teams = (await session.execute(found)).all()
+    if not teams:
+        return {}
+    members: dict[str, list[Member]] = {}
+    rows = await session.execute(
+        select(MemberRow.team_id, MemberRow.member_id, MemberRow.on_duty, MemberRow.profile)
+        .where(in_values(session, MemberRow.team_id, [t[0] for t in teams]))
+        .order_by(MemberRow.team_id, MemberRow.position)
     )
-    return {row.team_id: team_of(row) for row in rows}
+    for team_id, member_id, on_duty, profile in rows:
+        members.setdefault(team_id, []).append(_member(member_id, on_duty, profile))
+    return {t[0]: _team(t, members.get(t[0], [])) for t in teams}
 
 
 async def all_teams(session: AsyncSession) -> list[Team]:
