@@ -96,7 +96,8 @@ def render(result: dict[str, Any]) -> str:
     if jobs:
         lines += [
             "",
-            "teams = the seed directory's members by SMS, email, Telegram, WhatsApp",
+            f"teams = the {result.get('settings', {}).get('directory', 'tanah-bumbu')} directory's "
+            "members by SMS, email, Telegram, WhatsApp",
             "webhook = one signed webhook per alert (Alertmanager's job)",
             "pipeline latency = written to reports.raw -> first delivery row recorded "
             "(created_at); Alertmanager = POST -> webhook received",
@@ -148,6 +149,7 @@ def render(result: dict[str, Any]) -> str:
         ]
         lines.append(f"{'ms/report':<12}" + "".join(f"{f'{ms:.2f}':>24}" for ms in per_report))
         lines.append(f"{'':<12}(CPU per report: every row but other)")
+        lines += _service_cpu(phases)
     phases = all_phases
     busy = [
         (name, p["resources"]["other"]["cpu_pct_of_core"])
@@ -176,3 +178,27 @@ def render(result: dict[str, Any]) -> str:
         f"warm-up {s['warmup']}, instances {s.get('instances') or 'one per service'}"
     )
     return "\n".join(lines)
+
+
+def _service_cpu(phases: dict[str, dict[str, Any]]) -> list[str]:
+    """CPU ms per report of routing and notify (their instances summed) and of notify per
+    delivery: the figures that compare directories (notify's work grows with the people
+    a report reaches, so per delivery is the one that isolates the directory's size)."""
+    rows = []
+    for label, service, per in (
+        ("routing ms/report", "routing", "n"),
+        ("notify ms/report", "notify", "n"),
+        ("notify ms/delivery", "notify", "deliveries_sent"),
+    ):
+        cells = []
+        for p in phases.values():
+            cpu = sum(
+                r["cpu_s"] for name, r in p["resources"].items() if name.split("-")[0] == service
+            )
+            count = p.get(per) or 0
+            cells.append(f"{cpu / count * 1000:.3f}" if count else "-")
+        widths = [16] + [24] * (len(cells) - 1)  # under the columns above
+        rows.append(
+            f"{label:<20}" + "".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+        )
+    return rows

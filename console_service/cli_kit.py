@@ -15,6 +15,7 @@ from rich.table import Table
 
 from console_service.cli_identity import Refused, acting
 from console_service.web.identity import Identity
+from shared.jurisdiction import use_regions_file
 from shared.settings import Settings
 
 console = Console()
@@ -33,7 +34,11 @@ def fail(message: str) -> NoReturn:
 
 
 def settings() -> Settings:
-    return Settings()
+    """The deployment's settings (the environment and ``.env``); its regions file becomes
+    this process's, as in every service."""
+    loaded = Settings()
+    use_regions_file(loaded.regions_file)
+    return loaded
 
 
 def who(command: str, *, acts: bool = False) -> Identity:

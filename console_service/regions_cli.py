@@ -22,12 +22,14 @@ from console_service import regions_ops
 from console_service.cli_kit import JsonOpt, console, emit, fail, run, who, with_sessions
 from console_service.policy_rewrite import PolicyRewrite, rewrite_policy
 from console_service.regions_plan import Areas, Plan, plan
+from console_service.regions_status import region_status
 from console_service.scoped_ops import Sessions
+from console_service.web import access
 from shared.db import transaction
 from shared.jurisdiction import SHIPPED_DECREE, regions
 from shared.jurisdiction.changes import Diff, diff, read_changes
 from shared.jurisdiction.data import shipped_units, units_of
-from shared.jurisdiction.decree import read_regions_file
+from shared.jurisdiction.decree import configured_file, read_regions_file
 from shared.schemas import utcnow
 
 regions_app = typer.Typer(
@@ -145,16 +147,30 @@ def _policy_file(given: Path | None) -> Path:
 
 @regions_app.command("status")
 def regions_status() -> None:
-    """The decree the stored codes follow and the one this process's data follows."""
-    who("regions_status")
+    """The decree the stored codes follow, the one this process's data follows, and the
+    teams (in your scopes) whose area code the data does not have."""
+    scopes = who("regions_status").scopes
 
-    async def work(sessions: Sessions) -> str:
+    async def work(sessions: Sessions) -> regions_ops.Stored:
         async with sessions() as session:
-            return (await regions_ops.load(session, utcnow())).decree
+            return await regions_ops.load(session, utcnow())
 
-    _say(f"database: {run(with_sessions(work))}")
-    path = os.environ.get("TIMPORA_REGIONS_FILE", "")
-    _say(f"data:     {regions().decree} (TIMPORA_REGIONS_FILE={path or 'unset'})")
+    stored, tree = run(with_sessions(work)), regions()
+    teams = [t for t in stored.teams if access.covers(scopes, t.code)]
+    status = region_status(stored.decree, tree.decree, teams, tree.exists, tree.former_name)
+    path = configured_file()  # who() read the settings: their file is the process's
+    _say(f"database: {status.stored_decree}")
+    _say(f"data:     {status.data_decree} (TIMPORA_REGIONS_FILE={path or 'unset'})")
+    if not status.agree:
+        _say(
+            "the stored codes follow another decree: set TIMPORA_REGIONS_FILE to that "
+            "decree's file, or migrate the codes (`timpora regions migrate`, docs/regions.md)"
+        )
+    for team in status.stale:
+        was = f", formerly {team.former_name}" if team.former_name else ""
+        _say(f"team {team.team_id}: {team.code}{was} is not in the data: no report reaches it")
+    if status.healthy:
+        _say(f"in step: {len(teams)} teams, every area code in the data")
 
 
 @regions_app.command("diff")

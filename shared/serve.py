@@ -9,6 +9,7 @@ import sys
 
 import uvicorn
 
+from shared.jurisdiction import use_regions_file
 from shared.observability import setup_logging
 from shared.settings import (
     ConsoleSettings,
@@ -39,6 +40,7 @@ def serve(factory: str, service: str, env_prefix: str, prog: str | None = None) 
     try:
         settings = SETTINGS[service]()
         setup_logging(settings, service)
+        use_regions_file(settings.regions_file)
         module, _, name = factory.partition(":")
         app = getattr(importlib.import_module(module), name)(settings)
     except ValueError as exc:  # pydantic's ValidationError is one: a configuration error

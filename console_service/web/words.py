@@ -9,6 +9,7 @@ from typing import Literal
 
 from console_service.web.words_directory import DIRECTORY_WORDS
 from console_service.web.words_offices import OFFICE_WORDS
+from console_service.web.words_regions import REGION_WORDS
 
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
@@ -389,8 +390,8 @@ WORDS: dict[str, dict[str, str]] = {
         "m_note": "Note",
     },
 }
-for _lang in LANGS:  # the member form's and the offices pages' words, kept apart
-    WORDS[_lang] |= DIRECTORY_WORDS[_lang] | OFFICE_WORDS[_lang]
+for _lang in LANGS:  # the member form's, offices' and regions' words, kept apart
+    WORDS[_lang] |= DIRECTORY_WORDS[_lang] | OFFICE_WORDS[_lang] | REGION_WORDS[_lang]
 
 
 def translator(lang: Lang) -> Callable[[str], str]:

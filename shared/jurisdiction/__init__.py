@@ -54,7 +54,7 @@ from shared.jurisdiction.codes import (
     parent_of,
     provinsi_of,
 )
-from shared.jurisdiction.data import Region, Regions, normalize_code, regions
+from shared.jurisdiction.data import Region, Regions, normalize_code, regions, use_regions_file
 from shared.jurisdiction.decree import SHIPPED_DECREE
 from shared.jurisdiction.names import name_key
 from shared.jurisdiction.place import describe, place, place_report
@@ -88,4 +88,5 @@ __all__ = [
     "regions",
     "resolve_location",
     "routing_code",
+    "use_regions_file",
 ]

@@ -25,7 +25,9 @@ from shared.jurisdiction.codes import LEVELS_BY_DEPTH, inside, level_of, parent_
 from shared.jurisdiction.decree import (
     SHIPPED_DECREE,
     RegionsFile,
+    choose_file,
     configured_file,
+    forget_choice,
     load_regions_file,
     overlaid,
 )
@@ -312,11 +314,21 @@ def units_of(file: RegionsFile) -> dict[str, str]:
     return overlaid(shipped_units(), file.units(), file.complete)
 
 
+def use_regions_file(path: Path | None) -> None:
+    """This process's regions file from now on (its settings' ``regions_file``); the tree
+    is built again on next use when that changes the file."""
+    if path != configured_file():
+        reset_regions()
+    choose_file(path)
+
+
 def reset_regions() -> None:
-    """Forget the process-wide tree (tests that change ``TIMPORA_REGIONS_FILE``)."""
+    """Forget the process-wide tree and the chosen file (tests that change
+    ``TIMPORA_REGIONS_FILE``): the environment decides again."""
     global _REGIONS
     with _REGIONS_LOCK:
         _REGIONS = None
+        forget_choice()
         _normalize_code.cache_clear()
 
 

@@ -111,8 +111,24 @@ def load_regions_file(path: Path) -> RegionsFile:
     return found
 
 
+_CHOSEN: dict[str, Path | None] = {}  # the file a process chose from its settings
+
+
+def choose_file(path: Path | None) -> None:
+    """Make ``path`` this process's regions file: each service passes its validated
+    ``TIMPORA_REGIONS_FILE`` setting (which ``.env`` may give too) when it starts."""
+    _CHOSEN["path"] = path
+
+
+def forget_choice() -> None:
+    _CHOSEN.clear()
+
+
 def configured_file() -> Path | None:
-    """The deployment's regions file (``TIMPORA_REGIONS_FILE``), None when unset."""
+    """The process's regions file: the one :func:`choose_file` was given, else
+    ``TIMPORA_REGIONS_FILE`` from the environment; None when unset."""
+    if "path" in _CHOSEN:
+        return _CHOSEN["path"]
     value = os.environ.get(REGIONS_FILE_ENV, "").strip()
     return Path(value) if value else None
 

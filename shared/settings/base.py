@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared import topics
+from shared.jurisdiction.decree import load_regions_file
 from shared.retention import Retention
 
 DEV_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused outside development
@@ -99,6 +100,13 @@ class Settings(BaseSettings):
         description="Each service upgrades the database schema when it starts; false: a "
         "one-shot `timpora db upgrade` does it and a service whose schema is behind refuses "
         "to start (several instances never race to migrate)",
+    )
+    regions_file: Path | None = Field(
+        None,
+        validation_alias="TIMPORA_REGIONS_FILE",
+        description="A newer region dataset (a decree's new, renamed and abolished codes) "
+        "applied over the shipped one, the same file for every process; checked at start: "
+        "a process refuses a file it cannot use, with each reason (docs/regions.md)",
     )
     secret_key: SecretStr = Field(
         SecretStr(DEV_SECRET),
@@ -208,6 +216,13 @@ class Settings(BaseSettings):
         return Retention(
             self.retention_closed_days, self.retention_idle_days, self.audit_retention_days
         )
+
+    @field_validator("regions_file")
+    @classmethod
+    def _regions_file_usable(cls, path: Path | None) -> Path | None:
+        if path is not None:
+            load_regions_file(path)  # ValueError naming every problem of the file
+        return path
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod

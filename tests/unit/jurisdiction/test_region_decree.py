@@ -101,3 +101,45 @@ def test_without_the_setting_nothing_changes_and_it_stays_fast() -> None:
     ).stdout.split(" ", 1)  # fmt: skip
     assert out[1].strip() == SHIPPED_DECREE
     assert float(out[0]) < 3.0
+
+
+def test_the_setting_is_checked_when_a_process_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``TIMPORA_REGIONS_FILE`` is a Settings field: a file a process cannot use is a
+    configuration error naming each problem, and a service refuses to start on it."""
+    from shared.settings import RoutingSettings
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('regions: {"63.10.14": ""}\n')
+    monkeypatch.setenv("TIMPORA_REGIONS_FILE", str(bad))
+    with pytest.raises(ValueError, match=r"regions\.63\.10\.14: a name, or null"):
+        RoutingSettings()
+    env = {"PATH": "/usr/bin:/bin", "TIMPORA_REGIONS_FILE": str(bad), "HOME": str(tmp_path)}
+    started = subprocess.run(
+        [sys.executable, "-m", "routing_service", "--port", "0"],
+        capture_output=True, text=True, cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )  # fmt: skip
+    assert started.returncode == 1
+    assert "routing: refusing to start" in started.stderr
+    assert "decree: the decree the data follows" in started.stderr
+
+
+def test_the_setting_from_dot_env_is_the_one_every_lookup_uses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given in ``.env`` only (not the environment): the process's settings choose it."""
+    from shared.jurisdiction import use_regions_file
+    from shared.settings import Settings
+
+    monkeypatch.delenv("TIMPORA_REGIONS_FILE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"TIMPORA_REGIONS_FILE={DECREE_2026}\n")
+    try:
+        use_regions_file(Settings().regions_file)
+        assert regions().decree.startswith("Kepmendagri 100.1.1-0001/2026")
+        assert normalize_code("631013") == "63.10.13"
+    finally:
+        reset_regions()
+    assert regions().decree == SHIPPED_DECREE
