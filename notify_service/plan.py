@@ -94,14 +94,21 @@ def usable_channels(member: Member) -> tuple[str, ...]:
 CODE_CHANNELS = (Channel.sms, Channel.whatsapp, Channel.telegram)  # a person's own phone
 
 
-def code_channel(member: Member, preferred: str | None) -> str | None:
+def code_channel(
+    member: Member, preferred: str | None, *, whatsapp_open: bool = True
+) -> str | None:
     """Where a one-time code goes: the channel the member's link came by when it reaches
     their own phone, else the first of their channels that does (never email or a
-    webhook: a shared mailbox or a machine is not the member)."""
-    order = [preferred, *member.channels] if preferred else list(member.channels)
-    for channel in order:
-        if channel in CODE_CHANNELS and has_address(member, channel):
-            return Channel(channel).value
+    webhook: a shared mailbox or a machine is not the member). WhatsApp only inside the
+    member's 24-hour window (``whatsapp_open``): outside it Meta delivers only registered
+    templates, and none is registered for codes."""
+    order = [preferred] if preferred else []
+    for channel in (*order, *member.channels):
+        if channel not in CODE_CHANNELS or not has_address(member, channel):
+            continue
+        if channel == Channel.whatsapp and not whatsapp_open:
+            continue
+        return Channel(channel).value
     return None
 
 

@@ -2,11 +2,12 @@
 full details, and notify sends a code to that member's own phone or chat.
 
 Load → decide → persist → send: the member from the directory (still in the team the link
-came through, or nothing is sent), the channel (:func:`notify_service.plan.code_channel`),
-then the code's row is claimed before the send — a redelivered request sends nothing
-again; a send lost to a crash is not repeated (the member asks for another code). The code
-itself exists only here and in the message: the row keeps its keyed digest, the console
-compares a typed code with it.
+came through, or nothing is sent) and their WhatsApp window, the channel
+(:func:`notify_service.plan.code_channel`: WhatsApp only inside the window), then the
+code's row is claimed before the send — a redelivered request sends nothing again; a send
+lost to a crash is not repeated (the member asks for another code). The code itself
+exists only here and in the message: the row keeps its keyed digest, the console compares
+a typed code with it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from notify_service.notices import send_text
 from notify_service.plan import code_channel
 from notify_service.render.notice import step_up_text
 from notify_service.signing import code_digest, new_code
+from notify_service.whatsapp_window import last_inbound_of, whatsapp_mode
 from shared.db import transaction
 from shared.schemas import StepUpRequested, utcnow
 
@@ -40,7 +42,11 @@ async def _one(deps: NotifyDeps, request: StepUpRequested) -> None:
     team = await deps.team(request.team_id)
     members = team.members if team else []
     member = next((m for m in members if m.member_id == request.member_id), None)
-    channel = code_channel(member, request.channel) if member else None
+    channel = None
+    if member is not None:
+        opened = await last_inbound_of(deps, [member.whatsapp]) if member.whatsapp else {}
+        window = whatsapp_mode(opened.get(member.whatsapp or ""), now) == "free"
+        channel = code_channel(member, request.channel, whatsapp_open=window)
     code = new_code()
     values: dict[str, object] = {
         "request_id": request.request_id,

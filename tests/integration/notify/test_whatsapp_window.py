@@ -20,7 +20,10 @@ from notify_service.channels.webhook import signature
 from notify_service.whatsapp_window import WhatsAppWindowRow
 from shared import topics
 from shared.db import make_engine, make_sessionmaker
+from shared.kafka import dumps
+from shared.schemas import StepUpRequested
 from shared.settings import Settings
+from tests.integration.notify.test_acks_everywhere import publish
 from tests.integration.notify.test_notify_service import alert, db, running, send_alerts
 from tests.kafkautil import consume, values, wait_for
 
@@ -138,3 +141,39 @@ async def _windows(db: str) -> list[tuple[str, datetime]]:
         found = [(key, at) for key, at in rows.all()]
     await engine.dispose()
     return found
+
+
+async def test_a_code_asked_outside_the_window_goes_by_sms_and_inside_it_by_whatsapp(
+    kafka_settings: Settings, db: str, sinks: Sinks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The member page's one-time code for Danramil (WhatsApp, then SMS), whose link came
+    by WhatsApp: outside his window the code would be refused (no template carries codes),
+    so it goes to his phone by SMS; once he wrote, by WhatsApp. One code per request."""
+    monkeypatch.setenv("NOTIFY_WHATSAPP_APP_SECRET", SECRET)
+
+    def codes(channel: str, address: str) -> list[str]:
+        return [r.text for r in sinks.by_channel(channel) if r.to == address and "Kode " in r.text]
+
+    async with running(kafka_settings, db, sinks, monkeypatch) as client:
+        await ask_code(kafka_settings, "req-closed")
+        await wait_for(lambda: _true(len(codes("sms", "+6281200000103")) == 1), timeout=20)
+        hello = {"type": "text", "text": {"body": "Siap"}}
+        await member_writes(client, sinks, hello)
+        await ask_code(kafka_settings, "req-open")
+        await wait_for(lambda: _true(len(codes("whatsapp", NUMBER)) == 1), timeout=20)
+        await asyncio.sleep(1)  # room for a second message to show up
+    assert len(codes("sms", "+6281200000103")) == 1
+    assert [(s.type, s.delivered) for s in sinks.whatsapp.sent_to(NUMBER)] == [("text", True)]
+    assert sinks.per_recipient() == Counter({("sms", "+6281200000103"): 1, ("whatsapp", NUMBER): 1})
+
+
+async def ask_code(settings: Settings, request_id: str) -> None:
+    request = StepUpRequested(
+        request_id=request_id, alert_id="A1", member_id="danramil", team_id="timpora-63.10.04",
+        ack_code="7KQ2M", channel="whatsapp",
+    )  # fmt: skip
+    await publish(settings, topics.MEMBERS_STEP_UP, [(request.member_id, dumps(request))])
+
+
+async def _true(value: bool) -> bool:
+    return value

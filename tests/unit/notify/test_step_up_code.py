@@ -46,3 +46,19 @@ def test_the_code_message_names_the_alert_and_the_lifetime() -> None:
         "Jangan berikan kode ini kepada siapa pun."
     )
     assert "Never share" in step_up_text(code="1", ack_code="X", minutes=5, language="en")
+
+
+def test_whatsapp_carries_a_code_only_inside_the_members_window() -> None:
+    """Outside the 24-hour window Meta delivers only registered templates, and none is
+    registered for codes: the code goes by the member's next phone or chat."""
+    m = member(
+        phone="+6281200000103",
+        whatsapp="+6281200000103",
+        telegram_chat_id=None,
+        channels=[Channel.whatsapp, Channel.sms],
+    )
+    assert code_channel(m, "whatsapp") == "whatsapp"
+    assert code_channel(m, "whatsapp", whatsapp_open=False) == "sms"
+    assert code_channel(m, None, whatsapp_open=False) == "sms"
+    only_whatsapp = m.model_copy(update={"channels": [Channel.whatsapp]})
+    assert code_channel(only_whatsapp, "whatsapp", whatsapp_open=False) is None
