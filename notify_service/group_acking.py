@@ -11,14 +11,17 @@ on an ack, the ack recorded and published once (:func:`notify_service.acking.rec
 The edit (the ack consumer, :func:`edit_group_messages`, for every ack and close from any
 channel): the alert's group messages not edited yet are claimed in one UPDATE, then each
 is edited once (``editMessageText``: the same text, rendered again from the stored alert
-version; the button replaced by "Diterima oleh <role> (<initials>)"). Like a notice, an
-edit that fails is recorded (``edit_status`` failed), not retried; a redelivered ack
-edits nothing again.
+version; the button replaced by "Diterima oleh <role> (<initials>)"). An edit takes
+from the group's and the bot's send limits like a message (the shared provider buckets;
+a turn further than ``NOTIFY_RATE_MAX_WAIT_SECONDS`` away is a failed edit). Like a
+notice, an edit that fails is recorded (``edit_status`` failed), not retried; a
+redelivered ack edits nothing again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -26,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from notify_service import group_store, store
 from notify_service.acking import record_ack
+from notify_service.channels.base import TransientError
 from notify_service.channels.telegram import TelegramChannel
 from notify_service.deps import NotifyDeps
 from notify_service.groups import (
@@ -196,9 +200,19 @@ async def _edit(
         group, "telegram", "", repeat=row.repeat
     )
     keyboard = taken_keyboard(row.taken_label or OPERATOR, row.ack_code, action)
+    limiter = deps.limiter
     try:
+        # an edit counts against the group's and the bot's limits like a message
+        if limiter is not None and (wait := await limiter.acquire("telegram", row.chat_id)):
+            return f"telegram: provider limit, next turn in {wait:.1f} s"
         async with asyncio.timeout(EDIT_TIMEOUT_S):
             await channel.edit_message(row.chat_id, row.message_id, text.text, keyboard)
+    except TransientError as exc:
+        if exc.throttled and limiter is not None:  # the next sends wait, on every instance
+            with contextlib.suppress(Exception):
+                await limiter.throttled("telegram", row.chat_id, exc.retry_after)
+        log.info("editing the group message of alert %s failed: %s", row.alert_id, exc)
+        return f"{type(exc).__name__}: {exc}"[:500]
     except Exception as exc:  # recorded, not retried
         log.info("editing the group message of alert %s failed: %s", row.alert_id, exc)
         return f"{type(exc).__name__}: {exc}"[:500]

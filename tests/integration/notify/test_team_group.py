@@ -179,3 +179,34 @@ async def test_an_ack_from_another_channel_edits_the_group_message_and_a_failed_
     [edit] = tg.edits
     assert edit["reply_markup"]["inline_keyboard"][0][0]["text"] == "✅ Diterima oleh Camat (S. C.)"
     assert tg.callback_answers[-1]["text"] == "Sudah diambil oleh Camat (S. C.)."
+
+
+async def test_an_edit_draws_on_the_groups_send_limit(
+    kafka_settings: Settings, database_url: str, sinks: Sinks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``editMessageText`` takes from the group's bucket like a message: with one message a
+    minute allowed, the edit right after the alert's message would wait past
+    ``NOTIFY_RATE_MAX_WAIT_SECONDS``, so it is recorded failed, and Telegram saw no edit."""
+    monkeypatch.setenv("NOTIFY_TELEGRAM_GROUP_RATE_PER_MINUTE", "1")
+    await directory(database_url, TEAM.model_copy(update={"members": [CAMAT, BABINSA]}))
+    a = alert()
+    tg = sinks.telegram
+    async with running(kafka_settings, database_url, sinks, monkeypatch) as client:
+        await send_alerts(kafka_settings, a)
+        await wait_for(until(lambda: len(sinks.received) >= 3))
+        answer = await client.get(
+            "/v1/webhooks/kannel",
+            params={"key": KEY, "from": "081200000101", "text": f"OK {a.ack_code}"},
+        )
+        assert "dikonfirmasi" in answer.text
+
+        async def edit_recorded() -> bool:
+            found = await rows(database_url, GroupMessageRow)
+            return bool(found) and found[0].edit_status in {"edited", "failed"}  # type: ignore[attr-defined]
+
+        await wait_for(edit_recorded, timeout=20)
+    [message] = await rows(database_url, GroupMessageRow)
+    assert message.edit_status == "failed"  # type: ignore[attr-defined]
+    assert "provider limit" in message.edit_error  # type: ignore[attr-defined]
+    assert tg.edits == []
+    assert sinks.per_recipient()[("telegram", str(GROUP))] == 1
