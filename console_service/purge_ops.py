@@ -16,7 +16,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -30,6 +30,7 @@ from shared.schemas import utcnow
 log = logging.getLogger(__name__)
 
 BATCH = 500  # alerts per transaction
+IDLE = timedelta(days=1)  # notify's send buckets and WhatsApp windows unused this long go
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Purged:
     acks: int = 0  # close notes of members
     notes: int = 0  # operators' notes
     audit: int = 0  # audit entries and one-time code records deleted
+    idle: int = 0  # provider buckets idle and WhatsApp windows closed for a day
 
 
 @asynccontextmanager
@@ -98,6 +100,7 @@ async def purge(
             progress(done)
     async with _step(sessions, dry_run) as session:
         done.audit = await store.delete_audit(session=session, before=retention.audit_before(now))
+        done.idle = await store.delete_idle(session=session, before=now - IDLE)
     return done
 
 
@@ -113,7 +116,7 @@ async def purge_loop(
     """The console's background run: at start-up, then every ``every_hours``."""
     while every_hours > 0:
         done = await purge(sessions, retention)
-        if done.alerts or done.audit:
+        if done.alerts or done.audit or done.idle:
             log.info("retention: %s", _summary(done))
         await asyncio.sleep(every_hours * 3600)
 
@@ -124,7 +127,8 @@ def _summary(done: Purged, dry_run: bool = False) -> str:
         f"{verb} the personal data of {done.alerts} alerts ({done.alerts_seen} looked at): "
         f"{done.versions} stored versions, {done.reports} processed reports, "
         f"{done.acks} close notes, {done.notes} operator notes; "
-        f"{'would delete' if dry_run else 'deleted'} {done.audit} audit entries"
+        f"{'would delete' if dry_run else 'deleted'} {done.audit} audit entries, "
+        f"{done.idle} idle send buckets and closed WhatsApp windows"
     )
 
 
@@ -136,7 +140,8 @@ def command(
 ) -> None:
     """Erase personal data past its retention (TIMPORA_RETENTION_CLOSED_DAYS after an alert
     ended, TIMPORA_RETENTION_IDLE_DAYS without a change) in every table that holds it;
-    delete audit entries older than TIMPORA_AUDIT_RETENTION_DAYS. The facts stay."""
+    delete audit entries older than TIMPORA_AUDIT_RETENTION_DAYS, and notify's provider
+    send buckets and WhatsApp windows unused for a day. The facts stay."""
     import json
 
     from shared.db import make_engine, make_sessionmaker

@@ -11,7 +11,9 @@ from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console_service.web.models import AlertNote, AuditEntry
+from notify_service.buckets import ProviderBucketRow
 from notify_service.models import AckRow, AlertVersionRow, StepUpCode
+from notify_service.whatsapp_window import WINDOW, WhatsAppWindowRow
 from routing_service.models import AlertRow, ProcessedReport
 from shared.pii import erase_alert
 from shared.retention import ERASED_NOTE
@@ -83,3 +85,16 @@ async def delete_audit(*, session: AsyncSession, before: datetime) -> int:
     audit = await session.execute(delete(AuditEntry).where(AuditEntry.at < before))
     codes = await session.execute(delete(StepUpCode).where(StepUpCode.created_at < before))
     return int(audit.rowcount) + int(codes.rowcount)  # type: ignore[attr-defined]
+
+
+async def delete_idle(*, session: AsyncSession, before: datetime) -> int:
+    """Provider buckets free since before ``before`` (a chat not written to since: the row
+    comes back on its next send) and WhatsApp windows that closed before it (a keyed
+    digest of a number, of no use once the window is shut); how many."""
+    idle = await session.execute(
+        delete(ProviderBucketRow).where(ProviderBucketRow.next_free < before.timestamp())
+    )
+    closed = await session.execute(
+        delete(WhatsAppWindowRow).where(WhatsAppWindowRow.last_inbound_at < before - WINDOW)
+    )
+    return int(idle.rowcount) + int(closed.rowcount)  # type: ignore[attr-defined]

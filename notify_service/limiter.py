@@ -64,6 +64,9 @@ class SharedBuckets:
             if new:
                 await buckets.create(session=session, keys=new)
             now, state = await buckets.lock(session=session, keys=keys)
+            if gone := keys - state.keys():  # deleted since (the retention job: idle rows)
+                await buckets.create(session=session, keys=gone)
+                now, state = await buckets.lock(session=session, keys=keys)
             changes, result = decide(now, state)
             if changes:
                 await buckets.save(session=session, next_free=changes)

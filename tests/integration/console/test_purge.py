@@ -7,10 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from console_service.purge_ops import purge
 from console_service.web.models import AuditEntry, ConsoleUser
+from notify_service import buckets
+from notify_service.buckets import ProviderBucketRow
+from notify_service.limiter import SharedBuckets
 from notify_service.models import StepUpCode
+from notify_service.whatsapp_window import WhatsAppWindowRow
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.retention import ERASED_NOTE, Retention
 from shared.schemas import AlertRouted, utcnow
@@ -88,4 +93,40 @@ async def test_purge_erases_what_is_due_everywhere_and_nothing_else(database_url
     again = await purge(sessions, Retention(), now=now)
     assert (again.alerts, again.versions, again.audit) == (0, 0, 0)
     assert await database_text(database_url) == after
+    await engine.dispose()
+
+
+async def test_idle_send_buckets_and_closed_whatsapp_windows_go_and_come_back(
+    database_url: str,
+) -> None:
+    """A day unused: a provider bucket (free since) and a WhatsApp window (closed since)
+    are deleted; a blocked bucket (a 429's retry-after ahead) and a window still open
+    stay. A deleted bucket comes back on its chat's next send, and still limits it."""
+    now = utcnow()
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    async with transaction(sessions) as session:
+        for key, at in (("telegram:bot:chat:old", now - timedelta(days=3)),
+                        ("telegram:bot:chat:blocked", now + timedelta(minutes=5))):  # fmt: skip
+            session.add(ProviderBucketRow(bucket_key=key, next_free=at.timestamp()))
+        for key, seen in (("old", now - timedelta(days=3)), ("open", now - timedelta(hours=2))):
+            session.add(WhatsAppWindowRow(number_key=key, last_inbound_at=seen))
+    done = await purge(sessions, Retention(), now=now)
+    assert done.idle == 2
+    async with sessions() as session:
+        assert set(await buckets.snapshot(session=session)) == {"telegram:bot:chat:blocked"}
+        windows = await session.scalars(select(WhatsAppWindowRow.number_key))
+        assert set(windows) == {"open"}
+
+    # this process knew the deleted row: its next take makes it again, and it still limits
+    store = SharedBuckets(sessions)
+    store._known.add("telegram:bot:chat:old")
+
+    def take(now: float, state: dict[str, float]) -> tuple[dict[str, float], float]:
+        start = max(now, state.get("telegram:bot:chat:old", 0.0))
+        return {"telegram:bot:chat:old": start + 1.0}, start
+
+    first = (await store.run({"telegram:bot:chat:old"}, take))[1]
+    second = (await store.run({"telegram:bot:chat:old"}, take))[1]
+    assert second >= first + 1.0  # one a second: the second waits for the first's slot
     await engine.dispose()
