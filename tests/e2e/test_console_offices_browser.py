@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,9 +19,6 @@ from playwright.async_api import expect
 
 from console_service.web.identity import add_user
 from shared.db import make_engine, make_sessionmaker, transaction
-from shared.directory import TeamRow
-from shared.jurisdiction import SHIPPED_DECREE
-from shared.region_versions import record_decree
 from tests.e2e.test_console_browser import (
     KANIM,
     PASSWORD,
@@ -33,6 +29,7 @@ from tests.e2e.test_console_browser import (
     report_at,
     shots,
 )
+from tests.integration.console.test_console_regions import drift
 from tests.kafkautil import wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -101,27 +98,12 @@ async def test_an_office_record_sends_held_reports_to_its_fallback_team(  # type
         }
         assert received_by(p.sinks, TANAH_BUMBU, code) == Counter()
 
-        await region_drift(p.database_url)  # a migration recorded, a team left behind
+        await drift(p.database_url, ["63.10.99"])  # a migration recorded, a team left behind
         await page.goto("/regions")
         await expect(page.locator("#behind")).to_contain_text("timpora regions migrate")
         await expect(page.locator("#stale")).to_contain_text("63.10.99")
         await expect(page.locator("#history")).to_contain_text("Kepmendagri 9/2027")
         await page.screenshot(path=out / "regions.png", full_page=True)
-
-
-async def region_drift(database_url: str) -> None:
-    """The database's codes recorded as following a newer decree than the services'
-    data, and a team on a code the data does not have (the regions page's warnings)."""
-    engine = make_engine(database_url)
-    async with transaction(make_sessionmaker(engine)) as session:
-        session.add(TeamRow(team_id="timpora-63.10.99", name="Timpora Kecamatan Contoh",
-                            level="kecamatan", jurisdiction_code="63.10.99"))  # fmt: skip
-        await record_decree(
-            session, decree="Kepmendagri 9/2027 (synthetic)", previous=SHIPPED_DECREE,
-            applied_at=datetime(2027, 1, 5, 3, 0, tzinfo=UTC), applied_by="root",
-            summary={"teams": 2, "silences": 1, "offices": 1, "users": 1},
-        )  # fmt: skip
-    await engine.dispose()
 
 
 async def _members(counts: Counter[tuple[str, str]], n: int) -> bool:

@@ -4,6 +4,7 @@ office's stale team is not shown); the same decision as ``timpora regions status
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 import pytest
@@ -20,11 +21,17 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 async def seed(database_url: str, *, migrated: bool) -> None:
     await seed_directory(database_url)
+    await drift(database_url, ["63.10.99", "63.71.99"], migrated=migrated)  # in, out of scope
+
+
+async def drift(database_url: str, codes: Iterable[str], *, migrated: bool = True) -> None:
+    """Teams on ``codes`` (codes no decree has) and, ``migrated``, the database's codes
+    recorded as following a newer decree than the services' data."""
     engine = make_engine(database_url)
     async with transaction(make_sessionmaker(engine)) as session:
-        for code in ("63.10.99", "63.71.99"):  # codes no decree has: in and out of scope
-            session.add(TeamRow(team_id=f"stale-{code}", name=f"Tim {code}", level="kecamatan",
-                                jurisdiction_code=code))  # fmt: skip
+        for code in codes:
+            session.add(TeamRow(team_id=f"stale-{code}", name=f"Timpora Kecamatan Contoh {code}",
+                                level="kecamatan", jurisdiction_code=code))  # fmt: skip
         if migrated:
             await record_decree(
                 session, decree="Kepmendagri 9/2027 (synthetic)", previous=SHIPPED_DECREE,
