@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from console_service.cli_kit import JsonOpt, console, emit, fail, run, who, with_sessions
 from console_service.feed_keys import FeedKey, new_entry, parse
 from console_service.scoped_ops import Sessions
-from shared.offices import Office, get_office, validation_text
+from console_service.source_rules import feed_problems, subscriber_views
+from shared.offices import Office, all_offices, get_office, validation_text
 
 feeds_app = typer.Typer(
     help="Other agencies' CAP feed keys: who reads which office's feed.", no_args_is_help=True
@@ -51,18 +52,29 @@ def _load(path: Path) -> list[FeedKey]:
 
 @feeds_app.command("list")
 def feeds_list(file: KeyFileOpt = None, as_json: JsonOpt = False) -> None:
-    """Every subscriber of the key file and the office whose feed it reads (never a key)."""
+    """Every subscriber of the key file and the office whose feed it reads (never a key),
+    then the keys bound to an office no record has."""
     who("feeds_list")
+    subscribers = _load(_key_file(file))
+
+    async def work(sessions: Sessions) -> list[Office]:
+        async with sessions() as session:
+            return await all_offices(session)
+
+    offices = run(with_sessions(work))
     rows = [
         {
-            "subscriber": s.subscriber,
-            "office": s.office,
-            "feed": f"/v1/feeds/{s.office}/cap.atom",
-            "description": s.description,
+            "subscriber": v.subscriber,
+            "office": v.office,
+            "feed": v.feed,
+            "rate_limit_per_minute": v.rate_limit_per_minute or "-",
+            "description": v.description,
         }
-        for s in _load(_key_file(file))
+        for v in subscriber_views(subscribers, None)
     ]
     emit(rows, as_json, "feed subscribers")
+    for problem in feed_problems(subscribers, offices):
+        console.print(f"[yellow]warning:[/yellow] {problem}", markup=True)
 
 
 @feeds_app.command("new-key")

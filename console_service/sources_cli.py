@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from console_service.cli_kit import JsonOpt, console, emit, fail, run, who, with_sessions
 from console_service.scoped_ops import Sessions
+from console_service.source_rules import source_problems, source_views
 from shared.offices import Office, all_offices, save_office, validation_text
 from shared.sources import KeyFile, SourceKey, hash_key
 
@@ -37,32 +38,6 @@ KeyFileOpt = Annotated[
 
 def _key_file(given: Path | None) -> Path:
     return given or Path(os.environ.get("CONSOLE_SOURCES_FILE", "config/api_keys.yaml"))
-
-
-def owner_of(offices: Sequence[Office], source: str) -> Office | None:
-    return next((o for o in offices if source in o.sources), None)
-
-
-def source_problems(sources: Sequence[SourceKey], offices: Sequence[Office]) -> list[str]:
-    """What does not fit between the key file and the office records (pure): a source an
-    office names that the key file lacks, a source whose home area lies outside its
-    office's. (A source without an office is allowed: a national system.)"""
-    known = {s.source for s in sources}
-    out = [
-        f"office {o.id!r} owns source {name!r}, which the key file lacks"
-        for o in offices
-        for name in o.sources
-        if name not in known
-    ]
-    for source in sources:
-        office = owner_of(offices, source.source)
-        outside = [a for a in source.home_area if office and not office.covers(a)]
-        if office and outside:
-            out.append(
-                f"source {source.source!r}: home area {', '.join(outside)} lies outside "
-                f"its office {office.id!r} ({', '.join(office.home_area)})"
-            )
-    return out
 
 
 def new_entry(
@@ -106,14 +81,14 @@ def sources_list(file: KeyFileOpt = None, as_json: JsonOpt = False) -> None:
     offices = run(with_sessions(work))
     rows = [
         {
-            "source": s.source,
-            "formats": ",".join(sorted(s.formats)),
-            "home_area": ",".join(s.home_area) or "(anywhere)",
-            "office": (owner.id if (owner := owner_of(offices, s.source)) else "-"),
-            "kafka_principal": s.kafka_principal or "-",
-            "description": s.description,
+            "source": v.source,
+            "formats": ",".join(v.formats),
+            "home_area": ",".join(v.home_area) or "(anywhere)",
+            "office": v.office or "-",
+            "kafka_principal": v.kafka_principal or "-",
+            "description": v.description,
         }
-        for s in sources
+        for v in source_views(sources, offices, None)
     ]
     emit(rows, as_json, "sources")
     for problem in source_problems(sources, offices):

@@ -10,6 +10,7 @@ from typing import Literal
 from console_service.web.words_directory import DIRECTORY_WORDS
 from console_service.web.words_offices import OFFICE_WORDS
 from console_service.web.words_regions import REGION_WORDS
+from console_service.web.words_sources import SOURCE_WORDS
 
 Lang = Literal["id", "en"]
 LANGS: tuple[Lang, ...] = ("id", "en")
@@ -390,8 +391,9 @@ WORDS: dict[str, dict[str, str]] = {
         "m_note": "Note",
     },
 }
-for _lang in LANGS:  # the member form's, offices' and regions' words, kept apart
-    WORDS[_lang] |= DIRECTORY_WORDS[_lang] | OFFICE_WORDS[_lang] | REGION_WORDS[_lang]
+for _lang in LANGS:  # the member form's, offices', regions' and sources' words, kept apart
+    for _words in (DIRECTORY_WORDS, OFFICE_WORDS, REGION_WORDS, SOURCE_WORDS):
+        WORDS[_lang] |= _words[_lang]
 
 
 def translator(lang: Lang) -> Callable[[str], str]:

@@ -4,8 +4,9 @@ team (a wrong team is refused with the reason first); routing reads the record, 
 next report placed outside the office's home area is held for Kotabaru's team: each of
 its members receives it once (counted at the fake providers), Tanah Bumbu's team (the
 policy file's fallback) nothing. Then the region codes page flags a database on a newer
-decree and a team on a code the data lacks. Saves ``offices.png`` and ``regions.png``
-(``TIMPORA_SCREENSHOTS``)."""
+decree and a team on a code the data lacks, and the sources page shows the sources the
+office then takes and its feed's readers. Saves ``offices.png``, ``regions.png`` and
+``sources.png`` (``TIMPORA_SCREENSHOTS``)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ from tests.kafkautil import wait_for
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 KOTABARU, TANAH_BUMBU = "timpora-63.02", "timpora-63.10"
+SOURCES = ("apoa-kalsel", "polres-tanbu", "kanim-batulicin", "sms-batulicin",
+           "telegram-batulicin", "whatsapp-batulicin")  # fmt: skip
 
 
 async def add_admin(database_url: str) -> None:
@@ -104,6 +107,18 @@ async def test_an_office_record_sends_held_reports_to_its_fallback_team(  # type
         await expect(page.locator("#stale")).to_contain_text("63.10.99")
         await expect(page.locator("#history")).to_contain_text("Kepmendagri 9/2027")
         await page.screenshot(path=out / "regions.png", full_page=True)
+
+        await page.goto("/offices/batulicin")  # the office takes its sources
+        await page.get_by_label("Sumber (kunci API)").fill(", ".join(SOURCES))
+        await page.get_by_role("button", name="Simpan kantor").click()
+        await expect(page).to_have_url(f"{base}/offices/batulicin")
+        await page.goto("/sources")
+        for source in SOURCES:
+            row = page.locator(f'tr[data-source="{source}"]')
+            await expect(row).to_contain_text("batulicin")
+        await expect(page.locator("#subscribers")).to_contain_text("/v1/feeds/batulicin/cap.atom")
+        await expect(page.locator("#problems")).to_have_count(0)
+        await page.screenshot(path=out / "sources.png", full_page=True)
 
 
 async def _members(counts: Counter[tuple[str, str]], n: int) -> bool:

@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from console_service.cli import app
+from console_service.feed_keys import new_entry
 from shared.sources import KeyRegistry
 
 from .conftest import ROOT, TEAMS_FILE, invoke
@@ -105,3 +106,27 @@ def test_sources_are_listed_with_their_office_and_a_new_one_gets_a_key_once(
     )
     assert "exists" in again.output
     assert keys.read_text() == before
+
+
+def test_feed_subscribers_are_listed_and_a_key_for_an_unknown_office_is_flagged(
+    cli: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    invoke(cli, "teams", "import", str(TEAMS_FILE))
+    invoke(cli, "offices", "import", str(OFFICES_FILE))
+    keys = tmp_path / "feed_keys.yaml"
+    keys.write_text((ROOT / "config" / "feed_keys.yaml").read_text())
+    listed = json.loads(invoke(cli, "feeds", "list", "--file", str(keys), "--json").output)
+    assert {s["subscriber"]: s["feed"] for s in listed} == dict.fromkeys(
+        ["polres-tanbu", "pemkab-tanbu"], "/v1/feeds/batulicin/cap.atom"
+    )
+    assert "key_sha256" not in json.dumps(listed)
+    assert "warning" not in invoke(cli, "feeds", "list", "--file", str(keys)).output
+
+    refused = invoke(cli, "feeds", "new-key", "polres-kotabaru", "--office", "kotabaru",
+                     "--file", str(keys), ok=False)  # fmt: skip
+    assert "no office 'kotabaru'" in refused.output
+    # a key written by hand (or an office record removed since) for an office with no record
+    keys.write_text(keys.read_text() + new_entry("polres-kotabaru", "kotabaru", "k" * 40, ""))
+    flagged = invoke(cli, "feeds", "list", "--file", str(keys)).output
+    assert "polres-kotabaru" in flagged
+    assert "reads office 'kotabaru', which no office record has" in flagged
