@@ -261,6 +261,16 @@ async def set_roster(session: AsyncSession, team_id: str, roster: Roster | None)
     return True
 
 
+async def set_group_chat(session: AsyncSession, team_id: str, chat_id: str | None) -> bool:
+    """Name the team's Telegram group (None: no group); False when there is no such team.
+    ``chat_id`` is checked by :class:`shared.schemas.Team` first."""
+    row = await session.get(TeamRow, team_id)
+    if row is None:
+        return False
+    row.telegram_group_chat_id = chat_id
+    return True
+
+
 def _profile(member: Member) -> dict[str, Any]:
     return member.model_dump(mode="json", exclude={"member_id", "on_duty"})
 

@@ -30,7 +30,13 @@ from console_service.web.member_form import (
     form_of,
     parsed,
 )
-from shared.directory import new_member_id, remove_member, set_roster, upsert_member
+from shared.directory import (
+    new_member_id,
+    remove_member,
+    set_group_chat,
+    set_roster,
+    upsert_member,
+)
 from shared.pii import mask_email, mask_phone
 from shared.roster import staffed
 from shared.schemas import Member, Roster, RosterOverride, RosterSlot, Team, utcnow
@@ -96,6 +102,18 @@ def edited(roster: Roster, form: dict[str, Any], members: set[str]) -> Roster:
     return roster.model_copy(update={"slots": slots, "overrides": overrides})
 
 
+def with_group(team: Team, text: str) -> Team:
+    """The team with the Telegram group a form names (empty: none), checked by the
+    directory's own schema (ValueError with the reason)."""
+    try:
+        return Team.model_validate(
+            {**team.model_dump(), "telegram_group_chat_id": text.strip() or None}
+        )
+    except ValidationError as exc:
+        reasons = (e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise ValueError("; ".join(reasons)) from None
+
+
 def member_in(team: Team, member_id: str) -> Member | None:
     return next((m for m in team.members if m.member_id == member_id), None)
 
@@ -138,18 +156,20 @@ def build_router(kit: Kit) -> APIRouter:
         rows = [(t, sum(m.on_duty for m in staffed(t, now).members), len(t.members)) for t in teams]
         return kit.render(request, "teams.html", who, rows=rows)
 
-    @router.get("/teams/{team_id}")
-    async def team_page(request: Request, team_id: str) -> Response:
-        async with kit.signed_in(request) as (session, who):
-            team = await queries.team(session=session, who=who, team_id=team_id)
-            if team is None:
-                return kit.not_found(request, who)
+    def team_view(
+        request: Request,
+        who: Identity,
+        team: Team,
+        group_error: tuple[str, str] | None = None,
+        status_code: int = 200,
+    ) -> HTMLResponse:
         roster = team.roster or Roster()
         zone = ZoneInfo(roster.tz)
         return kit.render(
             request,
             "team.html",
             who,
+            status_code,
             team=team,
             members=member_rows(team, utcnow()),
             roster=roster,
@@ -157,7 +177,35 @@ def build_router(kit: Kit) -> APIRouter:
             weekdays=WEEKDAYS,
             local=lambda at: at.astimezone(zone).strftime("%d-%m %H:%M"),
             flash=request.query_params.get("done"),
+            group_error=group_error,  # (what was typed, why it is refused)
         )
+
+    @router.get("/teams/{team_id}")
+    async def team_page(request: Request, team_id: str) -> Response:
+        async with kit.signed_in(request) as (session, who):
+            team = await queries.team(session=session, who=who, team_id=team_id)
+            if team is None:
+                return kit.not_found(request, who)
+        return team_view(request, who, team)
+
+    @router.post("/teams/{team_id}/group")
+    async def group_edit(request: Request, team_id: str) -> Response:
+        """Name the team's Telegram group, or none: notify posts each alert version there
+        once (README, *Team groups*); audited ``team_group`` with the group's id."""
+        async with kit.signed_in(request) as (session, who):
+            if denied := await kit.refused(request, who):
+                return denied
+            team = await queries.team(session=session, who=who, team_id=team_id)
+            if team is None:
+                return kit.not_found(request, who)
+            typed = str((await request.form()).get("chat_id") or "")
+            try:
+                chat_id = with_group(team, typed).telegram_group_chat_id
+            except ValueError as exc:
+                return team_view(request, who, team, (typed, str(exc)), 422)
+            await set_group_chat(session, team_id, chat_id)
+            kit.audit(session, request, who, "team_group", team_id, chat_id=chat_id)
+        return RedirectResponse(f"/teams/{team_id}?done=tg_saved", status_code=303)
 
     @router.post("/teams/{team_id}/roster")
     async def roster_edit(request: Request, team_id: str) -> Response:

@@ -1,22 +1,22 @@
 """A press in the team's Telegram group stops the escalation ladder, across the three
-services on real Kafka and PostgreSQL: Batu Licin's team has a group; its Camat presses
-*Terima* there. Counted at the fake providers: each member of the team received the
-alert once, the group its one message (edited once, to show who took it), and the
-kabupaten team nothing of it; the Satui alert nobody acknowledged reached every
-kabupaten member once (the ladder runs; the group ack is what stopped the other)."""
+services and the console on real Kafka and PostgreSQL: an operator names Batu Licin's
+team's group on the team's console page; its Camat presses *Terima* there. Counted at
+the fake providers: each member of the team received the alert once, the group its one
+message (edited once, to show who took it), and the kabupaten team nothing of it; the
+Satui alert nobody acknowledged reached every kabupaten member once (the ladder runs; the
+group ack is what stopped the other)."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from contextlib import asynccontextmanager
 
+import httpx
 import pytest
-from sqlalchemy import update
 
-from shared.db import make_engine, make_sessionmaker, transaction
-from shared.directory import TeamRow
-from tests.e2e.test_console_browser import received_by
+from tests.e2e.test_console_browser import PASSWORD, console_server, received_by
 from tests.e2e.test_escalation_acks import KANIM, alert_rows, overstay
 from tests.kafkautil import wait_for
 
@@ -26,20 +26,28 @@ BATU_LICIN, SATUI, TANAH_BUMBU = "timpora-63.10.01", "timpora-63.10.04", "timpor
 CAMAT_USER_ID = 700000006  # m0006's Telegram user (her personal channels: SMS, e-mail)
 
 
-async def give_group(database_url: str, team_id: str, chat_id: int) -> None:
-    engine = make_engine(database_url)
-    async with transaction(make_sessionmaker(engine)) as session:
-        await session.execute(
-            update(TeamRow)
-            .where(TeamRow.team_id == team_id)
-            .values(telegram_group_chat_id=str(chat_id))
-        )
-    await engine.dispose()
+async def give_group(base: str, team_id: str, chat_id: int) -> None:
+    """ops-a names the team's group with the team page's form, over HTTP."""
+    async with httpx.AsyncClient(base_url=base) as client:
+        login = {"username": "ops-a", "password": PASSWORD, "csrf": await _csrf(client, "/login")}
+        assert (await client.post("/login", data=login)).status_code == 303
+        form = {"csrf": await _csrf(client, f"/teams/{team_id}"), "chat_id": str(chat_id)}
+        saved = await client.post(f"/teams/{team_id}/group", data=form)
+        assert saved.status_code == 303, saved.text
+
+
+async def _csrf(client: httpx.AsyncClient, path: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', (await client.get(path)).text)
+    assert found is not None, path
+    return found[1]
 
 
 async def test_a_press_in_the_team_group_stops_the_ladder(pipeline_factory) -> None:  # type: ignore[no-untyped-def]
-    async with asynccontextmanager(pipeline_factory)(escalate_after="4s") as p:
-        await give_group(p.database_url, BATU_LICIN, GROUP)
+    async with (
+        asynccontextmanager(pipeline_factory)(escalate_after="4s") as p,
+        console_server(p.database_url) as console,
+    ):
+        await give_group(console, BATU_LICIN, GROUP)
         await asyncio.sleep(1.5)  # NOTIFY_DIRECTORY_CACHE_SECONDS=1 in these tests
         ids = {}
         for team, code, passport in ((BATU_LICIN, "63.10.01", "B2000001"),
