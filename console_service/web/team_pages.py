@@ -205,7 +205,7 @@ def build_router(kit: Kit) -> APIRouter:
                 return team_view(request, who, team, (typed, str(exc)), 422)
             await set_group_chat(session, team_id, chat_id)
             kit.audit(session, request, who, "team_group", team_id, chat_id=chat_id)
-        return RedirectResponse(f"/teams/{team_id}?done=tg_saved", status_code=303)
+        return RedirectResponse(f"/teams/{team_id}?done=md_group_saved", status_code=303)
 
     @router.post("/teams/{team_id}/roster")
     async def roster_edit(request: Request, team_id: str) -> Response:

@@ -51,15 +51,15 @@ DIRECTORY_WORDS: dict[str, dict[str, str]] = {
         "md_added": "Anggota ditambahkan. Peringatan berikutnya memakai data baru.",
         "md_saved": "Anggota disimpan. Peringatan berikutnya memakai data baru.",
         "md_removed": "Anggota dikeluarkan dari tim (dan dari jadwal piketnya).",
-        "tg_group": "Grup Telegram tim",
-        "tg_current": "Setiap versi peringatan dikirim sekali ke grup",
-        "tg_none": "Tim ini tidak punya grup Telegram.",
-        "tg_chat_id": "Chat id grup",
-        "tg_save": "Simpan grup",
-        "tg_hint": "Tambahkan bot Timpora ke grup dulu. Chat id grup berupa angka negatif "
+        "md_group": "Grup Telegram tim",
+        "md_group_current": "Setiap versi peringatan dikirim sekali ke grup",
+        "md_group_none": "Tim ini tidak punya grup Telegram.",
+        "md_group_chat_id": "Chat id grup",
+        "md_group_save": "Simpan grup",
+        "md_group_hint": "Tambahkan bot Timpora ke grup dulu. Chat id grup berupa angka negatif "
         "(contoh -1001234567890); kosongkan untuk berhenti mengirim ke grup. Pesan pribadi "
         "anggota tetap dikirim seperti biasa.",
-        "tg_saved": "Grup Telegram disimpan. Peringatan berikutnya memakainya.",
+        "md_group_saved": "Grup Telegram disimpan. Peringatan berikutnya memakainya.",
     },
     "en": {
         "md_members_edit": "Edit",
@@ -106,14 +106,14 @@ DIRECTORY_WORDS: dict[str, dict[str, str]] = {
         "md_added": "Member added. The next alert uses the new details.",
         "md_saved": "Member saved. The next alert uses the new details.",
         "md_removed": "Member removed from the team (and from its roster).",
-        "tg_group": "The team's Telegram group",
-        "tg_current": "Each alert version goes once to the group",
-        "tg_none": "This team has no Telegram group.",
-        "tg_chat_id": "Group chat id",
-        "tg_save": "Save group",
-        "tg_hint": "Add the Timpora bot to the group first. A group's chat id is a negative "
+        "md_group": "The team's Telegram group",
+        "md_group_current": "Each alert version goes once to the group",
+        "md_group_none": "This team has no Telegram group.",
+        "md_group_chat_id": "Group chat id",
+        "md_group_save": "Save group",
+        "md_group_hint": "Add the Timpora bot to the group first. A group's chat id is a negative "
         "number (e.g. -1001234567890); leave it empty to stop posting to the group. The "
         "members' own messages go out as before.",
-        "tg_saved": "Telegram group saved. The next alert uses it.",
+        "md_group_saved": "Telegram group saved. The next alert uses it.",
     },
 }

@@ -50,7 +50,10 @@ async def test_an_operator_names_and_clears_the_teams_group(console: Console) ->
     assert await stored(console.database_url) == (None, [])
 
     saved = await name(f" {GROUP} ")
-    assert (saved.status_code, saved.headers["location"]) == (303, f"/teams/{TEAM}?done=tg_saved")
+    assert (saved.status_code, saved.headers["location"]) == (
+        303,
+        f"/teams/{TEAM}?done=md_group_saved",
+    )
     assert f"<code>{GROUP}</code>" in (await console.client.get(f"/teams/{TEAM}")).text
     chat_id, audit = await stored(console.database_url)
     assert chat_id == GROUP
