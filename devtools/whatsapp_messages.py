@@ -10,7 +10,10 @@ documents for ``text``, ``template`` and ``interactive`` messages).
   number of params"), each non-empty and without newline, tab or five spaces in a row
   (132018); the body filled in at most 1,024 characters (132005 "Template Hydrated Text
   Too Long"). A ``button`` component is ``sub_type: quick_reply`` at an ``index`` the
-  template has (``"0"``) with one ``{"type": "payload", "payload": ...}`` (131009).
+  template has (``"0"``) with one ``{"type": "payload", "payload": ...}`` (131009); an
+  authentication template's copy-code button is ``sub_type: url`` at ``"0"`` with one
+  ``{"type": "text", "text": <the code>}``, 1-15 characters, and may not be left out
+  (131008).
   The approved templates are :data:`notify_service.whatsapp_templates.REGISTERED`, the
   definition the sender uses and the office registers: they cannot drift apart.
 * ``interactive`` (``type: button``): ``body.text`` 1-1024 characters, 1-3 buttons, each
@@ -31,6 +34,7 @@ from notify_service.whatsapp_templates import (
     BODY_MAX,
     BUTTON_ID_MAX,
     BUTTON_TITLE_MAX,
+    CODE_MAX,
     INTERACTIVE_BODY_MAX,
     REGISTERED,
     TEXT_MAX,
@@ -130,7 +134,8 @@ def _template(to: str, spec: dict[str, Any], templates: Templates) -> Checked | 
                     return Refusal(400, 132018, PARAM_ISSUE, problem)
                 values.append(param["text"])
         elif kind == "button":
-            payload = _quick_reply(component, template)
+            button = _copy_code if template.button_kind == "copy_code" else _quick_reply
+            payload = button(component, template)
             if isinstance(payload, Refusal):
                 return payload
             payloads.append(payload)
@@ -144,6 +149,8 @@ def _template(to: str, spec: dict[str, Any], templates: Templates) -> Checked | 
             f"body: number of localizable_params ({len(values)}) does not match the "
             f"expected number of params ({template.param_count})",
         )
+    if template.button_kind == "copy_code" and not payloads:
+        return missing("buttons: the copy code button's parameter (the code)")
     shown = template.fill(values)
     if len(shown) > BODY_MAX:
         return Refusal(400, 132005, "(#132005) Template Hydrated Text Too Long", "body")
@@ -165,6 +172,20 @@ def _quick_reply(component: dict[str, Any], template: Template) -> str | Refusal
     if not isinstance(payload, str) or not payload:
         return missing("button payload")
     return payload
+
+
+def _copy_code(component: dict[str, Any], template: Template) -> str | Refusal:
+    """The code of a copy-code button parameter (Meta stores the button as a URL one)."""
+    index, sub_type = component.get("index"), component.get("sub_type")
+    if sub_type != "url" or str(index) != "0":
+        return invalid(f"Button at index {index} of type {sub_type} does not exist")
+    params = component.get("parameters")
+    if not isinstance(params, list) or len(params) != 1 or _obj(params[0]).get("type") != "text":
+        return invalid("the copy code button takes one parameter of type text")
+    code = params[0].get("text")
+    if not isinstance(code, str) or not 1 <= len(code) <= CODE_MAX:
+        return invalid(f"the code is 1-{CODE_MAX} characters")
+    return code
 
 
 def _interactive(to: str, spec: dict[str, Any]) -> Checked | Refusal:

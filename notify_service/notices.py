@@ -126,9 +126,12 @@ async def _claim_send_record(
         await store.record_notices(session=session, updates=updates)
 
 
-async def send_text(deps: NotifyDeps, member: Member, name: str, text: str, key: str) -> str | None:
-    """Send one short text (a notice, a one-time code) once, within the channel's limits;
-    the error (safe to log) or ``None``. Not retried: the caller records the outcome."""
+async def send_text(
+    deps: NotifyDeps, member: Member, name: str, text: str, key: str, *, code: str | None = None
+) -> str | None:
+    """Send one short text (a notice, a one-time ``code``) once, within the channel's
+    limits; the error (safe to log) or ``None``. Not retried: the caller records the
+    outcome."""
     channel, to = deps.channels.get(name), address_of(member, name)
     if channel is None or not to:
         return f"channel {name} unavailable"
@@ -140,7 +143,11 @@ async def send_text(deps: NotifyDeps, member: Member, name: str, text: str, key:
             if limiter is not None and (wait := await limiter.acquire(name, to)) is not None:
                 return f"{name}: provider limit, next turn in {wait:.1f} s"
             async with asyncio.timeout(SEND_TIMEOUT_S):
-                await channel.send(OutgoingMessage(to, text, text, key, last_inbound_at=window))
+                message = OutgoingMessage(
+                    to, text, text, key, last_inbound_at=window, one_time_code=code,
+                    language=member.language,
+                )  # fmt: skip
+                await channel.send(message)
     except TransientError as exc:
         if exc.throttled and limiter is not None:  # the next sends wait, on every instance
             with contextlib.suppress(Exception):

@@ -99,9 +99,9 @@ def code_channel(
 ) -> str | None:
     """Where a one-time code goes: the channel the member's link came by when it reaches
     their own phone, else the first of their channels that does (never email or a
-    webhook: a shared mailbox or a machine is not the member). WhatsApp only inside the
-    member's 24-hour window (``whatsapp_open``): outside it Meta delivers only registered
-    templates, and none is registered for codes."""
+    webhook: a shared mailbox or a machine is not the member). WhatsApp only when it can
+    carry the code now (``whatsapp_open``): outside the member's 24-hour window Meta
+    delivers only registered templates, so only with the authentication template."""
     order = [preferred] if preferred else []
     for channel in (*order, *member.channels):
         if channel not in CODE_CHANNELS or not has_address(member, channel):

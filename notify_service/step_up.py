@@ -2,8 +2,9 @@
 full details, and notify sends a code to that member's own phone or chat.
 
 Load → decide → persist → send: the member from the directory (still in the team the link
-came through, or nothing is sent) and their WhatsApp window, the channel
-(:func:`notify_service.plan.code_channel`: WhatsApp only inside the window), then the
+came through, or nothing is sent) and, without a WhatsApp code template, their WhatsApp
+window; the channel (:func:`notify_service.plan.code_channel`: WhatsApp by the
+authentication template outside the window, or only inside it when none is registered), then the
 code's row is claimed before the send — a redelivered request sends nothing again; a send
 lost to a crash is not repeated (the member asks for another code). The code itself
 exists only here and in the message: the row keeps its keyed digest, the console compares
@@ -23,7 +24,7 @@ from notify_service.render.notice import step_up_text
 from notify_service.signing import code_digest, new_code
 from notify_service.whatsapp_window import last_inbound_of, whatsapp_mode
 from shared.db import transaction
-from shared.schemas import StepUpRequested, utcnow
+from shared.schemas import Member, StepUpRequested, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,15 @@ log = logging.getLogger(__name__)
 async def on_step_up_requests(deps: NotifyDeps, requests: list[StepUpRequested]) -> None:
     for request in requests:
         await _one(deps, request)
+
+
+async def _open(deps: NotifyDeps, member: Member) -> bool:
+    """Whether WhatsApp can carry the member's code now: an authentication template is
+    registered (``NOTIFY_WHATSAPP_TEMPLATE_CODE``), or their 24-hour window is open."""
+    if deps.settings.whatsapp_template_code or not member.whatsapp:
+        return True
+    opened = await last_inbound_of(deps, [member.whatsapp])
+    return whatsapp_mode(opened.get(member.whatsapp), utcnow()) == "free"
 
 
 async def _one(deps: NotifyDeps, request: StepUpRequested) -> None:
@@ -44,9 +54,7 @@ async def _one(deps: NotifyDeps, request: StepUpRequested) -> None:
     member = next((m for m in members if m.member_id == request.member_id), None)
     channel = None
     if member is not None:
-        opened = await last_inbound_of(deps, [member.whatsapp]) if member.whatsapp else {}
-        window = whatsapp_mode(opened.get(member.whatsapp or ""), now) == "free"
-        channel = code_channel(member, request.channel, whatsapp_open=window)
+        channel = code_channel(member, request.channel, whatsapp_open=await _open(deps, member))
     code = new_code()
     values: dict[str, object] = {
         "request_id": request.request_id,
@@ -70,7 +78,7 @@ async def _one(deps: NotifyDeps, request: StepUpRequested) -> None:
     text = step_up_text(
         code=code, ack_code=request.ack_code or "", minutes=minutes, language=member.language
     )
-    error = await send_text(deps, member, channel, text, f"code:{request.request_id}")
+    error = await send_text(deps, member, channel, text, f"code:{request.request_id}", code=code)
     async with transaction(deps.runtime.sessions) as session:
         await store.record_code(
             session=session, request_id=request.request_id, status="failed" if error else "sent"

@@ -8,6 +8,11 @@ window goes as the template ``timpora_peringatan`` (category ``UTILITY``): fixed
 around numbered body parameters ``{{1}}``..``{{8}}``, and one quick-reply button whose
 payload carries the alert's ack code (``ack:7KQ2M``), answered like a reply ``OK 7KQ2M``.
 
+A one-time code (the member page's step-up) outside the window goes as the template
+``timpora_kode`` (category ``AUTHENTICATION``): Meta's preset text around the code
+(``{{1}}``, at most 15 characters) with its security recommendation, and a *copy code*
+button, which Meta registers as a URL button whose one parameter is the code again.
+
 This one definition has three readers, so they cannot drift apart:
 
 * the channel (:mod:`notify_service.channels.whatsapp`): the name, the language code and
@@ -33,7 +38,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 ALERT_TEMPLATE = "timpora_peringatan"
+CODE_TEMPLATE = "timpora_kode"
 CATEGORY = "UTILITY"
+CODE_MAX = 15  # an authentication template's code (Meta's limit)
 BODY_MAX = 1024  # a template body with its parameters filled in (132005 past it)
 INTERACTIVE_BODY_MAX = 1024
 BUTTON_TITLE_MAX = 20
@@ -53,8 +60,9 @@ class Template:
     body: str  # fixed text with {{1}}..{{n}}
     params: tuple[str, ...]  # what each placeholder holds, in order
     example: tuple[str, ...]  # the sample values Meta asks for when registering
-    button: str  # the quick-reply button's text (at most 20 characters)
+    button: str  # the button's text (at most 20 characters)
     category: str = CATEGORY
+    button_kind: str = "quick_reply"  # or "copy_code" (sent as sub_type url, the code)
 
     @property
     def param_count(self) -> int:
@@ -138,14 +146,45 @@ ALERT = {
         "Acknowledge",
     ),
 }
+# An authentication template's text is Meta's preset (the office picks the options in
+# docs/whatsapp-templates.md); these are the words with the security recommendation.
+CODE = {
+    "id": Template(
+        CODE_TEMPLATE,
+        "id",
+        "{{1}} adalah kode verifikasi Anda. Demi keamanan, jangan bagikan kode ini.",
+        ("kode sekali pakai halaman anggota",),
+        ("482913",),
+        "Salin kode",
+        category="AUTHENTICATION",
+        button_kind="copy_code",
+    ),
+    "en": Template(
+        CODE_TEMPLATE,
+        "en",
+        "{{1}} is your verification code. For your security, do not share this code.",
+        ("the member page's one-time code",),
+        ("482913",),
+        "Copy code",
+        category="AUTHENTICATION",
+        button_kind="copy_code",
+    ),
+}
 # What the fake knows as approved: (name, language) -> template.
-REGISTERED = {(t.name, t.language): t for t in ALERT.values()}
+REGISTERED = {(t.name, t.language): t for t in (*ALERT.values(), *CODE.values())}
 
 
 def alert_template(language: str, name: str = ALERT_TEMPLATE) -> Template:
     """The alert template in ``language`` (Indonesian when there is none), named ``name``
     (an office may have registered it under another name: ``NOTIFY_WHATSAPP_TEMPLATE_ALERT``)."""
     template = ALERT.get(language, ALERT["id"])
+    return template if name == template.name else replace(template, name=name)
+
+
+def code_template(language: str, name: str = CODE_TEMPLATE) -> Template:
+    """The one-time code template in ``language`` (Indonesian when there is none), named
+    ``name`` (``NOTIFY_WHATSAPP_TEMPLATE_CODE``)."""
+    template = CODE.get(language, CODE["id"])
     return template if name == template.name else replace(template, name=name)
 
 

@@ -88,6 +88,7 @@ def build_channels(settings: NotifySettings) -> dict[str, Channel]:
             s.whatsapp_phone_number_id,
             s.whatsapp_api_version,
             template_name=s.whatsapp_template_alert,
+            code_template_name=s.whatsapp_template_code,
             **_timeout(s),
         )
     if s.webhook_secret:

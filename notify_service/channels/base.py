@@ -64,6 +64,10 @@ class OutgoingMessage:
     # alert's masked template parameters (language, values) for use outside the window.
     last_inbound_at: datetime | None = None
     template: tuple[str, tuple[str, ...]] | None = None
+    # A one-time code (the text carries it too): WhatsApp sends it outside the window as
+    # the authentication template, in ``language``.
+    one_time_code: str | None = None
+    language: str = "id"
 
 
 @dataclass(frozen=True)

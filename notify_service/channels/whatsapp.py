@@ -12,9 +12,11 @@ What goes out depends on the member's 24-hour customer-service window
   a message without an ack code (a notice, a one-time code) is ``text``;
 * outside it, an alert is the approved template (``type: template``: name, language,
   the body parameters of ``msg.template``, and the quick-reply button's payload
-  ``ack:<code>``; :mod:`notify_service.whatsapp_templates`). Anything else (a notice, a
-  one-time code: no template is registered for those) is refused here, without a
-  request: Meta would accept it and then fail it with 131047.
+  ``ack:<code>``; :mod:`notify_service.whatsapp_templates`); a one-time code is the
+  authentication template (the code as the body's parameter and as the copy-code
+  button's, ``sub_type: url``) unless none is configured. Anything else (a notice: no
+  template is registered for those) is refused here, without a request: Meta would
+  accept it and then fail it with 131047.
 
 Errors are ``{"error": {"code": N, "message": ...}}``: HTTP 429/5xx and the throttling
 codes are transient; the rest (bad token, unknown number, unknown template 132001,
@@ -45,8 +47,10 @@ from notify_service.channels.base import (
 from notify_service.whatsapp_templates import (
     ACK_PAYLOAD,
     ALERT_TEMPLATE,
+    CODE_TEMPLATE,
     INTERACTIVE_BODY_MAX,
     alert_template,
+    code_template,
 )
 from notify_service.whatsapp_window import Mode, whatsapp_mode
 from shared.schemas import utcnow
@@ -77,6 +81,7 @@ class WhatsAppChannel(HttpChannel):
         api_version: str = DEFAULT_API_VERSION,
         *,
         template_name: str = ALERT_TEMPLATE,
+        code_template_name: str = CODE_TEMPLATE,
         clock: Callable[[], datetime] = utcnow,
         **kw: Any,
     ) -> None:
@@ -85,6 +90,7 @@ class WhatsAppChannel(HttpChannel):
         self.url = f"{base}/{api_version}/{phone_number_id}/messages"
         self.token = token
         self.template_name = template_name
+        self.code_template_name = code_template_name
         self.clock = clock
 
     def mode(self, msg: OutgoingMessage) -> Mode:
@@ -97,6 +103,8 @@ class WhatsAppChannel(HttpChannel):
             "recipient_type": "individual",
             "to": wa_number(msg.to_address),
         }
+        if mode == "template" and msg.one_time_code and self.code_template_name:
+            return head | {"type": "template", "template": self._code(msg, msg.one_time_code)}
         if mode == "template":
             if msg.template is None or not msg.ack_code:
                 raise PermanentError(
@@ -117,6 +125,18 @@ class WhatsAppChannel(HttpChannel):
             "components": [
                 {"type": "body", "parameters": [{"type": "text", "text": v} for v in values]},
                 {"type": "button", "sub_type": "quick_reply", "index": "0", "parameters": [button]},
+            ],
+        }
+
+    def _code(self, msg: OutgoingMessage, code: str) -> dict[str, Any]:
+        language = code_template(msg.language, self.code_template_name).language
+        value = [{"type": "text", "text": code}]
+        return {
+            "name": self.code_template_name,
+            "language": {"code": language},
+            "components": [
+                {"type": "body", "parameters": value},
+                {"type": "button", "sub_type": "url", "index": "0", "parameters": value},
             ],
         }
 

@@ -161,6 +161,13 @@ class NotifySettings(Settings):
         description="Name of the approved alert template (docs/whatsapp-templates.md), sent "
         "to members outside WhatsApp's 24-hour window, in their language (id, en)",
     )
+    whatsapp_template_code: str = Field(
+        "timpora_kode",
+        pattern=r"^[a-z0-9_]{0,512}$",
+        description="Name of the approved authentication template for the member page's "
+        "one-time codes outside the 24-hour window (docs/whatsapp-templates.md); empty: "
+        "none registered, such codes go by the member's next phone or chat channel",
+    )
     webhook_secret: SecretStr | None = None
     inbound_key: SecretStr | None = Field(
         None,

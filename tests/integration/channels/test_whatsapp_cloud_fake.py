@@ -15,7 +15,7 @@ import pytest
 from devtools import WhatsAppGateway
 from notify_service.channels.base import OutgoingMessage, PermanentError
 from notify_service.channels.whatsapp import WhatsAppChannel
-from notify_service.whatsapp_templates import ALERT, EXAMPLE_ID
+from notify_service.whatsapp_templates import ALERT, CODE, EXAMPLE_ID
 from shared.schemas import utcnow
 
 Make = Callable[..., OutgoingMessage]
@@ -158,3 +158,35 @@ async def test_a_template_the_office_did_not_register_falls_back(
     ) as channel:
         with pytest.raises(PermanentError, match="code 132001"):
             await channel.send(outgoing(to_address="+" + NUMBER))
+
+
+async def test_a_one_time_code_outside_the_window_is_delivered_with_its_copy_button(
+    whatsapp: WhatsAppChannel, whatsapp_gw: WhatsAppGateway, outgoing: Make
+) -> None:
+    code = outgoing(to_address="+" + NUMBER, text="Kode 482913", ack_code=None, template=None,
+                    one_time_code="482913", language="en")  # fmt: skip
+    await whatsapp.send(code)
+    [shown] = whatsapp_gw.received
+    assert shown.text == CODE["en"].fill(["482913"])
+    assert (shown.meta["template"], shown.meta["buttons"], shown.meta["payloads"]) == (
+        "timpora_kode", ["Copy code"], ["482913"],
+    )  # fmt: skip
+
+
+async def test_the_code_templates_button_is_checked_as_meta_does(
+    whatsapp_gw: WhatsAppGateway,
+) -> None:
+    def code_template(*buttons: dict[str, Any]) -> dict[str, Any]:
+        body = template(["482913"], name="timpora_kode")
+        body["template"]["components"] += list(buttons)
+        return body
+
+    url = {"type": "button", "sub_type": "url", "index": "0"}
+    good = url | {"parameters": [{"type": "text", "text": "482913"}]}
+    assert (await post(whatsapp_gw, code_template(good))).status_code == 200
+    assert error(await post(whatsapp_gw, code_template())) == (400, 131008)  # no button
+    quick = good | {"sub_type": "quick_reply"}
+    assert error(await post(whatsapp_gw, code_template(quick))) == (400, 131009)
+    long = url | {"parameters": [{"type": "text", "text": "1" * 16}]}
+    assert error(await post(whatsapp_gw, code_template(long))) == (400, 131009)
+    assert len(whatsapp_gw.received) == 1

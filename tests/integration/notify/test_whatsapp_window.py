@@ -17,12 +17,14 @@ from sqlalchemy import select
 
 from devtools import Sinks
 from notify_service.channels.webhook import signature
+from notify_service.models import StepUpCode
+from notify_service.signing import code_digest
 from notify_service.whatsapp_window import WhatsAppWindowRow
 from shared import topics
 from shared.db import make_engine, make_sessionmaker
 from shared.kafka import dumps
 from shared.schemas import StepUpRequested
-from shared.settings import Settings
+from shared.settings import NotifySettings, Settings
 from tests.integration.notify.test_acks_everywhere import publish
 from tests.integration.notify.test_notify_service import alert, db, running, send_alerts
 from tests.kafkautil import consume, values, wait_for
@@ -143,13 +145,43 @@ async def _windows(db: str) -> list[tuple[str, datetime]]:
     return found
 
 
-async def test_a_code_asked_outside_the_window_goes_by_sms_and_inside_it_by_whatsapp(
+async def test_a_code_asked_outside_the_window_is_the_code_template_inside_it_text(
     kafka_settings: Settings, db: str, sinks: Sinks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The member page's one-time code for Danramil (WhatsApp, then SMS), whose link came
-    by WhatsApp: outside his window the code would be refused (no template carries codes),
-    so it goes to his phone by SMS; once he wrote, by WhatsApp. One code per request."""
+    by WhatsApp: outside his window it is the authentication template ``timpora_kode``
+    with its copy-code button (the code the row's digest verifies); once he wrote, plain
+    text. No SMS. One code per request."""
     monkeypatch.setenv("NOTIFY_WHATSAPP_APP_SECRET", SECRET)
+    async with running(kafka_settings, db, sinks, monkeypatch) as client:
+        await ask_code(kafka_settings, "req-closed")
+        await wait_for(lambda: _true(len(sinks.whatsapp.received) == 1), timeout=20)
+        hello = {"type": "text", "text": {"body": "Siap"}}
+        await member_writes(client, sinks, hello)
+        await ask_code(kafka_settings, "req-open")
+        await wait_for(lambda: _true(len(sinks.whatsapp.received) == 2), timeout=20)
+        await asyncio.sleep(1)  # room for a second message to show up
+    template, text = sinks.whatsapp.received
+    [code] = template.meta["params"]
+    assert (template.meta["template"], template.meta["payloads"]) == ("timpora_kode", [code])
+    assert template.text.startswith(f"{code} adalah kode verifikasi Anda.")
+    assert await code_verifies(db, "req-closed", code)
+    assert "Kode " in text.text
+    assert text.meta["type"] == "text"
+    assert [(s.type, s.delivered) for s in sinks.whatsapp.sent_to(NUMBER)] == [
+        ("template", True), ("text", True),
+    ]  # fmt: skip
+    assert sinks.per_recipient() == Counter({("whatsapp", NUMBER): 2})
+
+
+async def test_without_a_code_template_a_code_outside_the_window_goes_by_sms(
+    kafka_settings: Settings, db: str, sinks: Sinks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An office that registered no code template (``NOTIFY_WHATSAPP_TEMPLATE_CODE=``):
+    outside the window the code would be refused, so it goes to his phone by SMS; once
+    he wrote, by WhatsApp."""
+    monkeypatch.setenv("NOTIFY_WHATSAPP_APP_SECRET", SECRET)
+    monkeypatch.setenv("NOTIFY_WHATSAPP_TEMPLATE_CODE", "")
 
     def codes(channel: str, address: str) -> list[str]:
         return [r.text for r in sinks.by_channel(channel) if r.to == address and "Kode " in r.text]
@@ -165,6 +197,15 @@ async def test_a_code_asked_outside_the_window_goes_by_sms_and_inside_it_by_what
     assert len(codes("sms", "+6281200000103")) == 1
     assert [(s.type, s.delivered) for s in sinks.whatsapp.sent_to(NUMBER)] == [("text", True)]
     assert sinks.per_recipient() == Counter({("sms", "+6281200000103"): 1, ("whatsapp", NUMBER): 1})
+
+
+async def code_verifies(database_url: str, request_id: str, code: str) -> bool:
+    engine = make_engine(database_url)
+    async with make_sessionmaker(engine)() as session:
+        row = await session.get(StepUpCode, request_id)
+    await engine.dispose()
+    secret = NotifySettings().secret_key.get_secret_value()
+    return row is not None and row.code_digest == code_digest(secret, request_id, code)
 
 
 async def ask_code(settings: Settings, request_id: str) -> None:

@@ -190,9 +190,34 @@ def test_inside_the_window_a_long_text_or_a_notice_is_plain_text() -> None:
 
 
 async def test_outside_the_window_a_message_without_a_template_is_not_sent() -> None:
-    notice = _msg(ack_code=None, template=None)  # a notice, a one-time code
+    notice = _msg(ack_code=None, template=None)  # a notice
     with pytest.raises(PermanentError, match="24-hour window"):
         await CHANNEL.send(notice)  # refused before any request (the URL is unreachable)
+    code = _msg(ack_code=None, template=None, one_time_code="482913")
+    unregistered = WhatsAppChannel(None, "t", "1", code_template_name="", clock=lambda: NOW)
+    with pytest.raises(PermanentError, match="24-hour window"):
+        await unregistered.send(code)  # NOTIFY_WHATSAPP_TEMPLATE_CODE= (none registered)
+
+
+def test_a_one_time_code_outside_the_window_is_the_authentication_template() -> None:
+    code = _msg(text="Kode 482913", ack_code=None, template=None, one_time_code="482913")
+    body = CHANNEL.body(code, "template")
+    value = [{"type": "text", "text": "482913"}]
+    assert body["template"] == {
+        "name": "timpora_kode",
+        "language": {"code": "id"},
+        "components": [
+            {"type": "body", "parameters": value},
+            {"type": "button", "sub_type": "url", "index": "0", "parameters": value},
+        ],
+    }
+    english = CHANNEL.body(_msg(ack_code=None, one_time_code="482913", language="en"), "template")
+    assert english["template"]["language"] == {"code": "en"}
+    assert CHANNEL.body(code, "free") == {  # inside the window: the text
+        **{k: body[k] for k in ("messaging_product", "recipient_type", "to")},
+        "type": "text",
+        "text": {"body": "Kode 482913", "preview_url": False},
+    }
 
 
 # --- what the office registers
@@ -209,13 +234,16 @@ def test_the_docs_show_exactly_the_templates_the_code_sends() -> None:
             assert value in docs
     assert "UTILITY" in docs
     assert "timpora_peringatan" in docs
+    assert '"category": "AUTHENTICATION"' in docs
+    assert "timpora_kode" in docs
 
 
 def test_every_template_is_one_meta_would_take() -> None:
     for template in REGISTERED.values():
         placeholders = [int(n) for n in re.findall(r"\{\{(\d+)\}\}", template.body)]
         assert placeholders == list(range(1, template.param_count + 1))  # in order, once
-        assert not template.body.startswith("{{")
+        if template.category != "AUTHENTICATION":  # Meta's preset text starts with the code
+            assert not template.body.startswith("{{")
         assert not template.body.endswith("}}")
         assert len(template.body) <= BODY_MAX
         assert 1 <= len(template.button) <= 20
