@@ -3,7 +3,7 @@ not fit the office records; an operator only their office's; no key hash is ever
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
@@ -48,67 +48,58 @@ subscribers:
 
 
 @pytest.fixture
-def key_files(tmp_path: Path) -> dict[str, Path]:
+async def console(
+    console_factory: Callable[..., AbstractAsyncContextManager[Console]], tmp_path: Path
+) -> AsyncIterator[Console]:
+    """The console on these key files; Batulicin's record owns apoa-kalsel and a source
+    the key file lacks."""
     (tmp_path / "api_keys.yaml").write_text(SOURCES, encoding="utf-8")
     (tmp_path / "feed_keys.yaml").write_text(FEEDS, encoding="utf-8")
-    return {
+    files = {
         "sources_file": tmp_path / "api_keys.yaml",
         "feed_keys_file": tmp_path / "feed_keys.yaml",
     }
-
-
-async def own_sources(console: Console) -> None:
-    """Batulicin's record owns apoa-kalsel and a source the key file lacks."""
-    engine = make_engine(console.database_url)
-    async with transaction(make_sessionmaker(engine)) as session:
-        owned = BATULICIN.model_copy(update={"sources": ["apoa-kalsel", "sms-gone"]})
-        await save_office(session, owned)
-    await engine.dispose()
-
-
-async def test_an_operator_sees_their_offices_sources_and_subscribers(
-    console_factory: Callable[..., AbstractAsyncContextManager[Console]],
-    key_files: dict[str, Path],
-) -> None:
-    async with console_factory(**key_files) as console:
+    async with console_factory(**files) as console:
         await seed(console.database_url)
-        await own_sources(console)
-        assert (await console.client.get("/sources")).status_code == 303
-        await console.login("ops-a")
-        page = (await console.client.get("/sources?lang=en")).text
-        assert 'data-source="apoa-kalsel"' in page
-        assert "Lodging guest reports" in page
-        assert 'data-source="simkim"' not in page  # no office's: administrators only
-        assert 'data-subscriber="polres-tanbu"' in page
-        assert "/v1/feeds/batulicin/cap.atom" in page
-        assert "pemkot-banjarmasin" not in page
-        assert "polres-gone" not in page
-        assert 'id="problems"' not in page
-        assert SOURCE_HASH not in page
-        assert FEED_HASH not in page
-
-        await console.login("ops-b")
-        other = (await console.client.get("/sources?lang=en")).text
-        assert "apoa-kalsel" not in other
-        assert "polres-tanbu" not in other
-        assert 'data-subscriber="pemkot-banjarmasin"' in other
-        assert "5</td>" in other
+        engine = make_engine(console.database_url)
+        async with transaction(make_sessionmaker(engine)) as session:
+            owned = BATULICIN.model_copy(update={"sources": ["apoa-kalsel", "sms-gone"]})
+            await save_office(session, owned)
+        await engine.dispose()
+        yield console
 
 
-async def test_an_administrator_sees_everything_and_what_does_not_fit(
-    console_factory: Callable[..., AbstractAsyncContextManager[Console]],
-    key_files: dict[str, Path],
-) -> None:
-    async with console_factory(**key_files) as console:
-        await seed(console.database_url)
-        await own_sources(console)
-        await console.login("root")
-        page = (await console.client.get("/sources?lang=en")).text
-        for name in ("apoa-kalsel", "simkim", "polres-tanbu", "pemkot-banjarmasin", "polres-gone"):
-            assert f'"{name}"' in page
-        assert "national (no office)" in page  # simkim
-        assert "60 (default)" in page  # polres-tanbu's feed rate
-        assert "office &#39;batulicin&#39; owns source &#39;sms-gone&#39;" in page
-        assert "reads office &#39;kotabaru&#39;, which no office record has" in page
-        assert SOURCE_HASH not in page
-        assert FEED_HASH not in page
+async def test_an_operator_sees_their_offices_sources_and_subscribers(console: Console) -> None:
+    assert (await console.client.get("/sources")).status_code == 303
+    await console.login("ops-a")
+    page = (await console.client.get("/sources?lang=en")).text
+    assert 'data-source="apoa-kalsel"' in page
+    assert "Lodging guest reports" in page
+    assert 'data-source="simkim"' not in page  # no office's: administrators only
+    assert 'data-subscriber="polres-tanbu"' in page
+    assert "/v1/feeds/batulicin/cap.atom" in page
+    assert "pemkot-banjarmasin" not in page
+    assert "polres-gone" not in page
+    assert 'id="problems"' not in page
+    assert SOURCE_HASH not in page
+    assert FEED_HASH not in page
+
+    await console.login("ops-b")
+    other = (await console.client.get("/sources?lang=en")).text
+    assert "apoa-kalsel" not in other
+    assert "polres-tanbu" not in other
+    assert 'data-subscriber="pemkot-banjarmasin"' in other
+    assert "5</td>" in other
+
+
+async def test_an_administrator_sees_everything_and_what_does_not_fit(console: Console) -> None:
+    await console.login("root")
+    page = (await console.client.get("/sources?lang=en")).text
+    for name in ("apoa-kalsel", "simkim", "polres-tanbu", "pemkot-banjarmasin", "polres-gone"):
+        assert f'"{name}"' in page
+    assert "national (no office)" in page  # simkim
+    assert "60 (default)" in page  # polres-tanbu's feed rate
+    assert "office &#39;batulicin&#39; owns source &#39;sms-gone&#39;" in page
+    assert "reads office &#39;kotabaru&#39;, which no office record has" in page
+    assert SOURCE_HASH not in page
+    assert FEED_HASH not in page
