@@ -3,8 +3,8 @@ full details, and notify sends a code to that member's own phone or chat.
 
 Load → decide → persist → send: the member from the directory (still in the team the link
 came through, or nothing is sent) and, without a WhatsApp code template, their WhatsApp
-window; the channel (:func:`notify_service.plan.code_channel`: WhatsApp by the
-authentication template outside the window, or only inside it when none is registered), then the
+window; the channel (:func:`notify_service.plan.code_channel`: WhatsApp outside the
+window by the authentication template, only inside it when none is registered); then the
 code's row is claimed before the send — a redelivered request sends nothing again; a send
 lost to a crash is not repeated (the member asks for another code). The code itself
 exists only here and in the message: the row keeps its keyed digest, the console compares
