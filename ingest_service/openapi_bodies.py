@@ -68,14 +68,15 @@ LODGING_RECORD: dict[str, Any] = {
         "tamu": {
             "type": "object",
             "properties": {
-                "nama_lengkap": TEXT,
+                "nama_lengkap": {**TEXT, "pattern": r"\S"},
                 "kewarganegaraan": {**TEXT, "examples": ["Tiongkok", "CHN"]},
-                "nomor_paspor": {"type": "string", "maxLength": 20},
+                "nomor_paspor": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9 -]{2,19}$"},
                 "tanggal_lahir": DATE,
                 "jenis_kelamin": {"enum": ["L", "P"]},
                 "jenis_izin": {**TEXT, "examples": ["ITK", "ITAS"]},
                 "tanggal_habis_izin": DATE,
             },
+            "anyOf": [{"required": ["nama_lengkap"]}, {"required": ["nomor_paspor"]}],
         },
         "tgl_masuk": {"type": "string", "examples": ["2026-01-12 14:30 WITA"]},
         "tgl_keluar": {"type": ["string", "null"]},
