@@ -1,7 +1,7 @@
 """Who sends reports and who reads feeds, against the office records (pure): the office
 that owns a source, which sources and feed subscribers a user may see, and what does not
-fit between the key files and the records. Used by ``timpora sources list`` and the
-console's ``/sources`` page alike. Nothing here holds a key or its hash."""
+fit between the key files and the records. Used by ``timpora sources list``, ``timpora
+feeds list`` and the console's ``/sources`` page alike. Nothing here holds a key or its hash."""
 
 from __future__ import annotations
 

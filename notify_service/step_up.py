@@ -14,7 +14,7 @@ a typed code with it.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from notify_service import store
 from notify_service.deps import NotifyDeps
@@ -34,13 +34,13 @@ async def on_step_up_requests(deps: NotifyDeps, requests: list[StepUpRequested])
         await _one(deps, request)
 
 
-async def _open(deps: NotifyDeps, member: Member) -> bool:
+async def _open(deps: NotifyDeps, member: Member, now: datetime) -> bool:
     """Whether WhatsApp can carry the member's code now: an authentication template is
     registered (``NOTIFY_WHATSAPP_TEMPLATE_CODE``), or their 24-hour window is open."""
     if deps.settings.whatsapp_template_code or not member.whatsapp:
         return True
     opened = await last_inbound_of(deps, [member.whatsapp])
-    return whatsapp_mode(opened.get(member.whatsapp), utcnow()) == "free"
+    return whatsapp_mode(opened.get(member.whatsapp), now) == "free"
 
 
 async def _one(deps: NotifyDeps, request: StepUpRequested) -> None:
@@ -54,7 +54,8 @@ async def _one(deps: NotifyDeps, request: StepUpRequested) -> None:
     member = next((m for m in members if m.member_id == request.member_id), None)
     channel = None
     if member is not None:
-        channel = code_channel(member, request.channel, whatsapp_open=await _open(deps, member))
+        whatsapp_open = await _open(deps, member, now)
+        channel = code_channel(member, request.channel, whatsapp_open=whatsapp_open)
     code = new_code()
     values: dict[str, object] = {
         "request_id": request.request_id,
